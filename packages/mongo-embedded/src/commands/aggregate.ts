@@ -1,0 +1,52 @@
+import { CommandError } from '../errors';
+import { cloneDocument } from '../documents';
+import type { Document } from '../documents';
+import { runPipeline } from '../query/mql';
+import type { CommandHandler } from './context';
+import { namespaceOf } from './context';
+import { optionalDocument, optionalNumber, requiredDocuments } from './fields';
+
+const aggregate: CommandHandler = (context) => {
+  const { command, store, databaseName } = context;
+  const target: unknown = command['aggregate'];
+  if (command['explain'] !== undefined) {
+    throw new CommandError('CommandNotSupported', 'explain is not supported by mongo-embedded');
+  }
+  const cursorOptions = optionalDocument(command, 'cursor');
+  if (!cursorOptions) {
+    throw new CommandError(
+      'FailedToParse',
+      "The 'cursor' option is required, except for aggregate with the explain argument",
+    );
+  }
+  // { aggregate: 1 } runs a collectionless pipeline, such as one starting with $documents.
+  let input: Document[];
+  let namespace: string;
+  if (typeof target === 'string') {
+    input = store.find(databaseName, target)?.all() ?? [];
+    namespace = namespaceOf(context, target);
+  } else if (target === 1) {
+    input = [];
+    namespace = namespaceOf(context, '$cmd.aggregate');
+  } else {
+    throw new CommandError(
+      'FailedToParse',
+      "Invalid command format: the 'aggregate' field must specify a collection name or 1",
+    );
+  }
+  const pipeline = requiredDocuments(command, 'pipeline');
+  const variables = optionalDocument(command, 'let') ?? {};
+  const results = runPipeline(
+    input,
+    pipeline,
+    // $lookup and $unionWith read other collections; copies keep stored documents untouched.
+    (name) => (store.find(databaseName, name)?.all() ?? []).map(cloneDocument),
+    variables,
+  );
+  const cursor = context.cursors.open(namespace, results, {
+    batchSize: optionalNumber(cursorOptions, 'batchSize'),
+  });
+  return { cursor, ok: 1 };
+};
+
+export const aggregateCommands: Record<string, CommandHandler> = { aggregate };

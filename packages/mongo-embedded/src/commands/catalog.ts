@@ -1,0 +1,132 @@
+import { calculateObjectSize } from 'bson';
+import { CommandError } from '../errors';
+import type { Document } from '../documents';
+import { selectDocuments } from '../query/mql';
+import type { Collection } from '../storage/collection';
+import { idIndexDefinition } from '../storage/indexes';
+import type { CommandHandler } from './context';
+import { namespaceOf } from './context';
+import { optionalBoolean, optionalDocument, optionalNumber, requiredString } from './fields';
+
+/** create options whose behaviour is not implemented; accepting them would pretend it is. */
+const UNSUPPORTED_CREATE_OPTIONS = [
+  'capped',
+  'viewOn',
+  'pipeline',
+  'timeseries',
+  'validator',
+  'clusteredIndex',
+  'changeStreamPreAndPostImages',
+  'encryptedFields',
+];
+
+/** Fields of a create command that are not collection options. */
+const CREATE_COMMAND_FIELDS = new Set([
+  'create',
+  '$db',
+  'lsid',
+  '$clusterTime',
+  'txnNumber',
+  'writeConcern',
+  'comment',
+  'apiVersion',
+  'apiStrict',
+  'apiDeprecationErrors',
+  '$readPreference',
+]);
+
+function describeCollection(collection: Collection): Document {
+  return {
+    name: collection.name,
+    type: 'collection',
+    options: collection.options,
+    info: { readOnly: false, uuid: collection.uuid },
+    idIndex: idIndexDefinition(),
+  };
+}
+
+const listCollections: CommandHandler = (context) => {
+  const { command } = context;
+  const nameOnly = optionalBoolean(command, 'nameOnly') ?? false;
+  const described = context.store
+    .collections(context.databaseName)
+    .map((collection) =>
+      nameOnly ? { name: collection.name, type: 'collection' } : describeCollection(collection),
+    );
+  const results = selectDocuments(described, { filter: optionalDocument(command, 'filter') });
+  const cursorOptions = optionalDocument(command, 'cursor') ?? {};
+  const cursor = context.cursors.open(namespaceOf(context, '$cmd.listCollections'), results, {
+    batchSize: optionalNumber(cursorOptions, 'batchSize'),
+  });
+  return { cursor, ok: 1 };
+};
+
+const create: CommandHandler = (context) => {
+  const { command } = context;
+  const collectionName = requiredString(command, 'create');
+  const options: Document = {};
+  for (const [field, value] of Object.entries(command)) {
+    if (CREATE_COMMAND_FIELDS.has(field)) continue;
+    if (UNSUPPORTED_CREATE_OPTIONS.includes(field) && value !== false) {
+      throw new CommandError(
+        'InvalidOptions',
+        `the '${field}' option of create is not supported by mongo-embedded`,
+      );
+    }
+    options[field] = value;
+  }
+  context.store.create(context.databaseName, collectionName, options);
+  return { ok: 1 };
+};
+
+const drop: CommandHandler = (context) => {
+  const collectionName = requiredString(context.command, 'drop');
+  const dropped = context.store.drop(context.databaseName, collectionName);
+  if (!dropped) return { ok: 1 };
+  return {
+    nIndexesWas: dropped.indexDefinitions().length,
+    ns: namespaceOf(context, collectionName),
+    ok: 1,
+  };
+};
+
+const dropDatabase: CommandHandler = (context) => {
+  context.store.dropDatabase(context.databaseName);
+  return { dropped: context.databaseName, ok: 1 };
+};
+
+const listDatabases: CommandHandler = (context) => {
+  if (context.databaseName !== 'admin') {
+    throw new CommandError(
+      'Unauthorized',
+      'listDatabases may only be run against the admin database.',
+    );
+  }
+  const nameOnly = optionalBoolean(context.command, 'nameOnly') ?? false;
+  const databases = context.store.databaseNames().map((name) => {
+    if (nameOnly) return { name };
+    const sizeOnDisk = context.store
+      .collections(name)
+      .flatMap((collection) => collection.all())
+      .reduce((total, document) => total + calculateObjectSize(document), 0);
+    return { name, sizeOnDisk, empty: sizeOnDisk === 0 };
+  });
+  const filtered = selectDocuments(databases, {
+    filter: optionalDocument(context.command, 'filter'),
+  });
+  const totalSize = filtered.reduce(
+    (total, database) => total + Number(database['sizeOnDisk'] ?? 0),
+    0,
+  );
+  return nameOnly
+    ? { databases: filtered, ok: 1 }
+    : { databases: filtered, totalSize, totalSizeMb: Math.floor(totalSize / 1024 / 1024), ok: 1 };
+};
+
+export const catalogCommands: Record<string, CommandHandler> = {
+  listCollections,
+  create,
+  drop,
+  dropDatabase,
+  listDatabases,
+};

@@ -1,0 +1,72 @@
+import { CommandError } from '../errors';
+import type { Document } from '../documents';
+import type { Logger } from '../logger';
+import { aggregateCommands } from './aggregate';
+import { catalogCommands } from './catalog';
+import type { CommandContext, CommandHandler } from './context';
+import { cursorCommands } from './cursors';
+import { readCommands } from './find';
+import { findAndModifyCommands } from './findAndModify';
+import { handshakeCommands } from './handshake';
+import { indexCommands } from './indexes';
+import { writeCommands } from './write';
+
+/**
+ * mongod's answer to any use of a transaction on a standalone server. This server is a
+ * standalone, and pretending to run a transaction without isolation or rollback would be worse.
+ */
+const transactionsUnsupported = (): never => {
+  throw new CommandError(
+    'IllegalOperation',
+    'Transaction numbers are only allowed on a replica set member or mongos',
+  );
+};
+
+const handlers: ReadonlyMap<string, CommandHandler> = new Map(
+  Object.entries({
+    ...handshakeCommands,
+    ...readCommands,
+    ...cursorCommands,
+    ...aggregateCommands,
+    ...writeCommands,
+    ...findAndModifyCommands,
+    ...indexCommands,
+    ...catalogCommands,
+    commitTransaction: transactionsUnsupported,
+    abortTransaction: transactionsUnsupported,
+  }),
+);
+
+export const supportedCommands: readonly string[] = [...handlers.keys()];
+
+/**
+ * Runs one command and returns its reply document; failures become { ok: 0, ... } replies.
+ * Generic fields (lsid, $clusterTime, readConcern, writeConcern, $readPreference, comment,
+ * maxTimeMS) are accepted and ignored: one in-memory node has nothing to do with them.
+ */
+export function runCommand(context: CommandContext, logger: Logger): Document {
+  const name = Object.keys(context.command)[0] ?? '';
+  try {
+    const handler = handlers.get(name);
+    if (!handler) {
+      throw new CommandError('CommandNotFound', `no such command: '${name}'`);
+    }
+    if ('startTransaction' in context.command || 'autocommit' in context.command) {
+      transactionsUnsupported();
+    }
+    logger.debug(`mongo-embedded: ${context.databaseName}.${name}`);
+    return handler(context);
+  } catch (error) {
+    if (error instanceof CommandError) {
+      logger.debug(`mongo-embedded: ${name} failed: ${error.codeName}: ${error.message}`);
+      return error.toReply();
+    }
+    logger.error(
+      `mongo-embedded: ${name} crashed: ${error instanceof Error ? error.stack : String(error)}`,
+    );
+    return new CommandError(
+      'InternalError',
+      error instanceof Error ? error.message : String(error),
+    ).toReply();
+  }
+}

@@ -1,0 +1,100 @@
+import type { Socket } from 'node:net';
+import { runCommand } from './commands/dispatch';
+import { CommandError } from './errors';
+import type { Document } from './documents';
+import type { Logger } from './logger';
+import type { CursorRegistry } from './query/cursors';
+import type { Store } from './storage/store';
+import { FrameReader, FramingError } from './wire/frameReader';
+import { readHeader } from './wire/header';
+import { encodeOpMsg, parseOpMsg } from './wire/opMsg';
+import { OpCode } from './wire/opcodes';
+import { encodeOpReply, parseOpQuery } from './wire/opQuery';
+
+export interface ServerState {
+  store: Store;
+  cursors: CursorRegistry;
+  logger: Logger;
+  nextRequestId: () => number;
+}
+
+/** Commands a driver may still send as legacy OP_QUERY: only the opening handshake. */
+const OP_QUERY_COMMANDS = new Set(['hello', 'isMaster', 'ismaster']);
+
+/**
+ * One client connection: reads whole messages, runs each command to completion and writes
+ * its reply. Commands run synchronously, so replies leave in request order.
+ */
+export class Connection {
+  private readonly frames = new FrameReader();
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly id: number,
+    private readonly state: ServerState,
+  ) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    // A client that disconnects abruptly (ECONNRESET) is normal for pooled drivers.
+    socket.on('error', (error) =>
+      state.logger.debug(`mongo-embedded: connection ${id}: ${error.message}`),
+    );
+  }
+
+  private receive(chunk: Buffer): void {
+    try {
+      for (const frame of this.frames.push(chunk)) this.handle(frame);
+    } catch (error) {
+      if (!(error instanceof FramingError || error instanceof RangeError)) throw error;
+      this.state.logger.warn(`mongo-embedded: closing connection ${this.id}: ${error.message}`);
+      this.socket.destroy();
+    }
+  }
+
+  private handle(frame: Buffer): void {
+    const header = readHeader(frame);
+    switch (header.opCode) {
+      case OpCode.msg: {
+        const request = parseOpMsg(frame);
+        const reply = this.run(request.command, request.command['$db']);
+        if (!request.moreToCome) {
+          this.socket.write(encodeOpMsg(this.state.nextRequestId(), header.requestId, reply));
+        }
+        return;
+      }
+      case OpCode.query: {
+        const request = parseOpQuery(frame);
+        const name = Object.keys(request.query)[0] ?? '';
+        const reply =
+          request.fullCollectionName.endsWith('.$cmd') && OP_QUERY_COMMANDS.has(name)
+            ? this.run(request.query, request.fullCollectionName.slice(0, -'.$cmd'.length))
+            : new CommandError(
+                'UnsupportedOpQueryCommand',
+                `Unsupported OP_QUERY command: ${name}. The client driver may require an upgrade.`,
+              ).toReply();
+        this.socket.write(encodeOpReply(this.state.nextRequestId(), header.requestId, reply));
+        return;
+      }
+      default:
+        // OP_COMPRESSED never arrives because hello offers no compressors; older opcodes
+        // were removed from mongod in 5.1+. Either way the stream cannot be understood.
+        throw new FramingError(`unsupported opcode ${header.opCode}`);
+    }
+  }
+
+  private run(command: Document, databaseName: unknown): Document {
+    if (typeof databaseName !== 'string') {
+      return new CommandError('Location40571', 'OP_MSG requests require a $db argument').toReply();
+    }
+    return runCommand(
+      {
+        command,
+        databaseName,
+        store: this.state.store,
+        cursors: this.state.cursors,
+        connectionId: this.id,
+      },
+      this.state.logger,
+    );
+  }
+}

@@ -1,0 +1,186 @@
+import { ObjectId } from 'bson';
+import { update as applyOperator } from 'mingo';
+import type { UpdateExpression } from 'mingo/updater';
+import { CommandError } from '../errors';
+import { cloneDocument, isDocument, valueKey, withIdFirst } from '../documents';
+import type { Document } from '../documents';
+import { evaluate, runPipeline } from './mql';
+
+/** The update operators mingo implements, plus $setOnInsert which only matters to upserts. */
+const OPERATORS = new Set([
+  '$addToSet',
+  '$bit',
+  '$currentDate',
+  '$inc',
+  '$max',
+  '$min',
+  '$mul',
+  '$pop',
+  '$pull',
+  '$pullAll',
+  '$push',
+  '$rename',
+  '$set',
+  '$setOnInsert',
+  '$unset',
+]);
+
+/** The stages mongod allows in a pipeline-style update. */
+const UPDATE_PIPELINE_STAGES = new Set([
+  '$addFields',
+  '$set',
+  '$project',
+  '$unset',
+  '$replaceRoot',
+  '$replaceWith',
+]);
+
+export type UpdateSpec = Document | Document[];
+
+export interface UpdateOptions {
+  arrayFilters?: Document[] | undefined;
+  /** True when the update shapes a document an upsert is about to insert. */
+  inserting: boolean;
+}
+
+/** Returns the updated copy of `current`; `current` itself is never modified. */
+export function applyUpdate(current: Document, spec: UpdateSpec, options: UpdateOptions): Document {
+  const updated = Array.isArray(spec)
+    ? applyPipeline(current, spec)
+    : isOperatorUpdate(spec)
+      ? applyOperators(current, spec, options)
+      : replaceDocument(current, spec);
+  if (!options.inserting && valueKey(updated['_id']) !== valueKey(current['_id'])) {
+    throw new CommandError(
+      'ImmutableField',
+      "Performing an update on the path '_id' would modify the immutable field '_id'",
+    );
+  }
+  return withIdFirst(updated);
+}
+
+/** The document an upsert inserts when nothing matched: the filter's equalities, then the update. */
+export function buildUpsertDocument(
+  filter: Document,
+  spec: UpdateSpec,
+  options: Omit<UpdateOptions, 'inserting'>,
+): Document {
+  const equalities = equalitiesOf(filter);
+  const replacement = !Array.isArray(spec) && !isOperatorUpdate(spec);
+  const { _id: filterId, ...seed } = replacement ? { _id: equalities['_id'] } : equalities;
+  const base = { _id: filterId ?? new ObjectId(), ...seed };
+  return applyUpdate(base, spec, { ...options, inserting: true });
+}
+
+export function isOperatorUpdate(spec: Document): boolean {
+  const keys = Object.keys(spec);
+  return keys.length > 0 && keys.every((key) => key.startsWith('$'));
+}
+
+function applyOperators(current: Document, spec: Document, options: UpdateOptions): Document {
+  const updated = cloneDocument(current);
+  for (const [operator, fields] of Object.entries(spec)) {
+    if (!OPERATORS.has(operator)) {
+      throw new CommandError(
+        'FailedToParse',
+        `Unknown modifier: ${operator}. Expected a valid update modifier or pipeline-style update specified as an array`,
+      );
+    }
+    if (!isDocument(fields)) {
+      throw new CommandError(
+        'FailedToParse',
+        `Modifiers operate on fields but we found type ${typeof fields} instead. For example: {$mod: {<field>: ...}} not {${operator}: ${String(fields)}}`,
+      );
+    }
+    rejectPositionalOperator(fields);
+    if (operator === '$setOnInsert' && !options.inserting) continue;
+    // mingo types an expression per operator name; the name was checked against OPERATORS.
+    const expression = {
+      [operator === '$setOnInsert' ? '$set' : operator]: fields,
+    } as unknown as UpdateExpression;
+    evaluate(() =>
+      applyOperator(
+        updated,
+        expression,
+        options.arrayFilters ?? [],
+        {},
+        {
+          cloneMode: 'deep',
+        },
+      ),
+    );
+  }
+  return updated;
+}
+
+function applyPipeline(current: Document, pipeline: Document[]): Document {
+  for (const stage of pipeline) {
+    const name = Object.keys(stage)[0] ?? '';
+    if (!UPDATE_PIPELINE_STAGES.has(name)) {
+      throw new CommandError(
+        'InvalidOptions',
+        `${name} is not allowed to be used within an update`,
+      );
+    }
+  }
+  const [updated] = runPipeline([current], pipeline, () => []);
+  if (!updated) throw new CommandError('BadValue', 'update pipeline produced no document');
+  return updated;
+}
+
+function replaceDocument(current: Document, replacement: Document): Document {
+  const { _id, ...fields } = cloneDocument(replacement);
+  return { _id: _id ?? current['_id'], ...fields };
+}
+
+/** mingo has no positional `$` operator; silently writing a field named "$" would corrupt data. */
+function rejectPositionalOperator(fields: Document): void {
+  for (const path of Object.keys(fields)) {
+    if (path.split('.').includes('$')) {
+      throw new CommandError(
+        'BadValue',
+        `The positional operator '$' in '${path}' is not supported by mongo-embedded; use arrayFilters ($[identifier]) instead`,
+      );
+    }
+  }
+}
+
+/** The fields an upsert copies from its filter: plain equalities and $eq, also inside $and. */
+function equalitiesOf(filter: Document): Document {
+  const seed: Document = {};
+  for (const [key, condition] of Object.entries(filter)) {
+    if (key === '$and' && Array.isArray(condition)) {
+      for (const clause of condition) {
+        if (isDocument(clause)) mergeInto(seed, equalitiesOf(clause));
+      }
+    } else if (key.startsWith('$') || condition instanceof RegExp) {
+      continue;
+    } else if (isDocument(condition) && Object.keys(condition).some((k) => k.startsWith('$'))) {
+      if ('$eq' in condition) setPath(seed, key, condition['$eq']);
+    } else {
+      setPath(seed, key, condition);
+    }
+  }
+  return seed;
+}
+
+function setPath(target: Document, path: string, value: unknown): void {
+  const segments = path.split('.');
+  const last = segments.pop() ?? path;
+  let node = target;
+  for (const segment of segments) {
+    const next: unknown = node[segment];
+    if (isDocument(next)) {
+      node = next;
+    } else {
+      const created: Document = {};
+      node[segment] = created;
+      node = created;
+    }
+  }
+  node[last] = value;
+}
+
+function mergeInto(target: Document, source: Document): void {
+  for (const [key, value] of Object.entries(source)) setPath(target, key, value);
+}

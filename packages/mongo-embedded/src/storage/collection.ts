@@ -1,0 +1,162 @@
+import { UUID } from 'bson';
+import { CommandError } from '../errors';
+import { valueKey } from '../documents';
+import type { Document } from '../documents';
+import { CollectionIndex, ID_INDEX_NAME, duplicateKeyError, idIndexDefinition } from './indexes';
+import type { IndexDefinition } from './indexes';
+
+export type IndexCreation = 'created' | 'alreadyExists';
+
+/**
+ * The documents of one collection in natural (insertion) order, with its indexes.
+ * Every method runs to completion synchronously: a command never observes a half-applied
+ * write, and all checks happen before the first change.
+ */
+export class Collection {
+  private readonly documents = new Map<string, Document>();
+  private readonly indexes = new Map<string, CollectionIndex>();
+  readonly uuid = new UUID();
+
+  constructor(
+    readonly databaseName: string,
+    readonly name: string,
+    readonly options: Document,
+    private readonly changed: () => void,
+  ) {
+    this.indexes.set(ID_INDEX_NAME, new CollectionIndex(idIndexDefinition(), this.namespace));
+  }
+
+  get namespace(): string {
+    return `${this.databaseName}.${this.name}`;
+  }
+
+  get documentCount(): number {
+    return this.documents.size;
+  }
+
+  /** A snapshot of the documents; they must be treated as read-only. */
+  all(): Document[] {
+    return [...this.documents.values()];
+  }
+
+  insert(document: Document): void {
+    const id = valueKey(document['_id']);
+    if (this.documents.has(id)) {
+      throw duplicateKeyError(this.namespace, ID_INDEX_NAME, { _id: 1 }, { _id: document['_id'] });
+    }
+    this.throwOnConflict(document, id);
+    this.documents.set(id, document);
+    for (const index of this.indexes.values()) index.add(document, id);
+    this.changed();
+  }
+
+  /** Swaps a stored document for its updated version (same _id). */
+  replace(current: Document, next: Document): void {
+    const id = valueKey(current['_id']);
+    if (this.documents.get(id) !== current) {
+      throw new CommandError('InternalError', `document ${id} changed during the update`);
+    }
+    this.throwOnConflict(next, id);
+    for (const index of this.indexes.values()) index.remove(current, id);
+    for (const index of this.indexes.values()) index.add(next, id);
+    this.documents.set(id, next);
+    this.changed();
+  }
+
+  remove(document: Document): void {
+    const id = valueKey(document['_id']);
+    if (!this.documents.delete(id)) return;
+    for (const index of this.indexes.values()) index.remove(document, id);
+    this.changed();
+  }
+
+  indexDefinitions(): IndexDefinition[] {
+    return [...this.indexes.values()].map((index) => index.definition);
+  }
+
+  /**
+   * Adds an index, refusing (as mongod does) a name reused for other keys or options, a key
+   * pattern already indexed under another name, and a unique index over duplicate data.
+   */
+  createIndex(definition: IndexDefinition): IndexCreation {
+    const sameName = this.indexes.get(definition.name);
+    if (sameName) {
+      if (valueKey(sameName.definition.key) !== valueKey(definition.key)) {
+        throw new CommandError(
+          'IndexKeySpecsConflict',
+          `An existing index has the same name as the requested index. Requested index: ${describe(definition)}, existing index: ${describe(sameName.definition)}`,
+        );
+      }
+      if (!sameOptions(sameName.definition, definition)) {
+        throw new CommandError(
+          'IndexOptionsConflict',
+          `An equivalent index already exists with the same name but different options. Requested index: ${describe(definition)}, existing index: ${describe(sameName.definition)}`,
+        );
+      }
+      return 'alreadyExists';
+    }
+    for (const existing of this.indexes.values()) {
+      if (
+        valueKey(existing.definition.key) === valueKey(definition.key) &&
+        sameOptions(existing.definition, definition)
+      ) {
+        throw new CommandError(
+          'IndexOptionsConflict',
+          `Index already exists with a different name: ${existing.name}`,
+        );
+      }
+    }
+    const index = new CollectionIndex(definition, this.namespace);
+    for (const [id, document] of this.documents) {
+      const conflict = index.findConflict(document, id);
+      if (conflict) throw conflict;
+      index.add(document, id);
+    }
+    this.indexes.set(definition.name, index);
+    this.changed();
+    return 'created';
+  }
+
+  hasIndex(name: string): boolean {
+    return this.indexes.has(name);
+  }
+
+  indexNamed(keyPattern: Document): string | undefined {
+    const wanted = valueKey(keyPattern);
+    return [...this.indexes.values()].find((index) => valueKey(index.definition.key) === wanted)
+      ?.name;
+  }
+
+  dropIndex(name: string): void {
+    if (name === ID_INDEX_NAME) throw new CommandError('InvalidOptions', 'cannot drop _id index');
+    if (!this.indexes.delete(name)) {
+      throw new CommandError('IndexNotFound', `index not found with name [${name}]`);
+    }
+    this.changed();
+  }
+
+  private throwOnConflict(document: Document, id: string): void {
+    for (const index of this.indexes.values()) {
+      const conflict = index.findConflict(document, id);
+      if (conflict) throw conflict;
+    }
+  }
+}
+
+/** Options that change what an index enforces or contains; others (e.g. background) are hints. */
+const SEMANTIC_OPTIONS = [
+  'unique',
+  'sparse',
+  'partialFilterExpression',
+  'expireAfterSeconds',
+  'collation',
+  'weights',
+];
+
+function sameOptions(a: IndexDefinition, b: IndexDefinition): boolean {
+  return SEMANTIC_OPTIONS.every((option) => valueKey(a[option]) === valueKey(b[option]));
+}
+
+function describe(definition: IndexDefinition): string {
+  return JSON.stringify(definition);
+}

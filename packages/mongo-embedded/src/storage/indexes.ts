@@ -1,0 +1,132 @@
+import { CommandError } from '../errors';
+import { isDocument, valueKey } from '../documents';
+import type { Document } from '../documents';
+import { compileFilter } from '../query/mql';
+import type { DocumentPredicate } from '../query/mql';
+import { formatKey } from './keyFormat';
+
+/** An index as listIndexes reports it: { v, key, name } plus the options it was created with. */
+export type IndexDefinition = Document & { v: number; key: Document; name: string };
+
+export const ID_INDEX_NAME = '_id_';
+
+export function idIndexDefinition(): IndexDefinition {
+  return { v: 2, key: { _id: 1 }, name: ID_INDEX_NAME };
+}
+
+export function duplicateKeyError(
+  namespace: string,
+  indexName: string,
+  keyPattern: Document,
+  keyValue: Document,
+): CommandError {
+  return new CommandError(
+    'DuplicateKey',
+    `E11000 duplicate key error collection: ${namespace} index: ${indexName} dup key: ${formatKey(keyValue)}`,
+    { keyPattern, keyValue },
+  );
+}
+
+interface IndexKey {
+  /** Equal for equal keys; the lookup key of the uniqueness map. */
+  text: string;
+  /** The key as mongod reports it in keyValue: field path to value. */
+  value: Document;
+}
+
+const MISSING = Symbol('missing');
+
+/**
+ * An index definition, and for unique indexes the key-to-document map that enforces it.
+ * Non-unique indexes only need to exist in the catalog: every query is a scan here.
+ */
+export class CollectionIndex {
+  private readonly owners = new Map<string, string>();
+  private readonly partialFilter: DocumentPredicate | undefined;
+  private readonly enforcesUniqueness: boolean;
+
+  constructor(
+    readonly definition: IndexDefinition,
+    private readonly namespace: string,
+  ) {
+    const partial: unknown = definition['partialFilterExpression'];
+    this.partialFilter = isDocument(partial) ? compileFilter(partial) : undefined;
+    // Text, geo and hashed keys cannot be unique in mongod, and the _id index is the document map.
+    const plainKeys = Object.values(definition.key).every(
+      (direction) => typeof direction === 'number',
+    );
+    this.enforcesUniqueness =
+      definition['unique'] === true && plainKeys && definition.name !== ID_INDEX_NAME;
+  }
+
+  get name(): string {
+    return this.definition.name;
+  }
+
+  /** The E11000 error `document` would cause, ignoring the document stored under `ownerId`. */
+  findConflict(document: Document, ownerId: string): CommandError | undefined {
+    if (!this.enforcesUniqueness) return undefined;
+    for (const key of this.keysOf(document)) {
+      const owner = this.owners.get(key.text);
+      if (owner !== undefined && owner !== ownerId) {
+        return duplicateKeyError(this.namespace, this.name, this.definition.key, key.value);
+      }
+    }
+    return undefined;
+  }
+
+  add(document: Document, ownerId: string): void {
+    if (!this.enforcesUniqueness) return;
+    for (const key of this.keysOf(document)) this.owners.set(key.text, ownerId);
+  }
+
+  remove(document: Document, ownerId: string): void {
+    if (!this.enforcesUniqueness) return;
+    for (const key of this.keysOf(document)) {
+      if (this.owners.get(key.text) === ownerId) this.owners.delete(key.text);
+    }
+  }
+
+  /**
+   * Every key a document contributes: one per array element for multikey paths, with a
+   * missing field indexed as null, as mongod does (unless the index is sparse).
+   */
+  private keysOf(document: Document): IndexKey[] {
+    if (this.partialFilter && !this.partialFilter(document)) return [];
+    const paths = Object.keys(this.definition.key);
+    const valuesPerPath = paths.map((path) => valuesAt(document, path.split('.')));
+    const allMissing = valuesPerPath.every((values) => values.every((v) => v === MISSING));
+    if (this.definition['sparse'] === true && allMissing) return [];
+
+    let combinations: unknown[][] = [[]];
+    for (const values of valuesPerPath) {
+      combinations = combinations.flatMap((prefix) =>
+        values.map((value) => [...prefix, value === MISSING ? null : value]),
+      );
+    }
+    const keys = new Map<string, IndexKey>();
+    for (const combination of combinations) {
+      const text = valueKey(combination);
+      const value: Document = {};
+      paths.forEach((path, i) => (value[path] = combination[i]));
+      keys.set(text, { text, value });
+    }
+    return [...keys.values()];
+  }
+}
+
+function valuesAt(value: unknown, segments: string[]): unknown[] {
+  const [segment, ...rest] = segments;
+  if (segment === undefined) {
+    if (Array.isArray(value)) return value.length === 0 ? [value] : value;
+    return [value === undefined ? MISSING : value];
+  }
+  if (Array.isArray(value)) {
+    if (/^\d+$/.test(segment)) return valuesAt(value[Number(segment)], rest);
+    const found = value.filter(isDocument).flatMap((element) => valuesAt(element, segments));
+    const present = found.filter((v) => v !== MISSING);
+    return present.length > 0 ? present : [MISSING];
+  }
+  if (!isDocument(value)) return [MISSING];
+  return valuesAt(value[segment], rest);
+}
