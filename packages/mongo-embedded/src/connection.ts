@@ -70,7 +70,7 @@ export class Connection {
             ? this.run(request.query, request.fullCollectionName.slice(0, -'.$cmd'.length))
             : new CommandError(
                 'UnsupportedOpQueryCommand',
-                `Unsupported OP_QUERY command: ${name}. The client driver may require an upgrade.`,
+                `Unsupported OP_QUERY command: ${name}. The client driver may require an upgrade. For more details see https://dochub.mongodb.org/core/legacy-opcode-removal`,
               ).toReply();
         this.socket.write(encodeOpReply(this.state.nextRequestId(), header.requestId, reply));
         return;

@@ -11,6 +11,7 @@ import { optionalBoolean, optionalDocument, optionalNumber, requiredString } fro
 /** create options whose behaviour is not implemented; accepting them would pretend it is. */
 const UNSUPPORTED_CREATE_OPTIONS = [
   'capped',
+  'collation',
   'viewOn',
   'pipeline',
   'timeseries',
