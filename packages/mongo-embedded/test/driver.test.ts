@@ -174,6 +174,41 @@ describe('the official mongodb driver', () => {
     assert.equal(updated?.total, 1000);
   });
 
+  test('when an order line is changed through the positional $ operator, then only the matched line changes', async () => {
+    const orders = db.collection<{
+      _id: string;
+      items: Array<{ productId: string; quantity: number }>;
+    }>('positional');
+    await orders.insertOne({
+      _id: 'order-1',
+      items: [
+        { productId: 'p-1', quantity: 1 },
+        { productId: 'p-2', quantity: 2 },
+        { productId: 'p-3', quantity: 3 },
+      ],
+    });
+
+    await orders.updateOne(
+      { _id: 'order-1', 'items.productId': 'p-2' },
+      { $inc: { 'items.$.quantity': 10 } },
+    );
+    const afterElemMatch = await orders.findOneAndUpdate(
+      { _id: 'order-1', items: { $elemMatch: { quantity: { $gte: 3 } } } },
+      { $set: { 'items.$.quantity': 0 } },
+      { returnDocument: 'after' },
+    );
+    const unmatched = await orders
+      .updateOne({ _id: 'order-1' }, { $set: { 'items.$.quantity': 1 } })
+      .catch((error: unknown) => error);
+
+    assert.deepEqual(
+      afterElemMatch?.items.map((item) => item.quantity),
+      [1, 0, 3],
+    );
+    assert.ok(unmatched instanceof MongoServerError);
+    assert.equal(unmatched.code, 2);
+  });
+
   test('when findOneAndUpdate, findOneAndReplace and findOneAndDelete run, then before/after documents are returned', async () => {
     const products = db.collection<Product>('find_and_modify');
     await products.insertMany(catalog(3));
@@ -346,6 +381,27 @@ describe('the official mongodb driver', () => {
 
     assert.equal(result.acknowledged, false);
     assert.equal(found?.name, 'fire and forget');
+  });
+
+  test('when a transaction is attempted on this standalone server, then it is refused with IllegalOperation', async (t) => {
+    const hello = await db.admin().command({ hello: 1 });
+    if (hello['setName'] !== undefined || hello['msg'] === 'isdbgrid') {
+      t.skip('MONGODB_URL is a replica set or mongos, where transactions are allowed');
+      return;
+    }
+    const orders = db.collection<{ _id: string }>('transactions');
+    const session = client.startSession();
+
+    const error = await session
+      .withTransaction(async () => {
+        await orders.insertOne({ _id: 'in-txn' }, { session });
+      })
+      .catch((e: unknown) => e)
+      .finally(() => session.endSession());
+
+    assert.ok(error instanceof MongoServerError);
+    assert.equal(error.code, 20);
+    assert.equal(await orders.countDocuments(), 0);
   });
 
   test('when the server is asked who it is, then it reports a writable MongoDB 7.0-compatible standalone', async () => {

@@ -64,7 +64,7 @@ const findAndModify: CommandHandler = (context) => {
     return reply({ n: 1 }, current);
   }
   if (current && collection) {
-    const next = applyUpdate(current, spec, { arrayFilters, inserting: false });
+    const next = applyUpdate(current, spec, { arrayFilters, filter, inserting: false });
     if (!sameBson(current, next)) collection.replace(current, next);
     return reply({ n: 1, updatedExisting: true }, returnNew ? next : current);
   }

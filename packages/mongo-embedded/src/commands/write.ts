@@ -84,7 +84,7 @@ const update: CommandHandler = (context) => {
     const collection = context.store.find(context.databaseName, collectionName);
     const matching = selectDocuments(collection?.all() ?? [], { filter, limit: multi ? 0 : 1 });
     for (const current of matching) {
-      const next = applyUpdate(current, spec, { arrayFilters, inserting: false });
+      const next = applyUpdate(current, spec, { arrayFilters, filter, inserting: false });
       matchedCount++;
       if (sameBson(current, next)) continue;
       collection?.replace(current, next);

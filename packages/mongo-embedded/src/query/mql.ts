@@ -36,10 +36,21 @@ export function evaluate<T>(run: () => T): T {
   }
 }
 
+/** mingo has no $text; say so plainly instead of mingo's "unknown top level operator". */
+function newQuery(filter: Document, options: Partial<Options>): Query {
+  if ('$text' in filter) {
+    throw new CommandError(
+      'BadValue',
+      '$text is not supported by mongo-embedded (no text indexes); use a case-insensitive $regex',
+    );
+  }
+  return evaluate(() => new Query(filter, options));
+}
+
 export type DocumentPredicate = (document: Document) => boolean;
 
 export function compileFilter(filter: Document): DocumentPredicate {
-  const query = evaluate(() => new Query(filter, queryOptions));
+  const query = newQuery(filter, queryOptions);
   return (document) => evaluate(() => query.test(document));
 }
 
@@ -60,7 +71,7 @@ export function selectDocuments(documents: Document[], selection: Selection): Do
     const options = selection.collation
       ? { ...queryOptions, collation: selection.collation as Options['collation'] }
       : queryOptions;
-    const cursor = new Query(selection.filter ?? {}, options).find<Document>(
+    const cursor = newQuery(selection.filter ?? {}, options).find<Document>(
       documents,
       selection.projection ?? {},
     );

@@ -4,7 +4,7 @@ import type { UpdateExpression } from 'mingo/updater';
 import { CommandError } from '../errors';
 import { cloneDocument, isDocument, valueKey, withIdFirst } from '../documents';
 import type { Document } from '../documents';
-import { evaluate, runPipeline } from './mql';
+import { compileFilter, evaluate, runPipeline } from './mql';
 
 /** The update operators mingo implements, plus $setOnInsert which only matters to upserts. */
 const OPERATORS = new Set([
@@ -39,6 +39,8 @@ export type UpdateSpec = Document | Document[];
 
 export interface UpdateOptions {
   arrayFilters?: Document[] | undefined;
+  /** The statement's filter, which the positional `$` operator refers to. */
+  filter?: Document | undefined;
   /** True when the update shapes a document an upsert is about to insert. */
   inserting: boolean;
 }
@@ -92,11 +94,11 @@ function applyOperators(current: Document, spec: Document, options: UpdateOption
         `Modifiers operate on fields but we found type ${typeof fields} instead. For example: {$mod: {<field>: ...}} not {${operator}: ${String(fields)}}`,
       );
     }
-    rejectPositionalOperator(fields);
     if (operator === '$setOnInsert' && !options.inserting) continue;
+    const positioned = resolvePositional(fields, updated, options.filter ?? {});
     // mingo types an expression per operator name; the name was checked against OPERATORS.
     const expression = {
-      [operator === '$setOnInsert' ? '$set' : operator]: fields,
+      [operator === '$setOnInsert' ? '$set' : operator]: positioned,
     } as unknown as UpdateExpression;
     evaluate(() =>
       applyOperator(
@@ -133,16 +135,55 @@ function replaceDocument(current: Document, replacement: Document): Document {
   return { _id: _id ?? current['_id'], ...fields };
 }
 
-/** mingo has no positional `$` operator; silently writing a field named "$" would corrupt data. */
-function rejectPositionalOperator(fields: Document): void {
-  for (const path of Object.keys(fields)) {
-    if (path.split('.').includes('$')) {
-      throw new CommandError(
-        'BadValue',
-        `The positional operator '$' in '${path}' is not supported by mongo-embedded; use arrayFilters ($[identifier]) instead`,
-      );
+/**
+ * Rewrites `items.$.quantity` to `items.2.quantity`, 2 being the first element the filter's
+ * conditions on `items` match. mingo has no positional operator, so it is resolved here by
+ * testing those conditions against each element alone.
+ */
+function resolvePositional(fields: Document, document: Document, filter: Document): Document {
+  const resolved: Document = {};
+  for (const [path, value] of Object.entries(fields)) {
+    const segments = path.split('.');
+    const position = segments.indexOf('$');
+    if (position < 0) {
+      resolved[path] = value;
+      continue;
     }
+    const arrayPath = segments.slice(0, position).join('.');
+    const index = matchedElementIndex(document, arrayPath, filter);
+    segments[position] = String(index);
+    resolved[segments.join('.')] = value;
   }
+  return resolved;
+}
+
+function matchedElementIndex(document: Document, arrayPath: string, filter: Document): number {
+  const array = valueAt(document, arrayPath);
+  const conditions = Object.entries(filter).filter(
+    ([key]) => key === arrayPath || key.startsWith(`${arrayPath}.`),
+  );
+  if (Array.isArray(array) && conditions.length > 0) {
+    const matches = compileFilter(Object.fromEntries(conditions));
+    const index = array.findIndex((element) => {
+      const probe: Document = {};
+      setPath(probe, arrayPath, [element]);
+      return matches(probe);
+    });
+    if (index >= 0) return index;
+  }
+  throw new CommandError(
+    'BadValue',
+    'The positional operator did not find the match needed from the query.',
+  );
+}
+
+function valueAt(document: Document, path: string): unknown {
+  let value: unknown = document;
+  for (const segment of path.split('.')) {
+    if (!isDocument(value)) return undefined;
+    value = value[segment];
+  }
+  return value;
 }
 
 /** The fields an upsert copies from its filter: plain equalities and $eq, also inside $and. */
