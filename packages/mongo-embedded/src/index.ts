@@ -1,4 +1,3 @@
 export { start } from './server';
 export type { EmbeddedMongo, StartOptions } from './server';
 export type { Logger } from './logger';
-export { supportedCommands } from './commands/dispatch';

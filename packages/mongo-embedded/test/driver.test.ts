@@ -311,6 +311,47 @@ describe('the official mongodb driver', () => {
     assert.equal(await products.countDocuments(), 3);
   });
 
+  test('when compound, sparse, partial and multikey unique indexes exist, then each rejects only its own duplicates', async () => {
+    const listings = db.collection('unique_shapes');
+    await listings.createIndex({ sellerId: 1, sku: 1 }, { unique: true });
+    await listings.createIndex({ barcode: 1 }, { unique: true, sparse: true });
+    await listings.createIndex(
+      { slug: 1 },
+      { unique: true, partialFilterExpression: { published: true } },
+    );
+    await listings.createIndex({ aliases: 1 }, { unique: true });
+    await listings.insertMany([
+      { sellerId: 's1', sku: 'A', published: true, slug: 'lamp', aliases: ['desk-lamp', 'lamp-1'] },
+      { sellerId: 's2', sku: 'A', published: false, slug: 'lamp', aliases: ['lamp-2'] },
+      { sellerId: 's1', sku: 'B', aliases: ['lamp-3'] },
+    ]);
+
+    const attempts = [
+      { sellerId: 's1', sku: 'A', aliases: ['x1'] },
+      { sellerId: 's3', sku: 'C', barcode: null, aliases: ['x2'] },
+      { sellerId: 's3', sku: 'D', barcode: null, aliases: ['x3'] },
+      { sellerId: 's3', sku: 'E', published: true, slug: 'lamp', aliases: ['x4'] },
+      { sellerId: 's3', sku: 'F', aliases: ['x5', 'lamp-1'] },
+    ];
+    const outcomes: Array<number | 'ok'> = [];
+    for (const listing of attempts) {
+      outcomes.push(
+        await listings.insertOne(listing).then(
+          () => 'ok' as const,
+          (error: unknown) => (error instanceof MongoServerError ? Number(error.code) : -1),
+        ),
+      );
+    }
+    const aliasError = await listings
+      .insertOne({ sellerId: 's4', sku: 'G', aliases: ['lamp-2'] })
+      .catch((error: unknown) => error);
+
+    // An explicit null is indexed even by a sparse index; only a missing field is skipped.
+    assert.deepEqual(outcomes, [11000, 'ok', 11000, 11000, 11000]);
+    assert.ok(aliasError instanceof MongoServerError);
+    assert.deepEqual(aliasError['keyValue'], { aliases: 'lamp-2' });
+  });
+
   test('when an index is created, listed and dropped, then listIndexes follows and duplicates block a unique index', async () => {
     const products = db.collection<Product>('index_admin');
     await products.insertMany([

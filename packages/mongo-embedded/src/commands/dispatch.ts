@@ -37,8 +37,6 @@ const handlers: ReadonlyMap<string, CommandHandler> = new Map(
   }),
 );
 
-export const supportedCommands: readonly string[] = [...handlers.keys()];
-
 /**
  * Runs one command and returns its reply document; failures become { ok: 0, ... } replies.
  * Generic fields (lsid, $clusterTime, readConcern, writeConcern, $readPreference, comment,
