@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { dropDatabase } from '@shop/postgres';
+import {
+  call,
+  parsePrometheusText,
+  spawnTs,
+  TEST_JWT_SECRET,
+  testServers,
+  uniqueName,
+  waitForExit,
+  waitForOutput,
+} from '@shop/testkit';
+
+// Each service is started the way production starts it, from its main.ts with only environment
+// variables, to prove the wiring (config, connections, routes, metrics, signals) and not just app.ts.
+const root = path.resolve(__dirname, '..');
+const databases: string[] = [];
+
+function databaseUrl(): string {
+  const url = new URL(testServers.postgresUrl);
+  url.pathname = `/${uniqueName('boot')}`;
+  databases.push(url.toString());
+  return url.toString();
+}
+
+const common = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', JWT_SECRET: TEST_JWT_SECRET };
+const services: Record<string, () => Record<string, string>> = {
+  'service-registry': () => ({}),
+  'user-service': () => ({
+    DATABASE_URL: databaseUrl(),
+    ORDER_SERVICE_URL: 'http://127.0.0.1:9',
+    RABBITMQ_URL: testServers.rabbitmqUrl,
+  }),
+  'order-service': () => ({
+    DATABASE_URL: databaseUrl(),
+    RABBITMQ_URL: testServers.rabbitmqUrl,
+    PRODUCT_SERVICE_URL: 'http://127.0.0.1:9',
+  }),
+  'inventory-service': () => ({
+    DATABASE_URL: databaseUrl(),
+    RABBITMQ_URL: testServers.rabbitmqUrl,
+  }),
+  'product-service': () => ({
+    REDIS_URL: testServers.redisUrl,
+    RABBITMQ_URL: testServers.rabbitmqUrl,
+  }),
+  'api-gateway': () => ({
+    REDIS_URL: testServers.redisUrl,
+    USER_SERVICE_URL: 'http://127.0.0.1:9',
+    ORDER_SERVICE_URL: 'http://127.0.0.1:9',
+    PRODUCT_SERVICE_URL: 'http://127.0.0.1:9',
+    INVENTORY_SERVICE_URL: 'http://127.0.0.1:9',
+  }),
+};
+
+after(async () => {
+  await Promise.all(databases.map((url) => dropDatabase(url)));
+});
+
+for (const [service, env] of Object.entries(services)) {
+  describe(`${service} as a process`, () => {
+    test('when started from main.ts, then it answers /health, /ready and /metrics, and stops on SIGTERM', async () => {
+      const child = spawnTs(path.join(root, service, 'src', 'main.ts'), { ...common, ...env() });
+      const exited = waitForExit(child, 60_000);
+      try {
+        const line = await waitForOutput(child, /listening on/, 45_000);
+        const url = /listening on (http:\/\/[^"\s]+)/.exec(line)?.[1];
+        assert.ok(url, line);
+
+        const health = await call(url, 'GET', '/health');
+        assert.equal(health.status, 200);
+        assert.equal(health.body.status, 'ok');
+
+        const ready = await call(url, 'GET', '/ready');
+        assert.equal(ready.status, 200, JSON.stringify(ready.body));
+
+        const missing = await call(url, 'GET', '/no-such-route');
+        assert.equal(missing.status, 404);
+        assert.match(missing.headers.get('content-type') ?? '', /application\/problem\+json/);
+        assert.ok(missing.body.requestId);
+
+        const metrics = await call(url, 'GET', '/metrics');
+        const parsed = parsePrometheusText(metrics.text);
+        assert.equal(parsed.types.get('http_request_duration_seconds'), 'histogram');
+        assert.ok(
+          parsed.samples.some(
+            (s) =>
+              s.name === 'http_request_duration_seconds_bucket' &&
+              s.labels.includes('route="/health"'),
+          ),
+          'the /health request is in the histogram',
+        );
+      } finally {
+        child.kill('SIGTERM');
+      }
+      const { code } = await exited;
+      assert.equal(code, 0);
+    });
+  });
+}
+
+for (const service of ['user-service', 'order-service', 'inventory-service']) {
+  test(`when ${service} starts without DATABASE_URL, then it exits non-zero with one line naming it`, async () => {
+    const env = services[service]!();
+    delete env.DATABASE_URL;
+    const { code, stderr, stdout } = await waitForExit(
+      spawnTs(path.join(root, service, 'src', 'main.ts'), { ...common, ...env }),
+    );
+    assert.notEqual(code, 0);
+    assert.equal(stdout, '');
+    assert.equal(stderr.trim(), 'Invalid configuration: DATABASE_URL is required');
+  });
+}

@@ -1,0 +1,22 @@
+import { baseConfig, loadConfigOrExit } from '@shop/service-kit';
+import { z } from 'zod';
+
+export const configSchema = z.object({
+  ...baseConfig(3002),
+  DATABASE_URL: z.url(),
+  RABBITMQ_URL: z.url(),
+  JWT_SECRET: z.string().min(32),
+  PRODUCT_SERVICE_URL: z.url(),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+export const developmentDefaults = {
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/orders',
+  RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:5672',
+  JWT_SECRET: 'development-only-secret-change-me-0123456789abcdef',
+  PRODUCT_SERVICE_URL: 'http://127.0.0.1:3003',
+};
+
+export const readConfig = (env = process.env): Config =>
+  loadConfigOrExit(configSchema, env, { developmentDefaults });

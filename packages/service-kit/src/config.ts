@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { LOG_LEVELS } from './logger';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export const port = (fallback: number) =>
+  z.coerce.number().int().min(0).max(65535).default(fallback);
+export const url = () => z.url();
+export const positiveInt = (fallback: number) =>
+  z.coerce.number().int().positive().default(fallback);
+
+/** Settings every service reads (DESIGN.md section 3), plus NODE_ENV. */
+export function baseConfig(defaultPort: number) {
+  return {
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
+    PORT: port(defaultPort),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    REGISTRY_URL: z.url().optional(),
+    // How this instance tells the registry to reach it; defaults to the machine's hostname.
+    SERVICE_HOST: z.string().min(1).optional(),
+  };
+}
+
+export interface LoadConfigOptions {
+  /**
+   * Values used only when NODE_ENV=development and the variable is unset. Secrets get their
+   * defaults here, so a production process without them refuses to start.
+   */
+  developmentDefaults?: Record<string, string>;
+}
+
+function describe(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
+  const name = issue.path.map(String).join('.');
+  if (name === '') return issue.message;
+  if (env[name] === undefined || env[name] === '') return `${name} is required`;
+  return `${name} is invalid (${issue.message})`;
+}
+
+/** Parses the environment once; every problem is named in a single line. */
+export function loadConfig<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+  options: LoadConfigOptions = {},
+): z.output<S> {
+  const effective: Record<string, string | undefined> = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== ''),
+  );
+  if (effective.NODE_ENV === 'development') {
+    for (const [name, value] of Object.entries(options.developmentDefaults ?? {})) {
+      effective[name] ??= value;
+    }
+  }
+  const result = schema.safeParse(effective);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => describe(issue, effective));
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
+
+/** For main.ts: a bad configuration ends the process with one clear line, not a stack trace. */
+export function loadConfigOrExit<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+  options: LoadConfigOptions = {},
+): z.output<S> {
+  try {
+    return loadConfig(schema, env, options);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,62 @@
+import express, { type Express, type Router } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from '../logger';
+import { httpMetrics, type MetricsRegistry } from '../metrics';
+import { healthRoutes, type ReadinessCheck } from './health';
+import { notFoundHandler, problemHandler } from './error-handler';
+import { requestId } from './request-id';
+
+export interface ServiceAppOptions {
+  service: string;
+  logger: Logger;
+  metrics: MetricsRegistry;
+  readiness?: Record<string, ReadinessCheck>;
+  /** Largest JSON body accepted; larger ones get 413. */
+  bodyLimit?: string;
+  /** Middleware that must run before the JSON body parser (the gateway's proxy, for one). */
+  beforeBody?: (app: Express) => void;
+  /** The service's own routes. */
+  routes: (app: Express) => void;
+}
+
+/**
+ * The skeleton every service shares: request id, access log, metrics, health routes, JSON body,
+ * then the service's routes, then 404 and problem-details errors. It does not listen.
+ */
+export function createServiceApp(options: ServiceAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.use(requestId());
+  app.use(
+    pinoHttp({
+      logger: options.logger,
+      genReqId: (req) => String(req.headers['x-request-id']),
+      // The logger's mixin already puts requestId on every line.
+      quietReqLogger: true,
+      autoLogging: { ignore: (req) => ['/health', '/ready', '/metrics'].includes(req.url ?? '') },
+      customLogLevel: (_req, res, error) =>
+        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      serializers: {
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(httpMetrics(options.metrics));
+  app.use(
+    healthRoutes({
+      service: options.service,
+      registry: options.metrics,
+      readiness: options.readiness ?? {},
+    }),
+  );
+  options.beforeBody?.(app);
+  app.use(express.json({ limit: options.bodyLimit ?? '100kb' }));
+  options.routes(app);
+  app.use(notFoundHandler());
+  app.use(problemHandler(options.logger));
+  return app;
+}
+
+export type { Router };

@@ -1,0 +1,51 @@
+import type { Express } from 'express';
+import { createLogger, type Logger, type LogLevel } from './logger';
+import { createMetricsRegistry, type MetricsRegistry } from './metrics';
+import { listen, type RunningServer } from './server';
+import { onShutdownSignal, type ShutdownStep } from './shutdown';
+
+export interface ServiceRuntime {
+  logger: Logger;
+  metrics: MetricsRegistry;
+}
+
+export interface StartedService {
+  app: Express;
+  /** Run after the HTTP server has drained, in order: consumers, relays, then pools. */
+  shutdown?: ShutdownStep[];
+  /** Run once the server listens (registering in the registry, starting consumers). */
+  afterListen?: (server: RunningServer) => Promise<ShutdownStep[] | void> | ShutdownStep[] | void;
+}
+
+/**
+ * What every main.ts does: logger, metrics, wire the service, listen, stop cleanly on a signal.
+ * A failure while starting is one log line and exit code 1, never an unhandled rejection.
+ */
+export async function runService(options: {
+  service: string;
+  port: number;
+  host: string;
+  logLevel: LogLevel;
+  shutdownTimeoutMs?: number;
+  start: (runtime: ServiceRuntime) => Promise<StartedService>;
+}): Promise<void> {
+  const logger = createLogger({ service: options.service, level: options.logLevel });
+  process.on('unhandledRejection', (reason) =>
+    logger.error({ err: reason }, 'unhandled rejection'),
+  );
+  try {
+    const metrics = createMetricsRegistry(options.service);
+    const started = await options.start({ logger, metrics });
+    const server = await listen(started.app, options.port, options.host);
+    const late = (await started.afterListen?.(server)) ?? [];
+    onShutdownSignal({
+      logger,
+      timeoutMs: options.shutdownTimeoutMs,
+      steps: [...late, { name: 'http', run: () => server.close() }, ...(started.shutdown ?? [])],
+    });
+    logger.info({ port: server.port }, `${options.service} listening on ${server.url}`);
+  } catch (error) {
+    logger.fatal({ err: error }, `${options.service} failed to start: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { call, TEST_JWT_SECRET, startTestServer, tokenFor } from '@shop/testkit';
+import jwt from 'jsonwebtoken';
+import {
+  authenticate,
+  principalOf,
+  requireRole,
+  TOKEN_AUDIENCE,
+  TOKEN_ISSUER,
+  type RunningServer,
+} from '../src';
+import { testApp } from './support';
+
+const settings = { secret: TEST_JWT_SECRET };
+
+describe('JWT verification and role guards', () => {
+  let server: RunningServer;
+  const get = (path: string, token?: string) =>
+    call(server.url, 'GET', path, token ? { token } : {});
+
+  before(async () => {
+    server = await startTestServer(
+      testApp({
+        routes: (app) => {
+          app.get('/me', authenticate(settings), (req, res) => {
+            res.json(principalOf(req));
+          });
+          app.get('/admin', authenticate(settings), requireRole('admin'), (_req, res) => {
+            res.json({ ok: true });
+          });
+        },
+      }),
+    );
+  });
+  after(() => server.close());
+
+  test('when the token is valid, then the handler sees the caller', async () => {
+    const response = await get('/me', tokenFor({ userId: 'u1', role: 'customer' }));
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.body, { userId: 'u1', role: 'customer' });
+  });
+
+  test('when there is no token, then 401 with a Bearer challenge', async () => {
+    const response = await get('/me');
+    assert.equal(response.status, 401);
+    assert.equal(response.headers.get('www-authenticate'), 'Bearer');
+  });
+
+  const forged: Record<string, () => string> = {
+    expired: () =>
+      jwt.sign({ role: 'admin' }, TEST_JWT_SECRET, {
+        subject: 'u1',
+        issuer: TOKEN_ISSUER,
+        audience: TOKEN_AUDIENCE,
+        expiresIn: -10,
+      }),
+    tampered: () => {
+      const [header, , signature] = tokenFor({ userId: 'u1', role: 'customer' }).split('.');
+      const payload = Buffer.from(
+        JSON.stringify({
+          sub: 'u1',
+          role: 'admin',
+          iss: TOKEN_ISSUER,
+          aud: TOKEN_AUDIENCE,
+          exp: 4102444800,
+        }),
+      ).toString('base64url');
+      return `${header}.${payload}.${signature}`;
+    },
+    'alg none': () => {
+      const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
+      const payload = Buffer.from(
+        JSON.stringify({
+          sub: 'u1',
+          role: 'admin',
+          iss: TOKEN_ISSUER,
+          aud: TOKEN_AUDIENCE,
+          exp: 4102444800,
+        }),
+      ).toString('base64url');
+      return `${header}.${payload}.`;
+    },
+    'wrong audience': () =>
+      jwt.sign({ role: 'admin' }, TEST_JWT_SECRET, {
+        subject: 'u1',
+        issuer: TOKEN_ISSUER,
+        audience: 'elsewhere',
+      }),
+    'wrong issuer': () =>
+      jwt.sign({ role: 'admin' }, TEST_JWT_SECRET, {
+        subject: 'u1',
+        issuer: 'mallory',
+        audience: TOKEN_AUDIENCE,
+      }),
+    'other algorithm': () =>
+      jwt.sign({ role: 'admin' }, TEST_JWT_SECRET, {
+        algorithm: 'HS512',
+        subject: 'u1',
+        issuer: TOKEN_ISSUER,
+        audience: TOKEN_AUDIENCE,
+      }),
+    'unknown role': () =>
+      jwt.sign({ role: 'root' }, TEST_JWT_SECRET, {
+        subject: 'u1',
+        issuer: TOKEN_ISSUER,
+        audience: TOKEN_AUDIENCE,
+      }),
+  };
+  for (const [kind, make] of Object.entries(forged)) {
+    test(`when the token is ${kind}, then 401`, async () => {
+      const response = await get('/me', make());
+      assert.equal(response.status, 401);
+      assert.equal(response.body.type, '/problems/unauthorized');
+    });
+  }
+
+  test('when a customer calls an admin route, then 403; an admin passes', async () => {
+    assert.equal((await get('/admin', tokenFor({ userId: 'u1', role: 'customer' }))).status, 403);
+    assert.equal((await get('/admin', tokenFor({ userId: 'u2', role: 'admin' }))).status, 200);
+  });
+});

@@ -1,0 +1,16 @@
+import type { Express } from 'express';
+import { listen, signAccessToken, type Principal, type RunningServer } from '@shop/service-kit';
+import { TEST_JWT_SECRET } from './environment';
+
+/** Starts an app in-process on a random loopback port. */
+export function startTestServer(app: Express): Promise<RunningServer> {
+  return listen(app, 0, '127.0.0.1');
+}
+
+export function tokenFor(principal: Principal, secret = TEST_JWT_SECRET, expiresInSeconds = 900) {
+  return signAccessToken(principal, { secret, expiresInSeconds });
+}
+
+export function authHeader(principal: Principal, secret = TEST_JWT_SECRET) {
+  return { authorization: `Bearer ${tokenFor(principal, secret)}` };
+}
