@@ -41,12 +41,17 @@ export class Connection {
     );
   }
 
+  /**
+   * Command failures are already replies; what reaches the catch is a message that cannot be
+   * parsed (bad framing, invalid BSON). The stream is then out of step, so the connection is
+   * closed, never the server: a confused client must not crash the process hosting it.
+   */
   private receive(chunk: Buffer): void {
     try {
       for (const frame of this.frames.push(chunk)) this.handle(frame);
     } catch (error) {
-      if (!(error instanceof FramingError || error instanceof RangeError)) throw error;
-      this.state.logger.warn(`mongo-embedded: closing connection ${this.id}: ${error.message}`);
+      const reason = error instanceof Error ? error.message : String(error);
+      this.state.logger.warn(`mongo-embedded: closing connection ${this.id}: ${reason}`);
       this.socket.destroy();
     }
   }

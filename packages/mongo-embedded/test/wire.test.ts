@@ -19,10 +19,13 @@ describe('the wire protocol, spoken by hand', () => {
   let target: MongoTarget;
   let connection: RawConnection;
 
+  let address: { host: string; port: number };
+
   before(async () => {
     target = await openTarget('wire');
-    const address = plainAddress(target.uri);
-    assert.ok(address, `MONGODB_URL must be a plain mongodb://host:port URL for raw wire tests`);
+    const plain = plainAddress(target.uri);
+    assert.ok(plain, `MONGODB_URL must be a plain mongodb://host:port URL for raw wire tests`);
+    address = plain;
     connection = await RawConnection.open(address.host, address.port);
   });
 
@@ -113,5 +116,38 @@ describe('the wire protocol, spoken by hand', () => {
     assert.equal(reply.responseTo, 6);
     const cursor = reply.body['cursor'] as { firstBatch: unknown[] };
     assert.deepEqual(cursor.firstBatch, [{ _id: 'order-1' }]);
+  });
+
+  test('when a message arrives split over several TCP segments, then it is answered once whole', async () => {
+    await connection.sendInPieces(
+      opMsg(7, [{ kind: 0, documents: [{ ping: 1, $db: 'admin' }] }]),
+      4,
+    );
+
+    const reply = await connection.reply();
+
+    assert.equal(reply.responseTo, 7);
+    assert.equal(reply.body['ok'], 1);
+  });
+
+  test('when a client sends a corrupt document, then it is not executed and other connections are still served', async () => {
+    const broken = await RawConnection.open(address.host, address.port);
+    const message = opMsg(8, [{ kind: 0, documents: [{ ping: 1, $db: 'admin' }] }]);
+    // Claim a body larger than the message: the BSON cannot be parsed.
+    message.writeInt32LE(9999, 21);
+
+    broken.send(message);
+    // mongod may answer with an error instead of closing; either way nothing is executed.
+    const outcome = await Promise.race([
+      broken.closed().then(() => 'closed'),
+      broken.reply().then((answer) => (answer.body['ok'] === 0 ? 'refused' : 'executed')),
+    ]);
+    broken.close();
+    connection.send(opMsg(9, [{ kind: 0, documents: [{ ping: 1, $db: 'admin' }] }]));
+    const reply = await connection.reply();
+
+    assert.notEqual(outcome, 'executed');
+    assert.equal(reply.responseTo, 9);
+    assert.equal(reply.body['ok'], 1);
   });
 });

@@ -3,15 +3,12 @@ import { CommandError } from '../errors';
 import { valueKey } from '../documents';
 import type { Document } from '../documents';
 import { selectDocuments } from '../query/mql';
-import type { CommandHandler } from './context';
+import type { CommandContext, CommandHandler } from './context';
 import { namespaceOf } from './context';
 import { optionalBoolean, optionalDocument, optionalNumber, requiredString } from './fields';
 
 /** A query on a collection that does not exist finds nothing; it is not an error. */
-function storedDocuments(
-  context: Parameters<CommandHandler>[0],
-  collectionName: string,
-): Document[] {
+function storedDocuments(context: CommandContext, collectionName: string): Document[] {
   return context.store.find(context.databaseName, collectionName)?.all() ?? [];
 }
 

@@ -87,6 +87,22 @@ export class RawConnection {
     this.socket.write(message);
   }
 
+  /** Sends a message in pieces with pauses, so that it arrives in several TCP segments. */
+  async sendInPieces(message: Buffer, pieces: number): Promise<void> {
+    this.socket.setNoDelay(true);
+    const step = Math.ceil(message.length / pieces);
+    for (let offset = 0; offset < message.length; offset += step) {
+      this.socket.write(message.subarray(offset, offset + step));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  /** Resolves when the peer closes the connection. */
+  closed(): Promise<void> {
+    if (this.socket.destroyed || this.socket.readableEnded) return Promise.resolve();
+    return new Promise((resolve) => this.socket.once('close', () => resolve()));
+  }
+
   /** The next reply, or a rejection if none arrives within `timeoutMs`. */
   async reply(timeoutMs = 2000): Promise<RawReply> {
     const deadline = Date.now() + timeoutMs;
