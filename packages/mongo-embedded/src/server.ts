@@ -56,6 +56,9 @@ export async function start(options: StartOptions = {}): Promise<EmbeddedMongo> 
       server.off('error', reject);
       resolve();
     });
+  }).catch((error: unknown) => {
+    cursors.close();
+    throw error;
   });
   const { port } = server.address() as AddressInfo;
   const uri = `mongodb://${host.includes(':') ? `[${host}]` : host}:${port}`;

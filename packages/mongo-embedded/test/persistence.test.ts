@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -47,9 +47,13 @@ describe('the embedded server with a dataDir', { skip }, () => {
       await client.db('shop').collection('scratch').drop();
     });
     await first.stop();
+    // What a process killed in the middle of writing a snapshot leaves behind.
+    const leftover = path.join(dataDir, 'shop', 'products.bson.999.1.tmp');
+    await writeFile(leftover, 'half a snapshot');
 
     const second = await start({ dataDir });
     try {
+      assert.ok(!(await readdir(path.join(dataDir, 'shop'))).includes(path.basename(leftover)));
       await withClient(second.uri, async (client) => {
         const products = client.db('shop').collection('products');
         const stored = await products.find({}, { projection: { _id: 0 } }).toArray();

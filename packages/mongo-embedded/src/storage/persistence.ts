@@ -17,6 +17,7 @@ import type { Store } from './store';
 const FORMAT = 'shop-mongo-embedded/collection';
 const FORMAT_VERSION = 1;
 const SNAPSHOT_SUFFIX = '.bson';
+const TEMPORARY_SUFFIX = '.tmp';
 /** Long enough to fold a burst of writes into one file write, short enough to lose little. */
 const WRITE_DELAY_MS = 50;
 
@@ -43,18 +44,31 @@ export class SnapshotWriter {
     }, WRITE_DELAY_MS);
   }
 
-  /** Writes every pending change; resolves once the disk matches memory as of this call. */
+  /**
+   * Writes every pending change; resolves once the disk matches memory as of this call.
+   * A namespace whose write fails stays pending, so the next flush (at the latest on stop)
+   * tries it again, and the failure is reported.
+   */
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const namespaces = [...this.dirty].map((key) => JSON.parse(key) as [string, string]);
+    const keys = [...this.dirty];
     this.dirty.clear();
-    // Chained so that two flushes never write the same file at once.
-    this.writing = this.writing.then(async () => {
-      for (const [databaseName, collectionName] of namespaces) {
-        await this.writeNamespace(databaseName, collectionName);
+    const write = async (): Promise<void> => {
+      let failure: unknown;
+      for (const key of keys) {
+        const [databaseName, collectionName] = JSON.parse(key) as [string, string];
+        try {
+          await this.writeNamespace(databaseName, collectionName);
+        } catch (error) {
+          this.dirty.add(key);
+          failure ??= error;
+        }
       }
-    });
+      if (failure !== undefined) throw failure;
+    };
+    // Chained so that two flushes never write the same file at once, even after a failure.
+    this.writing = this.writing.then(write, write);
     return this.writing;
   }
 
@@ -78,7 +92,7 @@ export class SnapshotWriter {
     };
     const contents = Buffer.concat([toBson(header), ...collection.all().map(toBson)]);
     await mkdir(directory, { recursive: true });
-    const temporary = `${file}.${process.pid}.${++this.temporaryCounter}.tmp`;
+    const temporary = `${file}.${process.pid}.${++this.temporaryCounter}${TEMPORARY_SUFFIX}`;
     const handle = await open(temporary, 'w');
     try {
       await handle.writeFile(contents);
@@ -97,8 +111,10 @@ export async function loadSnapshots(dataDir: string, store: Store): Promise<void
     if (!database.isDirectory()) continue;
     const directory = path.join(dataDir, database.name);
     for (const entry of await readdir(directory)) {
-      if (!entry.endsWith(SNAPSHOT_SUFFIX)) continue;
       const file = path.join(directory, entry);
+      // Left by a process that died mid-write; the snapshot it was replacing is intact.
+      if (entry.endsWith(TEMPORARY_SUFFIX)) await unlink(file).catch(ignoreCode('ENOENT'));
+      if (!entry.endsWith(SNAPSHOT_SUFFIX)) continue;
       try {
         restoreCollection(await readFile(file), store);
       } catch (error) {
