@@ -1,0 +1,168 @@
+import type { Queryable } from '@shop/postgres';
+import type { Order, OrderRejection } from '../domain/order';
+import type { OrderStatus } from '../domain/order-status';
+import type { PricedLine } from '../domain/pricing';
+
+interface OrderRow {
+  id: string;
+  user_id: string;
+  status: OrderStatus;
+  total: number;
+  rejection_reason: OrderRejection | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+interface LineRow {
+  order_id: string;
+  product_id: string;
+  product_name: string;
+  quantity: number;
+  unit_price: number;
+}
+
+const ORDER_COLUMNS = 'id, user_id, status, total, rejection_reason, created_at, updated_at';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function toOrder(row: OrderRow, lines: readonly LineRow[]): Order {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    status: row.status,
+    items: lines.map((line) => ({
+      productId: line.product_id,
+      name: line.product_name,
+      quantity: line.quantity,
+      unitPrice: line.unit_price,
+      lineTotal: line.unit_price * line.quantity,
+    })),
+    total: row.total,
+    ...(row.rejection_reason ? { rejectionReason: row.rejection_reason } : {}),
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+async function withLines(db: Queryable, rows: readonly OrderRow[]): Promise<Order[]> {
+  if (rows.length === 0) return [];
+  const { rows: lines } = await db.query<LineRow>(
+    `SELECT order_id, product_id, product_name, quantity, unit_price
+       FROM order_lines WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, line_no`,
+    [rows.map((row) => row.id)],
+  );
+  return rows.map((row) =>
+    toOrder(
+      row,
+      lines.filter((line) => line.order_id === row.id),
+    ),
+  );
+}
+
+export async function insertOrder(
+  tx: Queryable,
+  order: { id: string; userId: string; lines: readonly PricedLine[]; total: number },
+): Promise<Order> {
+  const { rows } = await tx.query<OrderRow>(
+    `INSERT INTO orders (id, user_id, status, total) VALUES ($1, $2, 'PENDING', $3)
+     RETURNING ${ORDER_COLUMNS}`,
+    [order.id, order.userId, order.total],
+  );
+  await tx.query(
+    `INSERT INTO order_lines (order_id, line_no, product_id, product_name, quantity, unit_price)
+     SELECT $1, line.no, line.product_id, line.product_name, line.quantity, line.unit_price
+       FROM unnest($2::text[], $3::text[], $4::int[], $5::bigint[])
+            WITH ORDINALITY AS line (product_id, product_name, quantity, unit_price, no)`,
+    [
+      order.id,
+      order.lines.map((line) => line.productId),
+      order.lines.map((line) => line.name),
+      order.lines.map((line) => line.quantity),
+      order.lines.map((line) => line.unitPrice),
+    ],
+  );
+  await recordStatusChange(tx, { orderId: order.id, from: null, to: 'PENDING', reason: 'placed' });
+  const [created] = await withLines(tx, rows);
+  return created!;
+}
+
+/** The order, or undefined if there is none with that id (an id that is not a UUID included). */
+export async function findOrder(db: Queryable, id: string): Promise<Order | undefined> {
+  if (!UUID.test(id)) return undefined;
+  const { rows } = await db.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1`, [
+    id,
+  ]);
+  const [order] = await withLines(db, rows);
+  return order;
+}
+
+export async function listOrders(
+  db: Queryable,
+  filter: { userId?: string; status?: OrderStatus; limit: number; offset: number },
+): Promise<{ orders: Order[]; total: number }> {
+  // NULL parameters switch a filter off, so one plain query serves every combination.
+  const where = '($1::text IS NULL OR user_id = $1) AND ($2::text IS NULL OR status = $2)';
+  const params = [filter.userId ?? null, filter.status ?? null];
+  const [{ rows }, count] = await Promise.all([
+    db.query<OrderRow>(
+      `SELECT ${ORDER_COLUMNS} FROM orders WHERE ${where}
+        ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4`,
+      [...params, filter.limit, filter.offset],
+    ),
+    db.query<{ total: number }>(
+      `SELECT count(*)::bigint AS total FROM orders WHERE ${where}`,
+      params,
+    ),
+  ]);
+  return { orders: await withLines(db, rows), total: count.rows[0]?.total ?? 0 };
+}
+
+/**
+ * Moves the order only if it is still in the status the caller decided from. No row back means
+ * someone else moved it first: the caller re-reads and decides again.
+ */
+export async function updateOrderStatus(
+  tx: Queryable,
+  move: { id: string; from: OrderStatus; to: OrderStatus; rejection?: OrderRejection },
+): Promise<{ order: Order; createdAt: Date; updatedAt: Date } | undefined> {
+  const { rows } = await tx.query<OrderRow>(
+    `UPDATE orders
+        SET status = $3,
+            rejection_reason = COALESCE($4::jsonb, rejection_reason),
+            updated_at = now(),
+            finalized_at = COALESCE(finalized_at, now())
+      WHERE id = $1 AND status = $2
+      RETURNING ${ORDER_COLUMNS}`,
+    [move.id, move.from, move.to, move.rejection ? JSON.stringify(move.rejection) : null],
+  );
+  const [row] = rows;
+  if (!row) return undefined;
+  const [order] = await withLines(tx, rows);
+  return { order: order!, createdAt: row.created_at, updatedAt: row.updated_at };
+}
+
+export async function recordStatusChange(
+  tx: Queryable,
+  change: { orderId: string; from: OrderStatus | null; to: OrderStatus; reason: string },
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO order_status_history (order_id, from_status, to_status, reason)
+     VALUES ($1, $2, $3, $4)`,
+    [change.orderId, change.from, change.to, change.reason],
+  );
+}
+
+export async function statusHistory(
+  db: Queryable,
+  orderId: string,
+): Promise<{ from: OrderStatus | null; to: OrderStatus; reason: string | null }[]> {
+  const { rows } = await db.query<{
+    from_status: OrderStatus | null;
+    to_status: OrderStatus;
+    reason: string | null;
+  }>(
+    `SELECT from_status, to_status, reason FROM order_status_history
+      WHERE order_id = $1 ORDER BY id`,
+    [orderId],
+  );
+  return rows.map((row) => ({ from: row.from_status, to: row.to_status, reason: row.reason }));
+}

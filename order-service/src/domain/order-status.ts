@@ -1,0 +1,23 @@
+export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/**
+ * Every move an order may make (DESIGN.md section 4). Anything not listed is illegal, whoever asks:
+ * a customer through the API or inventory-service through an event.
+ */
+export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
+  PENDING: ['CONFIRMED', 'REJECTED', 'CANCELLED'],
+  CONFIRMED: ['CANCELLED'],
+  REJECTED: [],
+  CANCELLED: [],
+};
+
+/** The one check of the state machine, used by routes and event handlers alike. */
+export function canMoveOrder(from: OrderStatus, to: OrderStatus): boolean {
+  return ORDER_TRANSITIONS[from].includes(to);
+}
+
+/** A final order never moves again. */
+export function isFinalStatus(status: OrderStatus): boolean {
+  return ORDER_TRANSITIONS[status].length === 0;
+}
