@@ -4,6 +4,10 @@ import { z } from 'zod';
 export const configSchema = z.object({
   ...baseConfig(8500),
   REGISTRY_TTL_MS: positiveInt(30_000),
+  // How long a silent instance is listed as stale before the sweeper forgets it (3x TTL if unset).
+  REGISTRY_GRACE_MS: z.coerce.number().int().positive().optional(),
+  REGISTRY_MAX_INSTANCES: positiveInt(1000),
+  REGISTRY_MAX_INSTANCES_PER_NAME: positiveInt(100),
 });
 
 export type Config = z.output<typeof configSchema>;

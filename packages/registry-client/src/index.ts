@@ -1,1 +1,2 @@
-export {};
+export * from './discovery';
+export * from './registration';

@@ -1,0 +1,68 @@
+import axios from 'axios';
+import type { Logger } from '@shop/service-kit';
+
+export interface DiscoveryOptions {
+  registryUrl: string;
+  /** How long an answer (or a failure) is reused before asking the registry again. */
+  cacheTtlMs?: number;
+  requestTimeoutMs?: number;
+  logger?: Logger;
+  now?: () => number;
+}
+
+export interface Discovery {
+  /**
+   * The base URLs of the healthy instances of `name`. An empty list means "ask someone else":
+   * the registry has none, or it could not be reached (that is logged, never thrown).
+   */
+  resolve(name: string): Promise<string[]>;
+}
+
+interface CacheEntry {
+  urls: Promise<string[]>;
+  expiresAt: number;
+}
+
+interface ServicesAnswer {
+  instances: { url: string }[];
+}
+
+/**
+ * Discovery with a short cache: a busy gateway asks the registry at most once per name per
+ * `cacheTtlMs`, concurrent lookups share one request, and an unreachable registry costs one
+ * timeout per TTL instead of one per request.
+ */
+export function createDiscovery(options: DiscoveryOptions): Discovery {
+  const cacheTtlMs = options.cacheTtlMs ?? 2000;
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, CacheEntry>();
+  const http = axios.create({
+    baseURL: options.registryUrl,
+    timeout: options.requestTimeoutMs ?? 1000,
+    validateStatus: () => true,
+    proxy: false,
+  });
+
+  async function lookup(name: string): Promise<string[]> {
+    try {
+      const response = await http.get<ServicesAnswer>('/services', {
+        params: { name, state: 'healthy' },
+      });
+      if (response.status !== 200) throw new Error(`the registry answered ${response.status}`);
+      return response.data.instances.map((instance) => instance.url);
+    } catch (error) {
+      options.logger?.warn({ err: error, name }, 'service discovery failed; using fallbacks');
+      return [];
+    }
+  }
+
+  return {
+    resolve(name) {
+      const cached = cache.get(name);
+      if (cached && cached.expiresAt > now()) return cached.urls;
+      const urls = lookup(name);
+      cache.set(name, { urls, expiresAt: now() + cacheTtlMs });
+      return urls;
+    },
+  };
+}

@@ -1,0 +1,145 @@
+import axios, { type AxiosInstance } from 'axios';
+import type { Logger } from '@shop/service-kit';
+
+export interface RegistrationOptions {
+  registryUrl: string;
+  /** The service name others discover it by: "order-service". */
+  name: string;
+  /** How other processes reach this instance (a hostname or IP, never 0.0.0.0). */
+  host: string;
+  port: number;
+  logger: Logger;
+  healthCheck?: string;
+  /** Keep it well under the registry's TTL (30 s by default) so one lost beat is harmless. */
+  heartbeatIntervalMs?: number;
+  /** First delay before retrying a failed registration; it doubles up to `maxRetryDelayMs`. */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  requestTimeoutMs?: number;
+}
+
+export interface RegistryRegistration {
+  /** The id the registry gave this instance, or undefined while not (or no longer) registered. */
+  readonly serviceId: string | undefined;
+  /** Stops heartbeating and deregisters; for main.ts's shutdown steps. Never rejects. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Keeps this instance registered for as long as it runs: registers in the background (start-up
+ * never waits for the registry), retries with backoff while the registry is not up, heartbeats on
+ * an interval, registers again when the registry has forgotten it (a 404 heartbeat, as after a
+ * registry restart), and deregisters on stop.
+ */
+export function registerWithRegistry(options: RegistrationOptions): RegistryRegistration {
+  const registration = new Registration(options);
+  registration.start();
+  return registration;
+}
+
+class Registration implements RegistryRegistration {
+  private id: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private failures = 0;
+  private inFlight: Promise<void> = Promise.resolve();
+  private readonly http: AxiosInstance;
+  private readonly heartbeatIntervalMs: number;
+  private readonly retryDelayMs: number;
+  private readonly maxRetryDelayMs: number;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: RegistrationOptions) {
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 10_000;
+    this.retryDelayMs = options.retryDelayMs ?? 500;
+    this.maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
+    this.logger = options.logger.child({ registry: options.registryUrl });
+    this.http = axios.create({
+      baseURL: options.registryUrl,
+      timeout: options.requestTimeoutMs ?? 2000,
+      validateStatus: () => true,
+      proxy: false,
+    });
+  }
+
+  get serviceId(): string | undefined {
+    return this.id;
+  }
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.inFlight;
+    const serviceId = this.id;
+    if (!serviceId) return;
+    this.id = undefined;
+    try {
+      await this.http.delete(`/services/${encodeURIComponent(serviceId)}`);
+      this.logger.info({ serviceId }, 'deregistered from the registry');
+    } catch (error) {
+      this.logger.warn(
+        { err: error, serviceId },
+        'could not deregister; the registry will expire it',
+      );
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.inFlight = this.id ? this.heartbeat(this.id) : this.register();
+    }, delayMs);
+    // Registration must never be what keeps a process alive.
+    this.timer.unref();
+  }
+
+  private async register(): Promise<void> {
+    const { name, host, port, healthCheck } = this.options;
+    try {
+      const response = await this.http.post('/register', { name, host, port, healthCheck });
+      if (response.status !== 200 && response.status !== 201) {
+        throw new Error(
+          `the registry answered ${response.status}: ${JSON.stringify(response.data)}`,
+        );
+      }
+      this.id = String((response.data as { serviceId: unknown }).serviceId);
+      this.failures = 0;
+      this.logger.info({ serviceId: this.id, name, host, port }, 'registered with the registry');
+      this.schedule(this.heartbeatIntervalMs);
+    } catch (error) {
+      this.failures++;
+      const delayMs = this.backoff();
+      this.logger.warn(
+        { err: error, attempt: this.failures, retryInMs: delayMs },
+        'could not register with the registry; retrying',
+      );
+      this.schedule(delayMs);
+    }
+  }
+
+  private async heartbeat(serviceId: string): Promise<void> {
+    try {
+      const response = await this.http.post(`/heartbeat/${encodeURIComponent(serviceId)}`);
+      if (response.status === 404) {
+        this.logger.warn({ serviceId }, 'the registry forgot this instance; registering again');
+        this.id = undefined;
+        this.schedule(0);
+        return;
+      }
+      if (response.status !== 204) throw new Error(`the registry answered ${response.status}`);
+    } catch (error) {
+      this.logger.warn({ err: error, serviceId }, 'heartbeat to the registry failed');
+    }
+    this.schedule(this.heartbeatIntervalMs);
+  }
+
+  /** Doubling delay with jitter, so instances restarted together do not retry in lockstep. */
+  private backoff(): number {
+    const base = Math.min(this.retryDelayMs * 2 ** (this.failures - 1), this.maxRetryDelayMs);
+    return Math.round(base * (0.8 + Math.random() * 0.4));
+  }
+}
