@@ -1,10 +1,19 @@
 import { createServiceApp, type Logger, type MetricsRegistry } from '@shop/service-kit';
 import { pingDatabase, type Pool } from '@shop/postgres';
+import { accountMetrics } from './metrics';
+import { userRoutes } from './routes/users';
+import { dummyPasswordHash } from './use-cases/log-in';
+import type { OrderHistory } from './use-cases/read-user';
+import type { AccountSettings } from './use-cases/settings';
 
 export interface AppDeps {
   logger: Logger;
   metrics: MetricsRegistry;
   pool: Pool;
+  settings: AccountSettings;
+  orders: OrderHistory;
+  /** Further /ready checks (the broker, once main.ts connects one). */
+  readiness?: Record<string, () => unknown>;
 }
 
 export function buildApp(deps: AppDeps) {
@@ -12,7 +21,15 @@ export function buildApp(deps: AppDeps) {
     service: 'user-service',
     logger: deps.logger,
     metrics: deps.metrics,
-    readiness: { postgres: () => pingDatabase(deps.pool) },
-    routes: () => undefined,
+    readiness: { postgres: () => pingDatabase(deps.pool), ...deps.readiness },
+    routes: (app) => {
+      app.use(
+        userRoutes({
+          ...deps,
+          metrics: accountMetrics(deps.metrics),
+          dummyHash: dummyPasswordHash(deps.settings),
+        }),
+      );
+    },
   });
 }

@@ -1,15 +1,33 @@
-import { baseConfig, loadConfigOrExit } from '@shop/service-kit';
+import { baseConfig, loadConfigOrExit, positiveInt } from '@shop/service-kit';
 import { z } from 'zod';
 
-export const configSchema = z.object({
-  ...baseConfig(3001),
-  DATABASE_URL: z.url(),
-  JWT_SECRET: z.string().min(32),
-  ADMIN_EMAIL: z.email().optional(),
-  ADMIN_PASSWORD: z.string().min(8).optional(),
-  ORDER_SERVICE_URL: z.url(),
-  RABBITMQ_URL: z.url(),
-});
+export const configSchema = z
+  .object({
+    ...baseConfig(3001),
+    DATABASE_URL: z.url(),
+    JWT_SECRET: z.string().min(32),
+    ADMIN_EMAIL: z.email().optional(),
+    ADMIN_PASSWORD: z.string().min(8).optional(),
+    ORDER_SERVICE_URL: z.url(),
+    RABBITMQ_URL: z.url(),
+    ACCESS_TOKEN_TTL_SECONDS: positiveInt(900),
+    REFRESH_TOKEN_TTL_DAYS: positiveInt(30),
+    ORDER_SERVICE_TIMEOUT_MS: positiveInt(1000),
+    // Failed logins for one account from one address before it must wait (backoff doubles).
+    LOGIN_MAX_FAILURES: positiveInt(5),
+    // Failed logins from one address, whatever the account, before that address must wait.
+    LOGIN_MAX_FAILURES_PER_IP: positiveInt(50),
+    LOGIN_WINDOW_SECONDS: positiveInt(900),
+    LOGIN_BACKOFF_BASE_SECONDS: positiveInt(30),
+    LOGIN_BACKOFF_MAX_SECONDS: positiveInt(900),
+  })
+  .superRefine((config, context) => {
+    // One without the other is a half-configured admin: refuse rather than guess.
+    if ((config.ADMIN_EMAIL === undefined) !== (config.ADMIN_PASSWORD === undefined)) {
+      const missing = config.ADMIN_EMAIL === undefined ? 'ADMIN_EMAIL' : 'ADMIN_PASSWORD';
+      context.addIssue({ code: 'custom', path: [missing], message: 'is required' });
+    }
+  });
 
 export type Config = z.output<typeof configSchema>;
 

@@ -1,0 +1,37 @@
+import { withTransaction, type Pool } from '@shop/postgres';
+import type { Logger } from '@shop/service-kit';
+import { revokeAllOfUser } from '../db/refresh-tokens';
+import { findUserByEmail, upsertAdmin } from '../db/users';
+import { normaliseEmail } from '../domain/email';
+import { passwordProblems } from '../domain/password-policy';
+import { hashPassword, verifyPassword } from '../security/passwords';
+import type { AccountSettings } from './settings';
+
+/**
+ * Makes ADMIN_EMAIL an admin whose password is ADMIN_PASSWORD. Safe on every start and on every
+ * replica: nothing changes when it already holds; a changed password ends the admin's sessions.
+ */
+export async function ensureAdmin(
+  deps: { pool: Pool; settings: AccountSettings; logger: Logger },
+  admin: { email: string; password: string },
+): Promise<void> {
+  const problems = passwordProblems(admin.password);
+  if (problems.length > 0) {
+    throw new Error(`ADMIN_PASSWORD is too weak: it ${problems.join('; it ')}`);
+  }
+  const email = normaliseEmail(admin.email);
+  const existing = await findUserByEmail(deps.pool, email);
+  if (existing?.role === 'admin' && (await verifyPassword(admin.password, existing.passwordHash))) {
+    return;
+  }
+  const passwordHash = await hashPassword(admin.password, deps.settings.passwordHashing);
+  const user = await withTransaction(deps.pool, async (tx) => {
+    const saved = await upsertAdmin(tx, { email, name: 'Administrator', passwordHash });
+    await revokeAllOfUser(tx, saved.id);
+    return saved;
+  });
+  deps.logger.info(
+    { userId: user.id, email },
+    existing ? 'admin account updated from ADMIN_EMAIL' : 'admin account created from ADMIN_EMAIL',
+  );
+}

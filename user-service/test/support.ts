@@ -1,0 +1,157 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createPool, migrate, type Pool } from '@shop/postgres';
+import { createLogger, createMetricsRegistry, type RunningServer } from '@shop/service-kit';
+import {
+  clientFor,
+  createTestDatabase,
+  startTestServer,
+  TEST_JWT_SECRET,
+  uniqueName,
+} from '@shop/testkit';
+import { buildApp } from '../src/app';
+import { OrderServiceClient } from '../src/clients/order-service';
+import { MIGRATION_LOCK_KEY, migrations } from '../src/db/migrations';
+import type { OrderHistory } from '../src/use-cases/read-user';
+import type { AccountSettings } from '../src/use-cases/settings';
+
+export const logger = createLogger({
+  service: 'user-service-test',
+  level: (process.env.LOG_LEVEL as 'silent' | undefined) ?? 'silent',
+});
+
+/** Cheap scrypt so suites hash hundreds of passwords in seconds; production uses the defaults. */
+export const FAST_SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
+
+const generous = { maxFailures: 1000, windowMs: 60_000, backoffBaseMs: 1000, backoffMaxMs: 1000 };
+
+export function testSettings(overrides: Partial<AccountSettings> = {}): AccountSettings {
+  return {
+    jwtSecret: TEST_JWT_SECRET,
+    accessTokenTtlSeconds: 900,
+    refreshTokenTtlMs: 60_000,
+    passwordHashing: FAST_SCRYPT,
+    loginLimits: { account: generous, ip: generous },
+    ...overrides,
+  };
+}
+
+export interface UserDatabase {
+  pool: Pool;
+  close(): Promise<void>;
+}
+
+/** A fresh, migrated `users` database for one suite. */
+export async function createUserDatabase(): Promise<UserDatabase> {
+  const database = await createTestDatabase('users');
+  const pool = createPool(database.url, { max: 20 });
+  await migrate(pool, migrations, { lockKey: MIGRATION_LOCK_KEY });
+  return {
+    pool,
+    close: async () => {
+      await pool.end();
+      await database.drop();
+    },
+  };
+}
+
+/** An order-service nobody will ever reach, for suites that do not look at orders. */
+const noOrders: OrderHistory = { ordersOf: () => Promise.resolve([]) };
+
+export interface RunningUserService {
+  url: string;
+  http: ReturnType<typeof clientFor>;
+  server: RunningServer;
+  close(): Promise<void>;
+}
+
+/** The app in-process on a random port, over the given database. */
+export async function startUserService(
+  pool: Pool,
+  options: { settings?: AccountSettings; orders?: OrderHistory } = {},
+): Promise<RunningUserService> {
+  const app = buildApp({
+    logger,
+    metrics: createMetricsRegistry('user-service'),
+    pool,
+    settings: options.settings ?? testSettings(),
+    orders: options.orders ?? noOrders,
+  });
+  const server = await startTestServer(app);
+  return { url: server.url, http: clientFor(server.url), server, close: () => server.close() };
+}
+
+export function orderServiceAt(url: string, timeoutMs: number): OrderServiceClient {
+  return new OrderServiceClient({ url, timeoutMs, logger });
+}
+
+export function newCustomer(
+  overrides: Partial<{ email: string; password: string; name: string }> = {},
+) {
+  return {
+    email: `${uniqueName('customer')}@example.com`,
+    password: 'Correct-Horse-7',
+    name: 'Ada Customer',
+    ...overrides,
+  };
+}
+
+/** Registers a customer and logs them in; returns the login answer's body and the credentials. */
+export async function signedInCustomer(
+  http: RunningUserService['http'],
+  headers?: Record<string, string>,
+) {
+  const customer = newCustomer();
+  const registered = await http.post('/users/register', customer);
+  if (registered.status !== 201) throw new Error(`register gave ${registered.status}`);
+  const login = await http.post(
+    '/users/login',
+    { email: customer.email, password: customer.password },
+    headers ? { headers } : {},
+  );
+  if (login.status !== 200) throw new Error(`login gave ${login.status}`);
+  return {
+    customer,
+    session: login.body as { accessToken: string; refreshToken: string; user: { id: string } },
+  };
+}
+
+export interface StubServer {
+  url: string;
+  requests: IncomingMessage[];
+  close(): Promise<void>;
+}
+
+/** A stand-in for another service: `respond` answers, or leaves the request hanging by not calling it. */
+export async function startStubServer(
+  respond: (req: IncomingMessage, answer: (status: number, body: unknown) => void) => void,
+): Promise<StubServer> {
+  const requests: IncomingMessage[] = [];
+  const server: Server = createServer((req, res) => {
+    requests.push(req);
+    respond(req, (status, body) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A loopback port that was free a moment ago and that nothing listens on. */
+export async function unusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
