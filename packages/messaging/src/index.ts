@@ -1,1 +1,10 @@
-export {};
+export * from './catalog';
+export * from './envelope';
+export * from './connection';
+export * from './consumer';
+export * from './outbox';
+export * from './relay';
+export * from './inbox';
+export * from './migrations';
+export * from './metrics';
+export { qualify, retryQueueName, deadQueueName } from './topology';

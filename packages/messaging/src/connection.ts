@@ -1,0 +1,345 @@
+import amqp, { type ChannelModel, type ConfirmChannel, type Options } from 'amqplib';
+import type { Logger, MetricsRegistry } from '@shop/service-kit';
+import { events, isEventType, type EventData, type EventType } from './catalog';
+import { createEnvelope, type EnvelopeOptions, type EventEnvelope } from './envelope';
+import { messagingMetrics, type MessagingMetrics } from './metrics';
+import { EXCHANGES } from './catalog';
+import { declareExchanges, qualify } from './topology';
+
+export interface ConnectRabbitOptions {
+  url: string;
+  logger: Logger;
+  metrics: MetricsRegistry;
+  /** Prefixes every exchange and queue name ("<ns>.orders"), so tests are isolated. */
+  namespace?: string;
+  /** First wait before reconnecting; doubles on each failure up to `maxReconnectDelayMs`. */
+  reconnectDelayMs?: number;
+  maxReconnectDelayMs?: number;
+  /** AMQP heartbeat, so a silently dead peer is noticed in seconds, not at the OS TCP timeout. */
+  heartbeatSeconds?: number;
+  /** How long a publish waits for a connection and then for the broker's confirm. */
+  publishTimeoutMs?: number;
+}
+
+/** Something that owns channels and must set them up again on every new connection (a consumer). */
+export interface ChannelOwner {
+  attach(connection: ChannelModel): Promise<void>;
+}
+
+export interface RabbitConnection {
+  /** For /ready: false while the broker is unreachable. */
+  isConnected(): boolean;
+  waitUntilConnected(timeoutMs?: number): Promise<void>;
+  /** Validates, wraps and publishes; resolves once the broker has confirmed the message. */
+  publish<K extends EventType>(
+    type: K,
+    data: EventData<K>,
+    opts?: EnvelopeOptions,
+  ): Promise<EventEnvelope<EventData<K>>>;
+  /** Publishes an envelope built earlier (the outbox relay); resolves on the broker's confirm. */
+  publishEnvelope(envelope: EventEnvelope): Promise<void>;
+  close(): Promise<void>;
+  readonly namespace: string | undefined;
+  readonly logger: Logger;
+  readonly metrics: MessagingMetrics;
+  /** The live connection, or null while disconnected. */
+  currentConnection(): ChannelModel | null;
+  /** Registers an owner: attached now if connected, and again after every reconnect. */
+  addChannelOwner(owner: ChannelOwner): () => void;
+  /** Remembers a queue this connection declared, so `deleteTopology` can remove it. */
+  recordQueues(queues: readonly string[]): void;
+  recordedQueues(): string[];
+  /** Tests only: deletes the namespaced exchanges and every queue recorded. Refused without a namespace. */
+  deleteTopology(): Promise<void>;
+}
+
+export class BrokerUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BrokerUnavailableError';
+  }
+}
+
+function withHeartbeat(url: string, heartbeatSeconds: number): string {
+  const parsed = new URL(url);
+  if (!parsed.searchParams.has('heartbeat'))
+    parsed.searchParams.set('heartbeat', String(heartbeatSeconds));
+  return parsed.toString();
+}
+
+/** Connects in the background and keeps reconnecting; never throws if the broker is down. */
+export function connectRabbit(options: ConnectRabbitOptions): RabbitConnection {
+  const connection = new ResilientConnection(options);
+  connection.start();
+  return connection;
+}
+
+class ResilientConnection implements RabbitConnection {
+  readonly namespace: string | undefined;
+  readonly logger: Logger;
+  readonly metrics: MessagingMetrics;
+  private readonly url: string;
+  private readonly reconnectDelayMs: number;
+  private readonly maxReconnectDelayMs: number;
+  private readonly publishTimeoutMs: number;
+  private live: ChannelModel | null = null;
+  private ready = false;
+  private closing = false;
+  private publishChannel: Promise<ConfirmChannel> | null = null;
+  private readonly owners = new Set<ChannelOwner>();
+  private readonly readyWaiters = new Set<() => void>();
+  private readonly queues = new Set<string>();
+  private wakeSleeper: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+
+  constructor(options: ConnectRabbitOptions) {
+    this.namespace = options.namespace;
+    this.logger = options.logger.child({ component: 'messaging' });
+    this.metrics = messagingMetrics(options.metrics);
+    this.url = withHeartbeat(options.url, options.heartbeatSeconds ?? 10);
+    this.reconnectDelayMs = options.reconnectDelayMs ?? 500;
+    this.maxReconnectDelayMs = options.maxReconnectDelayMs ?? 30_000;
+    this.publishTimeoutMs = options.publishTimeoutMs ?? 10_000;
+  }
+
+  start() {
+    this.loop ??= this.connectLoop().finally(() => (this.loop = null));
+  }
+
+  isConnected(): boolean {
+    return this.ready;
+  }
+
+  currentConnection(): ChannelModel | null {
+    return this.ready ? this.live : null;
+  }
+
+  waitUntilConnected(timeoutMs = 30_000): Promise<void> {
+    if (this.ready) return Promise.resolve();
+    if (this.closing) return Promise.reject(new BrokerUnavailableError('Connection is closed'));
+    return new Promise((resolve, reject) => {
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.readyWaiters.delete(onReady);
+        reject(new BrokerUnavailableError(`RabbitMQ not connected within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.readyWaiters.add(onReady);
+    });
+  }
+
+  async publish<K extends EventType>(
+    type: K,
+    data: EventData<K>,
+    opts: EnvelopeOptions = {},
+  ): Promise<EventEnvelope<EventData<K>>> {
+    const envelope = createEnvelope(type, data, opts);
+    await this.publishEnvelope(envelope);
+    return envelope;
+  }
+
+  async publishEnvelope(envelope: EventEnvelope): Promise<void> {
+    if (!isEventType(envelope.eventType))
+      throw new Error(`Unknown event type ${envelope.eventType}`);
+    const { exchange, routingKey } = events[envelope.eventType];
+    const deadline = Date.now() + this.publishTimeoutMs;
+    await this.waitUntilConnected(this.publishTimeoutMs);
+    const channel = await this.openPublishChannel();
+    const properties: Options.Publish = {
+      persistent: true,
+      contentType: 'application/json',
+      messageId: envelope.eventId,
+      type: envelope.eventType,
+      timestamp: Math.floor(Date.parse(envelope.timestamp) / 1000),
+      ...(envelope.correlationId ? { correlationId: envelope.correlationId } : {}),
+    };
+    await confirmPublish(
+      channel,
+      qualify(this.namespace, exchange),
+      routingKey,
+      Buffer.from(JSON.stringify(envelope)),
+      properties,
+      Math.max(deadline - Date.now(), 1),
+    );
+    this.metrics.published.inc({ event_type: envelope.eventType });
+  }
+
+  addChannelOwner(owner: ChannelOwner): () => void {
+    this.owners.add(owner);
+    const connection = this.currentConnection();
+    if (connection) void this.attachOwner(owner, connection);
+    return () => {
+      this.owners.delete(owner);
+    };
+  }
+
+  recordQueues(queues: readonly string[]) {
+    for (const queue of queues) this.queues.add(queue);
+  }
+
+  recordedQueues(): string[] {
+    return [...this.queues];
+  }
+
+  async deleteTopology(): Promise<void> {
+    if (!this.namespace)
+      throw new Error('deleteTopology is for namespaced (test) connections only');
+    await this.waitUntilConnected(this.publishTimeoutMs);
+    const channel = await this.live!.createChannel();
+    channel.on('error', () => undefined);
+    for (const queue of this.queues) await channel.deleteQueue(queue);
+    for (const exchange of EXCHANGES)
+      await channel.deleteExchange(qualify(this.namespace, exchange));
+    await channel.close();
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    this.ready = false;
+    this.wakeSleeper?.();
+    await this.loop;
+    const live = this.live;
+    this.live = null;
+    if (live) await live.close().catch(() => undefined);
+  }
+
+  private async connectLoop() {
+    let failures = 0;
+    while (!this.closing) {
+      try {
+        await this.connectOnce();
+        return;
+      } catch (error) {
+        if (this.closing) return;
+        failures += 1;
+        // Exponential backoff with jitter: replicas that lost the broker together do not all
+        // hammer it again in the same millisecond when it comes back.
+        const ceiling = Math.min(
+          this.reconnectDelayMs * 2 ** (failures - 1),
+          this.maxReconnectDelayMs,
+        );
+        const delayMs = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+        this.logger.warn({ err: error, delayMs, failures }, 'RabbitMQ unreachable; retrying');
+        await this.sleep(delayMs);
+      }
+    }
+  }
+
+  private async connectOnce() {
+    const model = await amqp.connect(this.url, { timeout: 5000 });
+    let lost = false;
+    // Without an 'error' listener amqplib's error event would crash the process; the 'close'
+    // that always follows is where we act.
+    model.on('error', (error: unknown) =>
+      this.logger.warn({ err: error }, 'RabbitMQ connection error'),
+    );
+    model.on('close', () => {
+      lost = true;
+      if (this.live === model) this.onConnectionLost();
+    });
+    if (this.closing) {
+      await model.close().catch(() => undefined);
+      return;
+    }
+    try {
+      this.live = model;
+      const channel = await this.openPublishChannel(model);
+      await declareExchanges(channel, this.namespace);
+      if (lost) throw new BrokerUnavailableError('Connection closed while setting up');
+      this.ready = true;
+      for (const owner of this.owners) await this.attachOwner(owner, model);
+      this.logger.info('RabbitMQ connected');
+      for (const waiter of this.readyWaiters) waiter();
+      this.readyWaiters.clear();
+    } catch (error) {
+      this.ready = false;
+      this.live = null;
+      this.publishChannel = null;
+      await model.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async attachOwner(owner: ChannelOwner, model: ChannelModel) {
+    try {
+      await owner.attach(model);
+    } catch (error) {
+      // An owner retries on its own while the connection stays up; after a reconnect it is
+      // attached again anyway.
+      this.logger.error({ err: error }, 'Could not set up a consumer channel');
+    }
+  }
+
+  private onConnectionLost() {
+    this.ready = false;
+    this.live = null;
+    this.publishChannel = null;
+    if (this.closing) return;
+    this.logger.warn('RabbitMQ connection lost; reconnecting');
+    this.start();
+  }
+
+  /** One confirm channel for all publishes; replaced if the broker closes it (e.g. NOT_FOUND). */
+  private openPublishChannel(model = this.live): Promise<ConfirmChannel> {
+    if (this.publishChannel) return this.publishChannel;
+    if (!model) return Promise.reject(new BrokerUnavailableError('RabbitMQ not connected'));
+    const opening = model.createConfirmChannel().then((channel) => {
+      channel.on('error', (error: unknown) =>
+        this.logger.warn({ err: error }, 'RabbitMQ publish channel error'),
+      );
+      channel.on('close', () => {
+        if (this.publishChannel === opening) this.publishChannel = null;
+      });
+      return channel;
+    });
+    opening.catch(() => {
+      if (this.publishChannel === opening) this.publishChannel = null;
+    });
+    this.publishChannel = opening;
+    return opening;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeSleeper = done;
+    });
+  }
+}
+
+/**
+ * Publishes on a confirm channel and resolves only when the broker acks it: a nack, a closed
+ * channel or no answer in time rejects, and the caller keeps the message (outbox row, delivery).
+ */
+export function confirmPublish(
+  channel: ConfirmChannel,
+  exchange: string,
+  routingKey: string,
+  content: Buffer,
+  properties: Options.Publish,
+  timeoutMs: number,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new BrokerUnavailableError(`Publish not confirmed within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    try {
+      channel.publish(exchange, routingKey, content, properties, (error) => {
+        clearTimeout(timer);
+        if (error) reject(error instanceof Error ? error : new Error(String(error)));
+        else resolve();
+      });
+    } catch (error) {
+      // amqplib throws synchronously when the channel is already closed.
+      clearTimeout(timer);
+      reject(error);
+    }
+  });
+}

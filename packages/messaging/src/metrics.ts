@@ -1,0 +1,64 @@
+import { promClient, type MetricsRegistry } from '@shop/service-kit';
+import type { Pool } from '@shop/postgres';
+
+export type ConsumeResult = 'ok' | 'duplicate' | 'retried' | 'dead-lettered';
+
+export interface MessagingMetrics {
+  published: promClient.Counter<'event_type'>;
+  consumed: promClient.Counter<'event_type' | 'result'>;
+  handlerDuration: promClient.Histogram<'event_type' | 'result'>;
+  /** Pools whose outbox the `outbox_pending` gauge counts (one per running relay's database). */
+  outboxPools: Map<Pool, { relays: number; lastCount: number }>;
+}
+
+// A service hands the same registry to its connection, consumers and relay; prom-client refuses a
+// second metric of the same name, so the metrics are created once per registry and shared.
+const byRegistry = new WeakMap<MetricsRegistry, MessagingMetrics>();
+
+export function messagingMetrics(registry: MetricsRegistry): MessagingMetrics {
+  const existing = byRegistry.get(registry);
+  if (existing) return existing;
+  const outboxPools: MessagingMetrics['outboxPools'] = new Map();
+  const metrics: MessagingMetrics = {
+    published: new promClient.Counter({
+      name: 'messaging_events_published_total',
+      help: 'Events the broker confirmed, by event type',
+      labelNames: ['event_type'],
+      registers: [registry],
+    }),
+    consumed: new promClient.Counter({
+      name: 'messaging_events_consumed_total',
+      help: 'Events consumed, by event type and result (ok, duplicate, retried, dead-lettered)',
+      labelNames: ['event_type', 'result'],
+      registers: [registry],
+    }),
+    handlerDuration: new promClient.Histogram({
+      name: 'messaging_handler_duration_seconds',
+      help: 'Time spent handling one event, including its inbox transaction',
+      labelNames: ['event_type', 'result'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    outboxPools,
+  };
+  new promClient.Gauge({
+    name: 'outbox_pending',
+    help: 'Outbox events not yet confirmed by the broker',
+    registers: [registry],
+    async collect() {
+      // Counted at scrape time so the value is true even when the relay is stuck; if the database
+      // is unreachable the last value stays rather than failing the whole scrape.
+      let total = 0;
+      for (const [pool, entry] of outboxPools) {
+        entry.lastCount = await pool
+          .query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL')
+          .then((result) => result.rows[0]?.n ?? 0)
+          .catch(() => entry.lastCount);
+        total += entry.lastCount;
+      }
+      this.set(total);
+    },
+  });
+  byRegistry.set(registry, metrics);
+  return metrics;
+}

@@ -1,0 +1,167 @@
+import { withTransaction, type Pool, type PoolClient } from '@shop/postgres';
+import type { Logger, MetricsRegistry } from '@shop/service-kit';
+import type { RabbitConnection } from './connection';
+import type { EventEnvelope } from './envelope';
+import { messagingMetrics } from './metrics';
+import { OUTBOX_CHANNEL } from './outbox';
+
+export interface OutboxRelayOptions {
+  pool: Pool;
+  rabbit: RabbitConnection;
+  logger: Logger;
+  metrics: MetricsRegistry;
+  /** Poll period when idle; a NOTIFY from `enqueueEvent` wakes the relay sooner. */
+  intervalMs?: number;
+  batchSize?: number;
+  /** Longest wait between attempts while publishing or the database keeps failing. */
+  maxBackoffMs?: number;
+  /** LISTEN for new rows (one pooled connection held); polling alone still delivers everything. */
+  listen?: boolean;
+}
+
+export interface OutboxRelay {
+  stop(): Promise<void>;
+}
+
+interface PendingRow {
+  id: number;
+  envelope: EventEnvelope;
+}
+
+/**
+ * Publishes pending outbox rows in id order, with confirms, and marks them sent.
+ *
+ * Rows are claimed with `FOR UPDATE SKIP LOCKED` in a transaction held while the batch is being
+ * published: a second replica skips the claimed rows instead of publishing them again, and if this
+ * process dies mid-batch the locks vanish with its connection and the rows are simply pending
+ * again. A row is marked sent only after the broker confirmed it, so nothing is lost; the rare
+ * duplicate (confirmed, then the commit failed) is absorbed by the consumers' inbox.
+ */
+export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { pool, rabbit } = options;
+  const logger = options.logger.child({ component: 'outbox-relay' });
+  const intervalMs = options.intervalMs ?? 1000;
+  const batchSize = options.batchSize ?? 100;
+  const maxBackoffMs = options.maxBackoffMs ?? 30_000;
+  const metrics = messagingMetrics(options.metrics);
+  const gaugeEntry = metrics.outboxPools.get(pool) ?? { relays: 0, lastCount: 0 };
+  gaugeEntry.relays += 1;
+  metrics.outboxPools.set(pool, gaugeEntry);
+
+  let stopped = false;
+  let wake: () => void = () => undefined;
+
+  function pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = () => undefined;
+        resolve();
+      }
+      wake = done;
+    });
+  }
+
+  async function relayBatch(): Promise<{ claimed: number; failed: number }> {
+    return withTransaction(pool, async (tx) => {
+      const { rows } = await tx.query<PendingRow>(
+        `SELECT id, envelope FROM outbox WHERE published_at IS NULL
+         ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [batchSize],
+      );
+      if (rows.length === 0) return { claimed: 0, failed: 0 };
+      // Published back to back on one confirm channel (so in order), then awaited together:
+      // one round trip per batch instead of one per row.
+      const results = await Promise.allSettled(
+        rows.map((row) => rabbit.publishEnvelope(row.envelope)),
+      );
+      const sent = rows.filter((_, index) => results[index]!.status === 'fulfilled');
+      const failures = results.flatMap((result) =>
+        result.status === 'rejected' ? [result.reason] : [],
+      );
+      if (sent.length > 0) {
+        await tx.query(
+          'UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])',
+          [sent.map((row) => row.id)],
+        );
+      }
+      if (failures.length > 0) {
+        const failedIds = rows.filter((_, index) => results[index]!.status === 'rejected');
+        await tx.query(
+          'UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])',
+          [failedIds.map((row) => row.id), String(failures[0])],
+        );
+        logger.warn({ err: failures[0], failed: failures.length }, 'Outbox events not published');
+      }
+      return { claimed: rows.length, failed: failures.length };
+    });
+  }
+
+  async function run() {
+    let failures = 0;
+    while (!stopped) {
+      if (!rabbit.isConnected()) {
+        // Waits for the reconnect instead of claiming rows it cannot publish.
+        await Promise.race([
+          rabbit.waitUntilConnected(intervalMs).catch(() => undefined),
+          pause(intervalMs),
+        ]);
+        continue;
+      }
+      try {
+        const { claimed, failed } = await relayBatch();
+        if (failed === 0) {
+          failures = 0;
+          if (claimed === batchSize) continue;
+        } else {
+          failures += 1;
+        }
+      } catch (error) {
+        failures += 1;
+        logger.warn({ err: error, failures }, 'Outbox relay failed; backing off');
+      }
+      await pause(failures === 0 ? intervalMs : Math.min(intervalMs * 2 ** failures, maxBackoffMs));
+    }
+  }
+
+  let signalStop: () => void = () => undefined;
+  const stopSignal = new Promise<void>((resolve) => (signalStop = resolve));
+
+  async function keepListening() {
+    while (!stopped) {
+      let client: PoolClient | null = null;
+      try {
+        client = await pool.connect();
+        const lost = new Promise<void>((resolve) => {
+          client!.on('error', () => resolve());
+          client!.on('end', () => resolve());
+        });
+        client.on('notification', () => wake());
+        await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+        // Rows committed while we were not listening are picked up by this wake-up.
+        wake();
+        await Promise.race([lost, stopSignal]);
+      } catch (error) {
+        logger.debug({ err: error }, 'Outbox LISTEN connection failed; polling meanwhile');
+      }
+      // Destroyed rather than returned to the pool: it is still LISTENing, or broken.
+      client?.release(true);
+      if (!stopped) await Promise.race([stopSignal, new Promise((r) => setTimeout(r, intervalMs))]);
+    }
+  }
+
+  const running = run();
+  const listening = options.listen === false ? Promise.resolve() : keepListening();
+
+  return {
+    async stop() {
+      stopped = true;
+      wake();
+      signalStop();
+      await Promise.all([running, listening]);
+      gaugeEntry.relays -= 1;
+      if (gaugeEntry.relays === 0) metrics.outboxPools.delete(pool);
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { waitFor } from '@shop/testkit';
+import { withTransaction } from '@shop/postgres';
+import { enqueueEvent, startConsumer, startOutboxRelay, type EventEnvelope } from '../src';
+import { logger, startHarness, type Harness } from './fixtures/harness';
+
+let harness: Harness;
+
+before(async () => {
+  harness = await startHarness('messaging_delivery');
+  await harness.pool.query(
+    'CREATE TABLE reservations (order_id text PRIMARY KEY, lines int NOT NULL)',
+  );
+});
+after(() => harness.cleanUp());
+
+test('when an event is published, then a consumer receives it with its envelope and records it in the inbox', async () => {
+  const rabbit = harness.connect();
+  const received: EventEnvelope[] = [];
+  const consumer = startConsumer({
+    rabbit,
+    pool: harness.pool,
+    logger,
+    metrics: harness.metrics,
+    queue: 'inventory-order-events',
+    events: ['ORDER_CREATED'],
+    handlers: {
+      ORDER_CREATED: async (event, tx) => {
+        received.push(event);
+        await tx.query('INSERT INTO reservations (order_id, lines) VALUES ($1, $2)', [
+          event.data.orderId,
+          event.data.items.length,
+        ]);
+      },
+    },
+  });
+  await consumer.waitUntilConsuming();
+
+  const sent = await rabbit.publish(
+    'ORDER_CREATED',
+    {
+      orderId: 'o-1',
+      userId: 'u-1',
+      items: [{ productId: 'p-1', quantity: 2, unitPrice: 250 }],
+      total: 500,
+    },
+    { correlationId: 'req-1' },
+  );
+
+  await waitFor(() => received.length === 1, { what: 'the event' });
+  assert.deepEqual(received[0], sent);
+  assert.equal(sent.correlationId, 'req-1');
+  assert.match(sent.eventId, /^[0-9a-f-]{36}$/);
+  const inbox = await harness.pool.query('SELECT event_id, event_type FROM inbox');
+  assert.deepEqual(inbox.rows, [{ event_id: sent.eventId, event_type: 'ORDER_CREATED' }]);
+  await consumer.stop();
+});
+
+test('when an event is enqueued in a committed transaction, then the relay publishes it and marks it sent', async () => {
+  const rabbit = harness.connect();
+  const received: EventEnvelope[] = [];
+  const consumer = startConsumer({
+    rabbit,
+    pool: harness.pool,
+    logger,
+    metrics: harness.metrics,
+    queue: 'order-inventory-events',
+    events: ['INVENTORY_RESERVED'],
+    handlers: { INVENTORY_RESERVED: async (event) => void received.push(event) },
+  });
+  const relay = startOutboxRelay({
+    pool: harness.pool,
+    rabbit,
+    logger,
+    metrics: harness.metrics,
+    intervalMs: 100,
+  });
+  await consumer.waitUntilConsuming();
+
+  const enqueued = await withTransaction(harness.pool, (tx) =>
+    enqueueEvent(tx, 'INVENTORY_RESERVED', {
+      orderId: 'o-2',
+      items: [{ productId: 'p-1', quantity: 1 }],
+    }),
+  );
+  await assert.rejects(
+    withTransaction(harness.pool, async (tx) => {
+      await enqueueEvent(tx, 'INVENTORY_RESERVED', {
+        orderId: 'o-rolled-back',
+        items: [{ productId: 'p', quantity: 1 }],
+      });
+      throw new Error('the order failed');
+    }),
+    /the order failed/,
+  );
+
+  await waitFor(() => received.length === 1, { what: 'the relayed event' });
+  assert.equal(received[0]!.eventId, enqueued.eventId);
+  assert.deepEqual(received[0]!.data, {
+    orderId: 'o-2',
+    items: [{ productId: 'p-1', quantity: 1 }],
+  });
+  const outbox = await waitFor(async () => {
+    const { rows } = await harness.pool.query('SELECT event_id, published_at FROM outbox');
+    return rows.every((row) => row.published_at !== null) && rows;
+  });
+  assert.deepEqual(
+    outbox.map((row) => row.event_id),
+    [enqueued.eventId],
+  );
+  await relay.stop();
+  await consumer.stop();
+});
