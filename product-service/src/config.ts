@@ -1,13 +1,23 @@
-import { baseConfig, loadConfigOrExit } from '@shop/service-kit';
+import { baseConfig, loadConfigOrExit, positiveInt } from '@shop/service-kit';
 import { z } from 'zod';
 
 export const configSchema = z.object({
   ...baseConfig(3003),
   // Unset: the embedded MongoDB-compatible server is started (development and tests only).
   MONGODB_URL: z.url().optional(),
+  // Where the embedded server keeps its data; defaults to <repo>/.data/mongo in development.
+  MONGO_DATA_DIR: z.string().min(1).optional(),
   REDIS_URL: z.url(),
   RABBITMQ_URL: z.url(),
   JWT_SECRET: z.string().min(32),
+  CACHE_KEY_PREFIX: z.string().min(1).default('product-service:'),
+  PRODUCT_CACHE_TTL_SECONDS: positiveInt(300),
+  LIST_CACHE_TTL_SECONDS: positiveInt(60),
+  // Loads the demo catalog at start (idempotent): convenient for `npm start` and compose.
+  SEED_DEMO_CATALOG: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -1,0 +1,169 @@
+import { createHash } from 'node:crypto';
+import { promClient, type Logger, type MetricsRegistry } from '@shop/service-kit';
+import type { Redis } from 'ioredis';
+
+export interface CatalogCacheSettings {
+  /** Put before every key, so several services (and test suites) can share one Redis. */
+  keyPrefix: string;
+  productTtlSeconds: number;
+  listTtlSeconds: number;
+  /** How long one replica may hold the right to load a missing key before others load too. */
+  lockTtlMs: number;
+  /** How long a replica that lost that race waits for the winner's value before loading itself. */
+  lockWaitMs: number;
+}
+
+export type CacheKind = 'product' | 'list';
+
+export interface CatalogCache {
+  /**
+   * Cache-aside read; `load` runs only on a miss, at most once at a time per key per process.
+   * A null answer (no such product) is passed on but not cached.
+   */
+  read<T>(kind: CacheKind, id: string, load: () => Promise<T>): Promise<T>;
+  /** After every write: makes every cached product and list page stale at once. */
+  catalogChanged(): Promise<void>;
+}
+
+const POLL_INTERVAL_MS = 20;
+
+/**
+ * Redis cache-aside for products and list pages. Every key carries the catalog version, which
+ * every write increments: a write thus invalidates all list pages at once, and a read that
+ * loaded old data just before a write stores it under a version nobody asks for any more.
+ * Redis is an optimisation only: any failure of it is counted and the read goes to MongoDB.
+ */
+export function createCatalogCache(options: {
+  redis: Redis;
+  settings: CatalogCacheSettings;
+  metrics: MetricsRegistry;
+  logger: Logger;
+}): CatalogCache {
+  const { redis, settings, logger } = options;
+  const labelNames = ['kind'] as const;
+  const hits = new promClient.Counter({
+    name: 'cache_hits_total',
+    help: 'Catalog reads answered from Redis',
+    labelNames,
+    registers: [options.metrics],
+  });
+  const misses = new promClient.Counter({
+    name: 'cache_misses_total',
+    help: 'Catalog reads not found in Redis (or with Redis unavailable)',
+    labelNames,
+    registers: [options.metrics],
+  });
+  const loads = new promClient.Counter({
+    name: 'cache_loads_total',
+    help: 'MongoDB loads caused by misses; fewer than misses when concurrent misses share a load',
+    labelNames,
+    registers: [options.metrics],
+  });
+  const errors = new promClient.Counter({
+    name: 'cache_errors_total',
+    help: 'Redis commands of the catalog cache that failed or timed out',
+    labelNames: ['operation'] as const,
+    registers: [options.metrics],
+  });
+  const inFlight = new Map<string, Promise<unknown>>();
+  const versionKey = `${settings.keyPrefix}catalog:version`;
+
+  async function attempt<T>(operation: string, command: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await command();
+    } catch (error) {
+      errors.inc({ operation });
+      logger.debug({ err: error, operation }, 'catalog cache unavailable');
+      return undefined;
+    }
+  }
+
+  const ttlOf = (kind: CacheKind) =>
+    kind === 'product' ? settings.productTtlSeconds : settings.listTtlSeconds;
+
+  async function cached<T>(key: string): Promise<T | undefined> {
+    const text = await attempt('get', () => redis.get(key));
+    if (typeof text !== 'string') return undefined;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      // An unreadable entry is a miss; the load that follows overwrites it.
+      errors.inc({ operation: 'decode' });
+      return undefined;
+    }
+  }
+
+  async function waitForOtherLoader<T>(key: string): Promise<T | undefined> {
+    const deadline = Date.now() + settings.lockWaitMs;
+    while (Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+      const value = await cached<T>(key);
+      if (value !== undefined) return value;
+    }
+    return undefined;
+  }
+
+  async function loadAndStore<T>(kind: CacheKind, key: string, load: () => Promise<T>): Promise<T> {
+    // Across replicas: one loads, the others wait a moment for its value. A failed lock command
+    // means Redis is unwell, and then loading without it is the safe choice.
+    const lockKey = `${key}:loading`;
+    const locked = await attempt('lock', () =>
+      redis.set(lockKey, '1', 'PX', settings.lockTtlMs, 'NX'),
+    );
+    if (locked === null) {
+      const value = await waitForOtherLoader<T>(key);
+      if (value !== undefined) return value;
+    }
+    loads.inc({ kind });
+    const value = await load();
+    if (value !== null) {
+      await attempt('set', () => redis.set(key, JSON.stringify(value), 'EX', ttlOf(kind)));
+    }
+    if (locked === 'OK') await attempt('unlock', () => redis.del(lockKey));
+    return value;
+  }
+
+  function once<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const running = inFlight.get(key) as Promise<T> | undefined;
+    if (running) return running;
+    const started = work().finally(() => inFlight.delete(key));
+    inFlight.set(key, started);
+    return started;
+  }
+
+  return {
+    async read<T>(kind: CacheKind, id: string, load: () => Promise<T>) {
+      const version = await attempt('version', () => redis.get(versionKey));
+      if (version === undefined) {
+        misses.inc({ kind });
+        return once(`uncached:${kind}:${id}`, () => {
+          loads.inc({ kind });
+          return load();
+        });
+      }
+      // Long list queries are hashed so keys stay short; product ids are short already.
+      const name = kind === 'product' ? id : createHash('sha1').update(id).digest('base64url');
+      const key = `${settings.keyPrefix}${kind}:v${version ?? '0'}:${name}`;
+      const hit = await cached<T>(key);
+      if (hit !== undefined) {
+        hits.inc({ kind });
+        return hit;
+      }
+      misses.inc({ kind });
+      return once(key, () => loadAndStore(kind, key, load));
+    },
+
+    async catalogChanged() {
+      const bumped = await attempt('invalidate', () => redis.incr(versionKey));
+      if (bumped === undefined) {
+        logger.warn(
+          {
+            productTtlSeconds: settings.productTtlSeconds,
+            listTtlSeconds: settings.listTtlSeconds,
+          },
+          'could not invalidate the catalog cache; cached entries stay until their TTL',
+        );
+      }
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import path from 'node:path';
+import { start as startEmbeddedMongo } from '@shop/mongo-embedded';
+import type { Logger } from '@shop/service-kit';
+import mongoose, { type Connection } from 'mongoose';
+import { productModelOn, type ProductModel } from './product-model';
+
+const DEFAULT_DATABASE = 'products';
+/** `<repo>/.data/mongo`, the same from src/db and dist/db. */
+export const DEVELOPMENT_DATA_DIR = path.resolve(__dirname, '..', '..', '..', '.data', 'mongo');
+
+export interface CatalogDatabase {
+  connection: Connection;
+  products: ProductModel;
+  close(): Promise<void>;
+}
+
+function hasDatabaseName(url: string): boolean {
+  return new URL(url).pathname.replace(/^\//, '') !== '';
+}
+
+/** Connects mongoose and makes sure the products collection has its indexes. */
+export async function connectCatalog(url: string): Promise<CatalogDatabase> {
+  const connection = await mongoose
+    .createConnection(url, {
+      ...(hasDatabaseName(url) ? {} : { dbName: DEFAULT_DATABASE }),
+      serverSelectionTimeoutMS: 5000,
+      // Fail fast instead of queueing queries while the database is away.
+      bufferCommands: false,
+    })
+    .asPromise();
+  const products = productModelOn(connection);
+  await products.init();
+  return { connection, products, close: () => connection.close() };
+}
+
+/**
+ * MONGODB_URL when set; otherwise an embedded MongoDB-compatible server inside this process,
+ * meant for development and tests, optionally keeping its data in `dataDir`.
+ */
+export async function openCatalogDatabase(options: {
+  url: string | undefined;
+  dataDir: string | undefined;
+  logger: Logger;
+  production: boolean;
+}): Promise<CatalogDatabase> {
+  const { logger } = options;
+  if (options.url) {
+    logger.info({ host: new URL(options.url).host }, 'catalog database: MongoDB at MONGODB_URL');
+    return connectCatalog(options.url);
+  }
+  const embedded = await startEmbeddedMongo({ port: 0, dataDir: options.dataDir });
+  const where = options.dataDir ? `data in ${options.dataDir}` : 'in memory only';
+  const message = `catalog database: embedded MongoDB-compatible server on ${embedded.uri} (${where}); set MONGODB_URL to use a real MongoDB`;
+  if (options.production) logger.warn(message);
+  else logger.info(message);
+  try {
+    const database = await connectCatalog(`${embedded.uri}/${DEFAULT_DATABASE}`);
+    return {
+      ...database,
+      close: async () => {
+        await database.close();
+        await embedded.stop();
+      },
+    };
+  } catch (error) {
+    await embedded.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+
+export interface ProductCreatedData {
+  productId: string;
+  sku: string;
+  initialStock?: number;
+}
+
+export interface ProductDeletedData {
+  productId: string;
+  sku: string;
+}
+
+/**
+ * An event waiting in the product's own document until the relay has published it. Its id is
+ * fixed when the change is written, so a republish after a crash carries the same id and the
+ * consumers' inbox drops the duplicate.
+ */
+export type PendingProductEvent =
+  | {
+      eventId: string;
+      type: 'PRODUCT_CREATED';
+      data: ProductCreatedData;
+      correlationId: string | null;
+    }
+  | {
+      eventId: string;
+      type: 'PRODUCT_DELETED';
+      data: ProductDeletedData;
+      correlationId: string | null;
+    };
+
+export function productCreated(
+  data: ProductCreatedData,
+  correlationId: string | null,
+): PendingProductEvent {
+  const payload: ProductCreatedData = { productId: data.productId, sku: data.sku };
+  if (data.initialStock !== undefined) payload.initialStock = data.initialStock;
+  return { eventId: randomUUID(), type: 'PRODUCT_CREATED', data: payload, correlationId };
+}
+
+export function productDeleted(
+  data: ProductDeletedData,
+  correlationId: string | null,
+): PendingProductEvent {
+  return {
+    eventId: randomUUID(),
+    type: 'PRODUCT_DELETED',
+    data: { productId: data.productId, sku: data.sku },
+    correlationId,
+  };
+}

@@ -1,0 +1,108 @@
+import { promClient, type Logger, type MetricsRegistry } from '@shop/service-kit';
+import { forgetPublishedEvent, productsWithPendingEvents } from '../db/products';
+import type { ProductModel } from '../db/product-model';
+import type { PendingProductEvent } from '../domain/product-events';
+
+/** The one thing the relay needs from the broker connection (RabbitConnection.publish). */
+export interface ProductEventPublisher {
+  publish(
+    type: PendingProductEvent['type'],
+    data: PendingProductEvent['data'],
+    options: { eventId: string; correlationId?: string },
+  ): Promise<unknown>;
+}
+
+export interface ProductEventRelay {
+  /** Looks for pending events now rather than at the next interval (called after each write). */
+  nudge(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * The outbox relay of the catalog. Events wait inside their product's document (written in the
+ * same atomic update as the change); the relay publishes each with its stored id, waits for the
+ * broker's confirm, then pulls it from the document. A crash between the two republishes the
+ * same event id, which the consumers' inbox ignores: at least once on the wire, once in effect.
+ * Several replicas may run relays; they can only duplicate, never lose, an event.
+ */
+export function startProductEventRelay(options: {
+  products: ProductModel;
+  publisher: ProductEventPublisher;
+  logger: Logger;
+  metrics: MetricsRegistry;
+  intervalMs?: number;
+  batchSize?: number;
+}): ProductEventRelay {
+  const intervalMs = options.intervalMs ?? 1000;
+  const batchSize = options.batchSize ?? 50;
+  const { logger } = options;
+  const published = new promClient.Counter({
+    name: 'product_events_published_total',
+    help: 'Product events published by the outbox relay',
+    labelNames: ['type'] as const,
+    registers: [options.metrics],
+  });
+  const failures = new promClient.Counter({
+    name: 'product_event_publish_failures_total',
+    help: 'Relay rounds that stopped because an event could not be published',
+    registers: [options.metrics],
+  });
+
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+
+  async function publishPending(): Promise<void> {
+    const batch = await productsWithPendingEvents(options.products, batchSize);
+    for (const product of batch) {
+      // In document order, so a product's PRODUCT_CREATED always leaves before its PRODUCT_DELETED.
+      for (const event of product.pendingEvents) {
+        if (stopped) return;
+        await options.publisher.publish(event.type, event.data, {
+          eventId: event.eventId,
+          ...(event.correlationId ? { correlationId: event.correlationId } : {}),
+        });
+        await forgetPublishedEvent(options.products, product._id, event.eventId);
+        published.inc({ type: event.type });
+      }
+    }
+    // A full batch means more may be waiting behind it.
+    if (batch.length === batchSize) again = true;
+  }
+
+  function schedule(delayMs: number) {
+    if (stopped) return;
+    clearTimeout(timer);
+    timer = setTimeout(run, delayMs);
+  }
+
+  function run() {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    again = false;
+    running = publishPending()
+      .catch((error: unknown) => {
+        failures.inc();
+        again = false;
+        logger.warn({ err: error }, 'product events not published yet; retrying');
+      })
+      .finally(() => {
+        running = undefined;
+        schedule(again ? 0 : intervalMs);
+      });
+  }
+
+  schedule(0);
+  return {
+    nudge: () => schedule(0),
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import { authenticate, parseInput, requireRole } from '@shop/service-kit';
+import { Router, type Request, type Response } from 'express';
+import { catalogQuerySchema } from '../domain/catalog-query';
+import { newProductSchema, productChangesSchema } from '../domain/product';
+import type { Catalog } from '../use-cases/catalog';
+
+type ProductRequest = Request<{ id: string }>;
+
+export function productRoutes(deps: { catalog: Catalog; jwtSecret: string }): Router {
+  const { catalog } = deps;
+  const router = Router();
+  const signedIn = authenticate({ secret: deps.jwtSecret });
+  const admin = requireRole('admin');
+
+  router.get('/products', async (req, res) => {
+    const query = parseInput(catalogQuerySchema, req.query, 'query');
+    res.json(await catalog.listProducts(query));
+  });
+
+  router.get('/products/:id', async (req, res) => {
+    res.json(await catalog.findProduct(req.params.id));
+  });
+
+  router.post('/products', signedIn, admin, async (req, res) => {
+    const input = parseInput(newProductSchema, req.body, 'body');
+    const product = await catalog.createProduct(input);
+    res.status(201).json(product);
+  });
+
+  router.patch('/products/:id', signedIn, admin, async (req: ProductRequest, res: Response) => {
+    const changes = parseInput(productChangesSchema, req.body, 'body');
+    res.json(await catalog.updateProduct(req.params.id, changes));
+  });
+
+  router.delete('/products/:id', signedIn, admin, async (req: ProductRequest, res: Response) => {
+    await catalog.deleteProduct(req.params.id);
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,166 @@
+import { start as startEmbeddedMongo } from '@shop/mongo-embedded';
+import {
+  createLogger,
+  createMetricsRegistry,
+  type LogLevel,
+  type MetricsRegistry,
+} from '@shop/service-kit';
+import {
+  clientFor,
+  parsePrometheusText,
+  startTestServer,
+  TEST_JWT_SECRET,
+  testServers,
+  tokenFor,
+  uniqueName,
+  waitFor,
+} from '@shop/testkit';
+import type { Redis } from 'ioredis';
+import { buildApp } from '../src/app';
+import { createCatalogCache, type CatalogCacheSettings } from '../src/cache/catalog-cache';
+import { createCacheRedis } from '../src/cache/redis';
+import { connectCatalog, type CatalogDatabase } from '../src/db/connection';
+import type { NewProduct } from '../src/domain/product';
+
+export const logger = createLogger({
+  service: 'product-service-test',
+  level: (process.env.LOG_LEVEL as LogLevel | undefined) ?? 'silent',
+});
+
+export const adminToken = tokenFor({ userId: 'admin-1', role: 'admin' });
+export const customerToken = tokenFor({ userId: 'customer-1', role: 'customer' });
+
+export interface TestCatalogDatabase extends CatalogDatabase {
+  /** Drops the suite's database and stops the embedded server if one was started. */
+  destroy(): Promise<void>;
+}
+
+/**
+ * A fresh catalog database for one suite: a unique database on MONGODB_URL when it is set,
+ * else an embedded MongoDB-compatible server in this process.
+ */
+export async function createTestCatalogDatabase(): Promise<TestCatalogDatabase> {
+  const name = uniqueName('products');
+  if (process.env.MONGODB_URL) {
+    const url = new URL(process.env.MONGODB_URL);
+    url.pathname = `/${name}`;
+    const database = await connectCatalog(url.toString());
+    return {
+      ...database,
+      destroy: async () => {
+        await database.connection.dropDatabase();
+        await database.close();
+      },
+    };
+  }
+  const embedded = await startEmbeddedMongo({ port: 0 });
+  const database = await connectCatalog(`${embedded.uri}/${name}`);
+  return {
+    ...database,
+    destroy: async () => {
+      await database.close();
+      await embedded.stop();
+    },
+  };
+}
+
+export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+export interface ServiceUnderTest {
+  url: string;
+  http: ReturnType<typeof clientFor>;
+  database: TestCatalogDatabase;
+  redis: Redis;
+  metrics: MetricsRegistry;
+  keyPrefix: string;
+  close(): Promise<void>;
+}
+
+/** The app in-process on a random port, with its own database and its own Redis key prefix. */
+export async function startProductService(
+  options: {
+    redisUrl?: string;
+    cache?: Partial<CatalogCacheSettings>;
+    onEventsQueued?: () => void;
+    database?: TestCatalogDatabase;
+  } = {},
+): Promise<ServiceUnderTest> {
+  const database = options.database ?? (await createTestCatalogDatabase());
+  const keyPrefix = `${uniqueName('test:product-service')}:`;
+  const redis = createCacheRedis(options.redisUrl ?? testServers.redisUrl, logger, {
+    maxReconnectDelayMs: 100,
+  });
+  // Commands fail at once until the client is connected; start with a connected cache.
+  await waitFor(() => redis.status === 'ready', { timeoutMs: 5000, what: 'Redis' });
+  const metrics = createMetricsRegistry('product-service');
+  const cache = createCatalogCache({
+    redis,
+    settings: {
+      keyPrefix,
+      productTtlSeconds: 60,
+      listTtlSeconds: 60,
+      lockTtlMs: 1000,
+      lockWaitMs: 200,
+      ...options.cache,
+    },
+    metrics,
+    logger,
+  });
+  const app = buildApp({
+    logger,
+    metrics,
+    products: database.products,
+    cache,
+    jwtSecret: TEST_JWT_SECRET,
+    onEventsQueued: options.onEventsQueued,
+  });
+  const server = await startTestServer(app);
+  return {
+    url: server.url,
+    http: clientFor(server.url),
+    database,
+    redis,
+    metrics,
+    keyPrefix,
+    async close() {
+      await server.close();
+      if (redis.status === 'ready') await deleteKeys(redis, keyPrefix);
+      redis.disconnect();
+      if (!options.database) await database.destroy();
+    },
+  };
+}
+
+/** The value of one counter sample, e.g. counter(metrics, 'cache_hits_total', 'product'). */
+export async function cacheCounter(
+  metrics: MetricsRegistry,
+  name: string,
+  kind: 'product' | 'list',
+): Promise<number> {
+  const parsed = parsePrometheusText(await metrics.metrics());
+  const sample = parsed.samples.find(
+    (candidate) => candidate.name === name && candidate.labels.includes(`kind="${kind}"`),
+  );
+  return sample?.value ?? 0;
+}
+
+let skuCounter = 0;
+
+export function aProduct(overrides: Partial<NewProduct> = {}): NewProduct {
+  skuCounter += 1;
+  return {
+    name: 'Walnut Desk Lamp',
+    description: 'A warm light for late reading',
+    price: 4999,
+    category: 'lighting',
+    sku: `LAMP-${process.pid}-${skuCounter}`,
+    ...overrides,
+  };
+}
