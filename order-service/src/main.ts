@@ -1,9 +1,20 @@
+import { connectRabbit, migrateMessaging, startOutboxRelay } from '@shop/messaging';
+import { createPool, ensureDatabase, migrate } from '@shop/postgres';
 import { runService } from '@shop/service-kit';
-import { createPool, ensureDatabase } from '@shop/postgres';
 import { buildApp } from './app';
+import { productCatalogOverHttp } from './clients/product-catalog';
 import { readConfig } from './config';
+import { migrations } from './db/migrations';
+import { startOrderConsumers } from './events/order-consumers';
+import { createOrderMetrics } from './metrics';
 
 const config = readConfig();
+
+// Long enough for a product-service under load, short enough that pricing never hangs an order.
+const PRODUCT_SERVICE_TIMEOUT_MS = 1500;
+// Waiting this long for RabbitMQ at boot lets /ready be green at once in the usual case; if the
+// broker is down the service still starts, orders queue in the outbox, and /ready says why.
+const RABBIT_BOOT_WAIT_MS = 5000;
 
 void runService({
   service: 'order-service',
@@ -13,9 +24,40 @@ void runService({
   start: async ({ logger, metrics }) => {
     await ensureDatabase(config.DATABASE_URL);
     const pool = createPool(config.DATABASE_URL);
+    await migrate(pool, migrations);
+    await migrateMessaging(pool);
+    const rabbit = connectRabbit({ url: config.RABBITMQ_URL, logger, metrics });
+    await rabbit.waitUntilConnected(RABBIT_BOOT_WAIT_MS).catch(() => {
+      logger.warn('RabbitMQ is not reachable yet; orders wait in the outbox until it is');
+    });
+    const orderMetrics = createOrderMetrics(metrics);
+    const catalog = productCatalogOverHttp({
+      baseURL: config.PRODUCT_SERVICE_URL,
+      timeoutMs: PRODUCT_SERVICE_TIMEOUT_MS,
+      retries: 1,
+    });
+    const relay = startOutboxRelay({ pool, rabbit, logger, metrics });
     return {
-      app: buildApp({ logger, metrics, pool }),
-      shutdown: [{ name: 'postgres', run: () => pool.end() }],
+      app: buildApp({
+        logger,
+        metrics,
+        orderMetrics,
+        pool,
+        catalog,
+        rabbit,
+        jwtSecret: config.JWT_SECRET,
+      }),
+      afterListen: () => {
+        const consumers = startOrderConsumers({ rabbit, pool, logger, metrics, orderMetrics });
+        return [{ name: 'inventory consumers', run: () => consumers.stop() }];
+      },
+      // After HTTP has drained: the relay last sends what the final requests wrote.
+      shutdown: [
+        { name: 'outbox relay', run: () => relay.stop() },
+        { name: 'product catalog', run: () => catalog.close() },
+        { name: 'rabbitmq', run: () => rabbit.close() },
+        { name: 'postgres', run: () => pool.end() },
+      ],
     };
   },
 });

@@ -1,0 +1,127 @@
+import { Router, type Request } from 'express';
+import type { Pool } from '@shop/postgres';
+import {
+  authenticate,
+  ForbiddenError,
+  NotFoundError,
+  parseInput,
+  principalOf,
+} from '@shop/service-kit';
+import { z } from 'zod';
+import type { ProductCatalog } from '../clients/product-catalog';
+import { findOrder, listOrders } from '../db/orders';
+import { mayAccessOrder } from '../domain/order';
+import { MAX_ORDER_LINES, MAX_QUANTITY_PER_PRODUCT, mergeOrderLines } from '../domain/order-lines';
+import { ORDER_STATUSES } from '../domain/order-status';
+import type { OrderMetrics } from '../metrics';
+import { cancelOrder } from '../use-cases/cancel-order';
+import { placeOrder } from '../use-cases/place-order';
+
+export const placeOrderBody = z
+  .object({
+    items: z
+      .array(
+        z.object({
+          productId: z.string().trim().min(1).max(100),
+          quantity: z.number().int().min(1).max(MAX_QUANTITY_PER_PRODUCT),
+        }),
+      )
+      .min(1)
+      .max(MAX_ORDER_LINES),
+  })
+  .transform((body) => mergeOrderLines(body.items))
+  .refine((lines) => lines.every((line) => line.quantity <= MAX_QUANTITY_PER_PRODUCT), {
+    message: `At most ${MAX_QUANTITY_PER_PRODUCT} of one product per order, duplicate lines included`,
+    path: ['items'],
+  });
+
+// Printable ASCII without spaces, like the other header values a client generates (UUIDs, ULIDs).
+const idempotencyKeyHeader = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, 'must be 1 to 255 printable ASCII characters without spaces')
+  .optional();
+
+const MAX_PAGE_SIZE = 100;
+
+export const listOrdersQuery = z.object({
+  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+  // Larger pages are capped rather than refused, so a client asking for "everything" still works.
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(20)
+    .transform((limit) => Math.min(limit, MAX_PAGE_SIZE)),
+  status: z.enum(ORDER_STATUSES).optional(),
+});
+
+export interface OrdersRouterDeps {
+  pool: Pool;
+  catalog: ProductCatalog;
+  orderMetrics: OrderMetrics;
+  jwtSecret: string;
+}
+
+async function orderPage(pool: Pool, req: Request, userId: string | undefined) {
+  const query = parseInput(listOrdersQuery, req.query, 'query');
+  const { orders, total } = await listOrders(pool, {
+    ...(userId === undefined ? {} : { userId }),
+    ...(query.status ? { status: query.status } : {}),
+    limit: query.limit,
+    offset: (query.page - 1) * query.limit,
+  });
+  return { items: orders, page: query.page, limit: query.limit, total };
+}
+
+/** `/orders`: the gateway maps `/api/orders*` here. Every route needs a verified access token. */
+export function ordersRouter(deps: OrdersRouterDeps): Router {
+  const router = Router();
+  // Identity comes only from the verified token; an X-User-Id header from a client means nothing.
+  router.use(authenticate({ secret: deps.jwtSecret }));
+
+  router.post('/', async (req, res) => {
+    const lines = parseInput(placeOrderBody, req.body, 'body');
+    const idempotencyKey = parseInput(
+      idempotencyKeyHeader,
+      req.get('Idempotency-Key'),
+      'Idempotency-Key header',
+    );
+    const { order, created } = await placeOrder(deps, {
+      userId: principalOf(req).userId,
+      lines,
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    });
+    if (!created) res.setHeader('Idempotent-Replayed', 'true');
+    res.status(created ? 201 : 200).json(order);
+  });
+
+  router.get('/', async (req, res) => {
+    const principal = principalOf(req);
+    res.json(
+      await orderPage(deps.pool, req, principal.role === 'admin' ? undefined : principal.userId),
+    );
+  });
+
+  router.get('/user/:userId', async (req, res) => {
+    if (!mayAccessOrder(principalOf(req), req.params.userId)) {
+      throw ForbiddenError("Only that user or an admin may list a user's orders");
+    }
+    res.json(await orderPage(deps.pool, req, req.params.userId));
+  });
+
+  router.get('/:id', async (req, res) => {
+    const order = await findOrder(deps.pool, req.params.id);
+    if (!order || !mayAccessOrder(principalOf(req), order.userId)) {
+      throw NotFoundError('No such order');
+    }
+    res.json(order);
+  });
+
+  router.post('/:id/cancel', async (req, res) => {
+    res.json(await cancelOrder(deps, principalOf(req), req.params.id));
+  });
+
+  return router;
+}

@@ -1,0 +1,48 @@
+import type { Queryable } from '@shop/postgres';
+import type { Order, OrderRejection } from '../domain/order';
+import { canMoveOrder, type OrderStatus } from '../domain/order-status';
+import { findOrder, recordStatusChange, updateOrderStatus } from '../db/orders';
+
+export type MoveResult =
+  | { kind: 'moved'; order: Order; from: OrderStatus; to: OrderStatus; createdAt: Date; at: Date }
+  /** The state machine does not allow the move from the order's current status. */
+  | { kind: 'refused'; order: Order }
+  | { kind: 'not-found' };
+
+/**
+ * The one way an order changes status, for routes and event handlers alike: decide with the state
+ * machine, then update only if the status is still the one decided from. If another transaction
+ * moved the order in between, read it again and decide again. That loop is short: every lost race
+ * means the order moved, and no order makes more than two moves.
+ */
+export async function moveOrder(
+  tx: Queryable,
+  request: { orderId: string; to: OrderStatus; reason: string; rejection?: OrderRejection },
+): Promise<MoveResult> {
+  for (;;) {
+    const order = await findOrder(tx, request.orderId);
+    if (!order) return { kind: 'not-found' };
+    if (!canMoveOrder(order.status, request.to)) return { kind: 'refused', order };
+    const moved = await updateOrderStatus(tx, {
+      id: order.id,
+      from: order.status,
+      to: request.to,
+      ...(request.rejection ? { rejection: request.rejection } : {}),
+    });
+    if (!moved) continue;
+    await recordStatusChange(tx, {
+      orderId: order.id,
+      from: order.status,
+      to: request.to,
+      reason: request.reason,
+    });
+    return {
+      kind: 'moved',
+      order: moved.order,
+      from: order.status,
+      to: request.to,
+      createdAt: moved.createdAt,
+      at: moved.updatedAt,
+    };
+  }
+}

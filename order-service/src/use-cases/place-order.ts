@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { enqueueEvent } from '@shop/messaging';
+import { withTransaction, type Pool } from '@shop/postgres';
+import { UnprocessableError } from '@shop/service-kit';
+import type { ProductCatalog } from '../clients/product-catalog';
+import { findIdempotencyKey, claimIdempotencyKey } from '../db/idempotency-keys';
+import { findOrder, insertOrder } from '../db/orders';
+import { orderRequestFingerprint } from '../domain/idempotency';
+import type { Order } from '../domain/order';
+import type { RequestedLine } from '../domain/order-lines';
+import { priceOrderLines } from '../domain/pricing';
+import type { OrderMetrics } from '../metrics';
+
+export interface PlaceOrderDeps {
+  pool: Pool;
+  catalog: ProductCatalog;
+  orderMetrics: OrderMetrics;
+}
+
+export interface PlaceOrderRequest {
+  userId: string;
+  /** Already merged: one line per product. */
+  lines: RequestedLine[];
+  idempotencyKey?: string;
+}
+
+/** `created` is false when an earlier request with the same Idempotency-Key made the order. */
+export interface PlacedOrder {
+  order: Order;
+  created: boolean;
+}
+
+/**
+ * Saga step 1 (DESIGN.md section 7): price every line from the catalog, then insert the order
+ * PENDING and ORDER_CREATED into the outbox in one transaction. Nothing is written unless every
+ * product is known and the catalog answered.
+ */
+export async function placeOrder(
+  deps: PlaceOrderDeps,
+  request: PlaceOrderRequest,
+): Promise<PlacedOrder> {
+  const fingerprint = orderRequestFingerprint(request.lines);
+  const { idempotencyKey: key, userId } = request;
+  if (key !== undefined) {
+    const earlier = await replay(deps, { userId, key, fingerprint });
+    if (earlier) return earlier;
+  }
+
+  const catalog = await deps.catalog.findProducts(request.lines.map((line) => line.productId));
+  const pricing = priceOrderLines(request.lines, catalog);
+  if (!pricing.ok) {
+    throw UnprocessableError(`Unknown products: ${pricing.unknownProductIds.join(', ')}`, {
+      unknownProductIds: pricing.unknownProductIds,
+    });
+  }
+
+  const orderId = randomUUID();
+  const order = await withTransaction(deps.pool, async (tx) => {
+    // Claiming the key first means a concurrent retry blocks here until this one commits, then
+    // finds the key taken and creates nothing: the unique key, not timing, makes it one order.
+    if (
+      key !== undefined &&
+      !(await claimIdempotencyKey(tx, { userId, key, fingerprint, orderId }))
+    )
+      return undefined;
+    const placed = await insertOrder(tx, {
+      id: orderId,
+      userId,
+      lines: pricing.lines,
+      total: pricing.total,
+    });
+    await enqueueEvent(tx, 'ORDER_CREATED', {
+      orderId,
+      userId,
+      items: pricing.lines.map(({ productId, quantity, unitPrice }) => ({
+        productId,
+        quantity,
+        unitPrice,
+      })),
+      total: pricing.total,
+    });
+    return placed;
+  });
+  if (!order) {
+    const earlier = await replay(deps, { userId, key: key!, fingerprint });
+    if (earlier) return earlier;
+    throw new Error('An idempotency key was taken but its record cannot be read');
+  }
+  deps.orderMetrics.orderCreated();
+  return { order, created: true };
+}
+
+async function replay(
+  deps: PlaceOrderDeps,
+  request: { userId: string; key: string; fingerprint: string },
+): Promise<PlacedOrder | undefined> {
+  const record = await findIdempotencyKey(deps.pool, request.userId, request.key);
+  if (!record) return undefined;
+  if (record.fingerprint !== request.fingerprint) {
+    throw UnprocessableError(
+      'This Idempotency-Key was already used for a different order; use a new key for a new order',
+    );
+  }
+  const order = await findOrder(deps.pool, record.orderId);
+  if (!order) throw new Error(`Idempotency key points at missing order ${record.orderId}`);
+  return { order, created: false };
+}

@@ -1,0 +1,286 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startTcpProxy, testServers, waitFor, type TcpProxy } from '@shop/testkit';
+import { statusHistory } from '../src/db/orders';
+import {
+  countRows,
+  customer,
+  metricValue,
+  startInventoryPlayer,
+  startOrderService,
+  startStubProductService,
+  type OrderServiceUnderTest,
+} from './support';
+
+const products = [
+  { id: 'p-mug', name: 'Mug', price: 1299 },
+  { id: 'p-tea', name: 'Tea', price: 450 },
+  { id: 'p-scarce', name: 'Saffron', price: 2500 },
+  { id: 'p-held', name: 'Preorder', price: 100 },
+];
+const stock = { 'p-mug': 100, 'p-tea': 100, 'p-scarce': 1, 'p-held': 100 };
+
+async function waitForStatus(
+  service: OrderServiceUnderTest,
+  token: string,
+  orderId: string,
+  status: string,
+) {
+  return waitFor(
+    async () => {
+      const order = await service.http.get(`/orders/${orderId}`, { token });
+      return order.body.status === status && order.body;
+    },
+    { timeoutMs: 15_000, what: `order ${orderId} to be ${status}` },
+  );
+}
+
+describe('the order saga through real events', () => {
+  let catalog: Awaited<ReturnType<typeof startStubProductService>>;
+  let service: OrderServiceUnderTest;
+  let inventory: Awaited<ReturnType<typeof startInventoryPlayer>>;
+
+  before(async () => {
+    catalog = await startStubProductService(products);
+    service = await startOrderService({ productServiceUrl: catalog.url });
+    inventory = await startInventoryPlayer({
+      pool: service.pool,
+      namespace: service.namespace,
+      stock,
+      held: ['p-held'],
+    });
+  });
+
+  after(async () => {
+    await inventory.stop();
+    await service.stop();
+    await catalog.close();
+  });
+
+  test('when inventory reserves the stock, then the order ends CONFIRMED and ORDER_CONFIRMED goes out', async () => {
+    const alice = customer();
+    const placed = await service.http.post(
+      '/orders',
+      {
+        items: [
+          { productId: 'p-mug', quantity: 2 },
+          { productId: 'p-tea', quantity: 1 },
+        ],
+      },
+      { token: alice.token },
+    );
+    assert.equal(placed.status, 201, placed.text);
+    assert.equal(placed.body.status, 'PENDING');
+
+    const confirmed = await waitForStatus(service, alice.token, placed.body.id, 'CONFIRMED');
+    assert.equal(confirmed.total, 3048);
+    assert.equal(confirmed.rejectionReason, undefined);
+
+    const created = inventory.envelopeOf(placed.body.id, 'ORDER_CREATED');
+    assert.deepEqual(created?.data, {
+      orderId: placed.body.id,
+      userId: alice.userId,
+      items: [
+        { productId: 'p-mug', quantity: 2, unitPrice: 1299 },
+        { productId: 'p-tea', quantity: 1, unitPrice: 450 },
+      ],
+      total: 3048,
+    });
+    await waitFor(() => inventory.eventsOf(placed.body.id).includes('ORDER_CONFIRMED'), {
+      what: 'ORDER_CONFIRMED',
+    });
+    assert.deepEqual(await statusHistory(service.pool, placed.body.id), [
+      { from: null, to: 'PENDING', reason: 'placed' },
+      { from: 'PENDING', to: 'CONFIRMED', reason: 'stock reserved' },
+    ]);
+    assert.ok(
+      (await metricValue(service.metrics, 'orders_final_total', { status: 'CONFIRMED' })) >= 1,
+    );
+    assert.ok((await metricValue(service.metrics, 'order_time_to_final_seconds_count')) >= 1);
+
+    const cancelled = await service.http.post(`/orders/${placed.body.id}/cancel`, undefined, {
+      token: alice.token,
+    });
+    assert.equal(cancelled.status, 200);
+    assert.equal(cancelled.body.status, 'CANCELLED');
+    await waitFor(() => inventory.eventsOf(placed.body.id).includes('ORDER_CANCELLED'), {
+      what: 'ORDER_CANCELLED after confirming, so inventory releases the stock',
+    });
+  });
+
+  test('when inventory is short of a product, then the order ends REJECTED with the shortage, and cancelling it is 409', async () => {
+    const bob = customer();
+    const placed = await service.http.post(
+      '/orders',
+      { items: [{ productId: 'p-scarce', quantity: 3 }] },
+      { token: bob.token },
+    );
+    assert.equal(placed.status, 201, placed.text);
+
+    const rejected = await waitForStatus(service, bob.token, placed.body.id, 'REJECTED');
+    assert.deepEqual(rejected.rejectionReason, {
+      reason: 'insufficient stock',
+      shortages: [{ productId: 'p-scarce', requested: 3, available: 1 }],
+    });
+    await waitFor(() => inventory.envelopeOf(placed.body.id, 'ORDER_REJECTED'), {
+      what: 'ORDER_REJECTED',
+    });
+    assert.deepEqual(inventory.envelopeOf(placed.body.id, 'ORDER_REJECTED')?.data, {
+      orderId: placed.body.id,
+      userId: bob.userId,
+      reason: 'insufficient stock',
+    });
+
+    const cancel = await service.http.post(`/orders/${placed.body.id}/cancel`, undefined, {
+      token: bob.token,
+    });
+    assert.equal(cancel.status, 409);
+    assert.equal(cancel.body.orderStatus, 'REJECTED');
+    const after = await service.http.get(`/orders/${placed.body.id}`, { token: bob.token });
+    assert.equal(after.body.status, 'REJECTED');
+    assert.equal(
+      await countRows(
+        service.pool,
+        "SELECT count(*) FROM outbox WHERE event_type = 'ORDER_CANCELLED' AND envelope->'data'->>'orderId' = $1",
+        [placed.body.id],
+      ),
+      0,
+    );
+  });
+
+  test('when a cancel wins the race against the reservation, then the order stays CANCELLED and nothing is confirmed', async () => {
+    const carol = customer();
+    const placed = await service.http.post(
+      '/orders',
+      { items: [{ productId: 'p-held', quantity: 1 }] },
+      { token: carol.token },
+    );
+    await waitFor(() => inventory.eventsOf(placed.body.id).includes('ORDER_CREATED'), {
+      what: 'ORDER_CREATED at inventory',
+    });
+    const cancelled = await service.http.post(`/orders/${placed.body.id}/cancel`, undefined, {
+      token: carol.token,
+    });
+    assert.equal(cancelled.status, 200);
+
+    const late = await inventory.rabbit.publish('INVENTORY_RESERVED', {
+      orderId: placed.body.id,
+      items: [{ productId: 'p-held', quantity: 1 }],
+    });
+    await waitFor(
+      async () =>
+        (await countRows(service.pool, 'SELECT count(*) FROM inbox WHERE event_id = $1', [
+          late.eventId,
+        ])) === 1,
+      { what: 'order-service to process the late INVENTORY_RESERVED' },
+    );
+
+    const order = await service.http.get(`/orders/${placed.body.id}`, { token: carol.token });
+    assert.equal(order.body.status, 'CANCELLED');
+    assert.equal(
+      await countRows(
+        service.pool,
+        "SELECT count(*) FROM outbox WHERE event_type = 'ORDER_CONFIRMED' AND envelope->'data'->>'orderId' = $1",
+        [placed.body.id],
+      ),
+      0,
+    );
+  });
+
+  test('when inventory redelivers the same answer, then the order moves once', async () => {
+    const dave = customer();
+    const placed = await service.http.post(
+      '/orders',
+      { items: [{ productId: 'p-held', quantity: 2 }] },
+      { token: dave.token },
+    );
+    const answer = {
+      orderId: placed.body.id,
+      items: [{ productId: 'p-held', quantity: 2 }],
+    };
+    const first = await inventory.rabbit.publish('INVENTORY_RESERVED', answer);
+    await inventory.rabbit.publish('INVENTORY_RESERVED', answer, { eventId: first.eventId });
+    await waitForStatus(service, dave.token, placed.body.id, 'CONFIRMED');
+    const other = await inventory.rabbit.publish('INVENTORY_RESERVED', answer);
+    await waitFor(
+      async () =>
+        (await countRows(service.pool, 'SELECT count(*) FROM inbox WHERE event_id = $1', [
+          other.eventId,
+        ])) === 1,
+      { what: 'the second, distinct INVENTORY_RESERVED to be processed' },
+    );
+
+    assert.equal(
+      await countRows(
+        service.pool,
+        "SELECT count(*) FROM outbox WHERE event_type = 'ORDER_CONFIRMED' AND envelope->'data'->>'orderId' = $1",
+        [placed.body.id],
+      ),
+      1,
+    );
+    assert.equal(
+      (await statusHistory(service.pool, placed.body.id)).filter((row) => row.to === 'CONFIRMED')
+        .length,
+      1,
+    );
+  });
+});
+
+describe('the order saga across a RabbitMQ outage', () => {
+  let catalog: Awaited<ReturnType<typeof startStubProductService>>;
+  let proxy: TcpProxy;
+  let service: OrderServiceUnderTest;
+  let inventory: Awaited<ReturnType<typeof startInventoryPlayer>>;
+
+  before(async () => {
+    catalog = await startStubProductService(products);
+    const broker = new URL(testServers.rabbitmqUrl);
+    proxy = await startTcpProxy({ host: broker.hostname, port: Number(broker.port || 5672) });
+    service = await startOrderService({
+      productServiceUrl: catalog.url,
+      rabbitmqUrl: proxy.wrap(testServers.rabbitmqUrl),
+    });
+    inventory = await startInventoryPlayer({
+      pool: service.pool,
+      namespace: service.namespace,
+      stock,
+    });
+  });
+
+  after(async () => {
+    await inventory.stop();
+    proxy.restore();
+    await service.stop();
+    await proxy.close();
+    await catalog.close();
+  });
+
+  test('when an order is placed while RabbitMQ is unreachable, then it is accepted and reaches CONFIRMED once the broker is back', async () => {
+    const erin = customer();
+    proxy.cut();
+    await waitFor(() => !service.rabbit.isConnected(), { what: 'the service to notice the cut' });
+    const ready = await service.http.get('/ready');
+    assert.equal(ready.status, 503);
+    assert.equal(ready.body.checks.rabbitmq, 'down');
+
+    const placed = await service.http.post(
+      '/orders',
+      { items: [{ productId: 'p-mug', quantity: 1 }] },
+      { token: erin.token },
+    );
+    assert.equal(placed.status, 201, placed.text);
+    assert.equal(
+      await countRows(
+        service.pool,
+        "SELECT count(*) FROM outbox WHERE published_at IS NULL AND envelope->'data'->>'orderId' = $1",
+        [placed.body.id],
+      ),
+      1,
+      'ORDER_CREATED waits in the outbox',
+    );
+
+    proxy.restore();
+    await waitForStatus(service, erin.token, placed.body.id, 'CONFIRMED');
+    assert.equal((await service.http.get('/ready')).status, 200);
+  });
+});

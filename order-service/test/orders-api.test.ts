@@ -1,0 +1,419 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  admin,
+  countRows,
+  customer,
+  deadServiceUrl,
+  metricValue,
+  startOrderService,
+  startStubProductService,
+  type OrderServiceUnderTest,
+} from './support';
+
+const products = [
+  { id: 'p-mug', name: 'Mug', price: 1299 },
+  { id: 'p-tea', name: 'Tea', price: 450 },
+];
+
+describe('orders API', () => {
+  let catalog: Awaited<ReturnType<typeof startStubProductService>>;
+  let service: OrderServiceUnderTest;
+
+  before(async () => {
+    catalog = await startStubProductService(products);
+    service = await startOrderService({ productServiceUrl: catalog.url });
+  });
+
+  after(async () => {
+    await service.stop();
+    await catalog.close();
+  });
+
+  test('when a customer places an order, then it is 201 PENDING, priced from the catalog, with ORDER_CREATED in the outbox', async () => {
+    const alice = customer();
+    const placed = await service.http.post(
+      '/orders',
+      {
+        items: [
+          { productId: 'p-mug', quantity: 2 },
+          { productId: 'p-tea', quantity: 1 },
+          { productId: 'p-mug', quantity: 1 },
+        ],
+      },
+      { token: alice.token },
+    );
+
+    assert.equal(placed.status, 201, placed.text);
+    assert.equal(placed.body.status, 'PENDING');
+    assert.equal(placed.body.userId, alice.userId);
+    assert.deepEqual(placed.body.items, [
+      { productId: 'p-mug', name: 'Mug', quantity: 3, unitPrice: 1299, lineTotal: 3897 },
+      { productId: 'p-tea', name: 'Tea', quantity: 1, unitPrice: 450, lineTotal: 450 },
+    ]);
+    assert.equal(placed.body.total, 4347);
+    assert.equal(placed.body.rejectionReason, undefined);
+    assert.ok(Date.parse(placed.body.createdAt));
+
+    const { rows } = await service.pool.query(
+      "SELECT envelope FROM outbox WHERE event_type = 'ORDER_CREATED' AND envelope->'data'->>'orderId' = $1",
+      [placed.body.id],
+    );
+    assert.equal(rows.length, 1);
+    assert.deepEqual(rows[0].envelope.data, {
+      orderId: placed.body.id,
+      userId: alice.userId,
+      items: [
+        { productId: 'p-mug', quantity: 3, unitPrice: 1299 },
+        { productId: 'p-tea', quantity: 1, unitPrice: 450 },
+      ],
+      total: 4347,
+    });
+    assert.equal(rows[0].envelope.correlationId, placed.headers.get('x-request-id'));
+    assert.ok((await metricValue(service.metrics, 'orders_created_total')) >= 1);
+  });
+
+  test('when a client sends X-User-Id, then it is ignored: the order belongs to the token', async () => {
+    const alice = customer();
+    const placed = await service.http.post(
+      '/orders',
+      { items: [{ productId: 'p-tea', quantity: 1 }] },
+      { token: alice.token, headers: { 'X-User-Id': 'someone-else' } },
+    );
+    assert.equal(placed.status, 201);
+    assert.equal(placed.body.userId, alice.userId);
+  });
+
+  test('when there is no valid token, then every route is 401', async () => {
+    assert.equal((await service.http.get('/orders')).status, 401);
+    const forged = await service.http.post(
+      '/orders',
+      { items: [{ productId: 'p-tea', quantity: 1 }] },
+      { headers: { authorization: 'Bearer not-a-token', 'X-User-Id': 'u1' } },
+    );
+    assert.equal(forged.status, 401);
+  });
+
+  const invalidBodies: [string, unknown][] = [
+    ['no lines', { items: [] }],
+    [
+      '101 lines',
+      { items: Array.from({ length: 101 }, (_, i) => ({ productId: `p-${i}`, quantity: 1 })) },
+    ],
+    ['quantity 0', { items: [{ productId: 'p-mug', quantity: 0 }] }],
+    ['quantity 1.5', { items: [{ productId: 'p-mug', quantity: 1.5 }] }],
+    ['quantity as a string', { items: [{ productId: 'p-mug', quantity: '2' }] }],
+    ['quantity over the cap', { items: [{ productId: 'p-mug', quantity: 1001 }] }],
+    [
+      'duplicate lines summing over the cap',
+      {
+        items: [
+          { productId: 'p-mug', quantity: 600 },
+          { productId: 'p-mug', quantity: 600 },
+        ],
+      },
+    ],
+    ['an empty productId', { items: [{ productId: '', quantity: 1 }] }],
+    ['no items at all', {}],
+    ['bad JSON', '{"items": [ {"productId": "p-mug", '],
+  ];
+  for (const [what, body] of invalidBodies) {
+    test(`when the body has ${what}, then it is 400 problem details and nothing is created`, async () => {
+      const alice = customer();
+      const response = await service.http.post('/orders', body, { token: alice.token });
+      assert.equal(response.status, 400, response.text);
+      assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
+      assert.equal(response.body.status, 400);
+      assert.equal(
+        await countRows(service.pool, 'SELECT count(*) FROM orders WHERE user_id = $1', [
+          alice.userId,
+        ]),
+        0,
+      );
+    });
+  }
+
+  test('when a line names a product the catalog does not know, then it is 422 listing the unknown ids and nothing is created', async () => {
+    const alice = customer();
+    const response = await service.http.post(
+      '/orders',
+      {
+        items: [
+          { productId: 'p-mug', quantity: 1 },
+          { productId: 'p-nope', quantity: 1 },
+          { productId: 'p-gone', quantity: 2 },
+        ],
+      },
+      { token: alice.token },
+    );
+    assert.equal(response.status, 422, response.text);
+    assert.deepEqual(response.body.unknownProductIds, ['p-nope', 'p-gone']);
+    assert.equal(
+      await countRows(service.pool, 'SELECT count(*) FROM orders WHERE user_id = $1', [
+        alice.userId,
+      ]),
+      0,
+    );
+  });
+
+  test('when a customer asks for another customer’s order, then it is 404 for reading and cancelling; an admin sees it', async () => {
+    const alice = customer();
+    const bob = customer();
+    const placed = await service.http.post(
+      '/orders',
+      { items: [{ productId: 'p-mug', quantity: 1 }] },
+      { token: alice.token },
+    );
+
+    const peek = await service.http.get(`/orders/${placed.body.id}`, { token: bob.token });
+    assert.equal(peek.status, 404);
+    const missing = await service.http.get('/orders/00000000-0000-4000-8000-000000000000', {
+      token: bob.token,
+    });
+    assert.deepEqual(
+      { status: peek.status, detail: peek.body.detail },
+      { status: missing.status, detail: missing.body.detail },
+      'a foreign order looks exactly like a missing one',
+    );
+    const cancel = await service.http.post(`/orders/${placed.body.id}/cancel`, undefined, {
+      token: bob.token,
+    });
+    assert.equal(cancel.status, 404);
+    assert.equal((await service.http.get('/orders/not-a-uuid', { token: bob.token })).status, 404);
+
+    const own = await service.http.get(`/orders/${placed.body.id}`, { token: alice.token });
+    assert.equal(own.status, 200);
+    assert.equal(own.body.status, 'PENDING');
+    const byAdmin = await service.http.get(`/orders/${placed.body.id}`, { token: admin().token });
+    assert.equal(byAdmin.status, 200);
+    assert.deepEqual(byAdmin.body, own.body);
+  });
+
+  test('when listing orders, then customers see their own, paginated and filterable; admins see everyone’s', async () => {
+    const carol = customer();
+    const dave = customer();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const placed = await service.http.post(
+        '/orders',
+        { items: [{ productId: 'p-tea', quantity: i + 1 }] },
+        { token: carol.token },
+      );
+      ids.push(placed.body.id);
+    }
+    await service.http.post(
+      '/orders',
+      { items: [{ productId: 'p-tea', quantity: 1 }] },
+      {
+        token: dave.token,
+      },
+    );
+    const cancelled = await service.http.post(`/orders/${ids[0]}/cancel`, undefined, {
+      token: carol.token,
+    });
+    assert.equal(cancelled.status, 200);
+
+    const firstPage = await service.http.get('/orders?page=1&limit=2', { token: carol.token });
+    assert.equal(firstPage.status, 200);
+    assert.equal(firstPage.body.total, 3);
+    assert.equal(firstPage.body.page, 1);
+    assert.equal(firstPage.body.limit, 2);
+    assert.deepEqual(
+      firstPage.body.items.map((order: { id: string }) => order.id),
+      [ids[2], ids[1]],
+      'newest first',
+    );
+    const secondPage = await service.http.get('/orders?page=2&limit=2', { token: carol.token });
+    assert.deepEqual(
+      secondPage.body.items.map((order: { id: string }) => order.id),
+      [ids[0]],
+    );
+
+    const onlyCancelled = await service.http.get('/orders?status=CANCELLED', {
+      token: carol.token,
+    });
+    assert.deepEqual(
+      onlyCancelled.body.items.map((order: { id: string }) => order.id),
+      [ids[0]],
+    );
+
+    const everyone = await service.http.get('/orders?limit=500', { token: admin().token });
+    assert.equal(everyone.body.limit, 100, 'page size is capped at 100');
+    const owners = new Set(everyone.body.items.map((order: { userId: string }) => order.userId));
+    assert.ok(owners.has(carol.userId) && owners.has(dave.userId));
+
+    const badQuery = await service.http.get('/orders?status=SHIPPED', { token: carol.token });
+    assert.equal(badQuery.status, 400);
+    assert.equal((await service.http.get('/orders?page=0', { token: carol.token })).status, 400);
+  });
+
+  test('when listing a user’s orders, then only that user or an admin may, in the same paginated shape', async () => {
+    const erin = customer();
+    const frank = customer();
+    await service.http.post(
+      '/orders',
+      { items: [{ productId: 'p-mug', quantity: 1 }] },
+      {
+        token: erin.token,
+      },
+    );
+
+    const own = await service.http.get(`/orders/user/${erin.userId}`, { token: erin.token });
+    assert.equal(own.status, 200);
+    assert.equal(own.body.total, 1);
+    assert.equal(own.body.items[0].userId, erin.userId);
+    const byAdmin = await service.http.get(`/orders/user/${erin.userId}?limit=5`, {
+      token: admin().token,
+    });
+    assert.deepEqual(
+      { total: byAdmin.body.total, page: byAdmin.body.page, limit: byAdmin.body.limit },
+      { total: 1, page: 1, limit: 5 },
+    );
+    const snooping = await service.http.get(`/orders/user/${erin.userId}`, {
+      token: frank.token,
+    });
+    assert.equal(snooping.status, 403);
+  });
+
+  test('when an Idempotency-Key is retried 20 times at once, then exactly one order exists and every answer is that order', async () => {
+    const grace = customer();
+    const body = { items: [{ productId: 'p-mug', quantity: 2 }] };
+    const headers = { 'Idempotency-Key': 'checkout-7f3a' };
+
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        service.http.post('/orders', body, { token: grace.token, headers }),
+      ),
+    );
+
+    const statuses = answers.map((answer) => answer.status).sort((a, b) => a - b);
+    assert.deepEqual(statuses, [...Array<number>(19).fill(200), 201], answers[0]!.text);
+    const ids = new Set(answers.map((answer) => answer.body.id));
+    assert.equal(ids.size, 1);
+    const [orderId] = ids;
+    assert.equal(
+      await countRows(service.pool, 'SELECT count(*) FROM orders WHERE user_id = $1', [
+        grace.userId,
+      ]),
+      1,
+    );
+    assert.equal(
+      await countRows(
+        service.pool,
+        "SELECT count(*) FROM outbox WHERE event_type = 'ORDER_CREATED' AND envelope->'data'->>'orderId' = $1",
+        [orderId],
+      ),
+      1,
+    );
+    assert.ok(
+      answers
+        .filter((answer) => answer.status === 200)
+        .every((answer) => answer.headers.get('idempotent-replayed') === 'true'),
+    );
+
+    const later = await service.http.post('/orders', body, { token: grace.token, headers });
+    assert.equal(later.status, 200);
+    assert.equal(later.body.id, orderId);
+  });
+
+  test('when an Idempotency-Key is reused with a different body, then it is 422 and no new order is made', async () => {
+    const heidi = customer();
+    const headers = { 'Idempotency-Key': 'basket-1' };
+    const first = await service.http.post(
+      '/orders',
+      { items: [{ productId: 'p-mug', quantity: 1 }] },
+      { token: heidi.token, headers },
+    );
+    assert.equal(first.status, 201);
+
+    const changed = await service.http.post(
+      '/orders',
+      { items: [{ productId: 'p-mug', quantity: 5 }] },
+      { token: heidi.token, headers },
+    );
+    assert.equal(changed.status, 422);
+    assert.match(changed.body.detail, /Idempotency-Key/);
+    assert.equal(
+      await countRows(service.pool, 'SELECT count(*) FROM orders WHERE user_id = $1', [
+        heidi.userId,
+      ]),
+      1,
+    );
+
+    const otherUser = customer();
+    const sameKeyOtherUser = await service.http.post(
+      '/orders',
+      { items: [{ productId: 'p-mug', quantity: 5 }] },
+      { token: otherUser.token, headers },
+    );
+    assert.equal(sameKeyOtherUser.status, 201, 'keys belong to one user');
+    assert.notEqual(sameKeyOtherUser.body.id, first.body.id);
+
+    const badKey = await service.http.post(
+      '/orders',
+      { items: [{ productId: 'p-mug', quantity: 1 }] },
+      { token: heidi.token, headers: { 'Idempotency-Key': 'x'.repeat(300) } },
+    );
+    assert.equal(badKey.status, 400);
+  });
+
+  test('when an order is cancelled twice, then the second is 409 and the order stays CANCELLED with one ORDER_CANCELLED', async () => {
+    const ivan = customer();
+    const placed = await service.http.post(
+      '/orders',
+      { items: [{ productId: 'p-tea', quantity: 1 }] },
+      { token: ivan.token },
+    );
+    const first = await service.http.post(`/orders/${placed.body.id}/cancel`, undefined, {
+      token: ivan.token,
+    });
+    assert.equal(first.status, 200);
+    assert.equal(first.body.status, 'CANCELLED');
+
+    const second = await service.http.post(`/orders/${placed.body.id}/cancel`, undefined, {
+      token: ivan.token,
+    });
+    assert.equal(second.status, 409);
+    assert.match(second.headers.get('content-type') ?? '', /application\/problem\+json/);
+    assert.equal(second.body.orderStatus, 'CANCELLED');
+    assert.equal(
+      await countRows(
+        service.pool,
+        "SELECT count(*) FROM outbox WHERE event_type = 'ORDER_CANCELLED' AND envelope->'data'->>'orderId' = $1",
+        [placed.body.id],
+      ),
+      1,
+    );
+  });
+});
+
+describe('orders API with product-service down', () => {
+  let service: OrderServiceUnderTest;
+
+  before(async () => {
+    service = await startOrderService({ productServiceUrl: await deadServiceUrl() });
+  });
+
+  after(async () => {
+    await service.stop();
+  });
+
+  test('when product-service does not answer, then placing an order is 503 within 2 s and creates nothing', async () => {
+    const judy = customer();
+    const started = Date.now();
+    const response = await service.http.post(
+      '/orders',
+      { items: [{ productId: 'p-mug', quantity: 1 }] },
+      { token: judy.token, headers: { 'Idempotency-Key': 'try-1' } },
+    );
+    const elapsedMs = Date.now() - started;
+
+    assert.equal(response.status, 503, response.text);
+    assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
+    assert.match(response.body.detail, /product-service/);
+    assert.ok(elapsedMs < 2000, `answered in ${elapsedMs} ms`);
+    assert.equal(await countRows(service.pool, 'SELECT count(*) FROM orders'), 0);
+    assert.equal(await countRows(service.pool, 'SELECT count(*) FROM outbox'), 0);
+    assert.equal(await countRows(service.pool, 'SELECT count(*) FROM idempotency_keys'), 0);
+  });
+});

@@ -1,0 +1,252 @@
+import express from 'express';
+import {
+  connectRabbit,
+  migrateMessaging,
+  startConsumer,
+  startOutboxRelay,
+  type EventEnvelope,
+} from '@shop/messaging';
+import { createPool, migrate, type Pool } from '@shop/postgres';
+import {
+  createLogger,
+  createMetricsRegistry,
+  type LogLevel,
+  type MetricsRegistry,
+} from '@shop/service-kit';
+import {
+  clientFor,
+  createTestDatabase,
+  startTestServer,
+  TEST_JWT_SECRET,
+  testServers,
+  tokenFor,
+  uniqueName,
+} from '@shop/testkit';
+import { buildApp } from '../src/app';
+import { productCatalogOverHttp } from '../src/clients/product-catalog';
+import { migrations } from '../src/db/migrations';
+import { startOrderConsumers } from '../src/events/order-consumers';
+import { createOrderMetrics } from '../src/metrics';
+
+const logLevel = (process.env.LOG_LEVEL ?? 'silent') as LogLevel;
+
+export const customer = (userId = uniqueName('user')) => ({
+  userId,
+  token: tokenFor({ userId, role: 'customer' }),
+});
+export const admin = () => ({
+  userId: 'admin-1',
+  token: tokenFor({ userId: 'admin-1', role: 'admin' }),
+});
+
+export interface StubProduct {
+  id: string;
+  name: string;
+  price: number;
+}
+
+/** product-service's `GET /products/:id` over real HTTP, with the catalog the test gives it. */
+export async function startStubProductService(products: StubProduct[]) {
+  const byId = new Map(products.map((product) => [product.id, product]));
+  const app = express();
+  app.get('/products/:id', (req, res) => {
+    const product = byId.get(req.params.id);
+    if (!product) {
+      res.status(404).type('application/problem+json').json({ status: 404, title: 'Not found' });
+      return;
+    }
+    res.json({ ...product, description: 'test', category: 'test', sku: `SKU-${product.id}` });
+  });
+  return startTestServer(app);
+}
+
+/** A URL where nothing listens: product-service is down. */
+export async function deadServiceUrl(): Promise<string> {
+  const server = await startTestServer(express());
+  await server.close();
+  return server.url;
+}
+
+/**
+ * order-service as main.ts wires it, in-process: its own database, its own RabbitMQ namespace,
+ * with short delays so the suites stay fast.
+ */
+export async function startOrderService(options: {
+  productServiceUrl: string;
+  /** Through a TCP proxy to simulate a broker outage. */
+  rabbitmqUrl?: string;
+  namespace?: string;
+}) {
+  const database = await createTestDatabase('orders');
+  const pool = createPool(database.url);
+  await migrate(pool, migrations);
+  await migrateMessaging(pool);
+  const namespace = options.namespace ?? uniqueName('orders');
+  const logger = createLogger({ service: 'order-service', level: logLevel });
+  const metrics = createMetricsRegistry('order-service');
+  const rabbit = connectRabbit({
+    url: options.rabbitmqUrl ?? testServers.rabbitmqUrl,
+    logger,
+    metrics,
+    namespace,
+    reconnectDelayMs: 100,
+    maxReconnectDelayMs: 500,
+  });
+  await rabbit.waitUntilConnected(10_000);
+  const orderMetrics = createOrderMetrics(metrics);
+  const catalog = productCatalogOverHttp({
+    baseURL: options.productServiceUrl,
+    timeoutMs: 1500,
+    retries: 1,
+  });
+  const relay = startOutboxRelay({
+    pool,
+    rabbit,
+    logger,
+    metrics,
+    intervalMs: 100,
+    maxBackoffMs: 500,
+  });
+  const consumers = startOrderConsumers({
+    rabbit,
+    pool,
+    logger,
+    metrics,
+    orderMetrics,
+    retryDelaysMs: [100, 200],
+    maxAttempts: 3,
+  });
+  const app = buildApp({
+    logger,
+    metrics,
+    orderMetrics,
+    pool,
+    catalog,
+    rabbit,
+    jwtSecret: TEST_JWT_SECRET,
+  });
+  const server = await startTestServer(app);
+  return {
+    url: server.url,
+    http: clientFor(server.url),
+    pool,
+    rabbit,
+    namespace,
+    metrics,
+    async stop() {
+      await server.close();
+      await consumers.stop();
+      await relay.stop();
+      catalog.close();
+      await rabbit.deleteTopology().catch(() => undefined);
+      await rabbit.close();
+      await pool.end();
+      await database.drop();
+    },
+  };
+}
+
+export type OrderServiceUnderTest = Awaited<ReturnType<typeof startOrderService>>;
+
+/**
+ * The test plays inventory-service: it reads order events from its own queue in the service's
+ * namespace and answers each ORDER_CREATED from a stock table, as DESIGN.md section 7 says
+ * inventory does. Orders naming a `held` product get no answer until the test sends one.
+ */
+export async function startInventoryPlayer(options: {
+  pool: Pool;
+  namespace: string;
+  stock: Record<string, number>;
+  held?: string[];
+}) {
+  const logger = createLogger({ service: 'test-inventory', level: logLevel });
+  const metrics = createMetricsRegistry('test-inventory');
+  const rabbit = connectRabbit({
+    url: testServers.rabbitmqUrl,
+    logger,
+    metrics,
+    namespace: options.namespace,
+    reconnectDelayMs: 100,
+  });
+  await rabbit.waitUntilConnected(10_000);
+  const seen: EventEnvelope<{ orderId: string } & Record<string, unknown>>[] = [];
+  const record = async (event: EventEnvelope<{ orderId: string }>) => {
+    seen.push(event);
+  };
+  const consumer = startConsumer({
+    rabbit,
+    pool: options.pool,
+    logger,
+    metrics,
+    queue: uniqueName('test-inventory'),
+    events: ['ORDER_CREATED', 'ORDER_CONFIRMED', 'ORDER_REJECTED', 'ORDER_CANCELLED'],
+    retryDelaysMs: [100],
+    maxAttempts: 2,
+    handlers: {
+      ORDER_CREATED: async (event) => {
+        seen.push(event);
+        const { orderId, items } = event.data;
+        if (items.some((item) => options.held?.includes(item.productId))) return;
+        const shortages = items
+          .map((item) => ({
+            productId: item.productId,
+            requested: item.quantity,
+            available: options.stock[item.productId] ?? 0,
+          }))
+          .filter((line) => line.requested > line.available);
+        if (shortages.length > 0) {
+          await rabbit.publish('INVENTORY_REJECTED', {
+            orderId,
+            reason: 'insufficient stock',
+            shortages,
+          });
+        } else {
+          await rabbit.publish('INVENTORY_RESERVED', {
+            orderId,
+            items: items.map(({ productId, quantity }) => ({ productId, quantity })),
+          });
+        }
+      },
+      ORDER_CONFIRMED: record,
+      ORDER_REJECTED: record,
+      ORDER_CANCELLED: record,
+    },
+  });
+  return {
+    rabbit,
+    /** Events of one order the player has received, by type. */
+    eventsOf: (orderId: string) =>
+      seen.filter((event) => event.data.orderId === orderId).map((event) => event.eventType),
+    envelopeOf: (orderId: string, type: string) =>
+      seen.find((event) => event.data.orderId === orderId && event.eventType === type),
+    async stop() {
+      await consumer.stop();
+      await rabbit.deleteTopology().catch(() => undefined);
+      await rabbit.close();
+    },
+  };
+}
+
+/** One sample of a metric on the service's registry; `labels` picks by label values. */
+export async function metricValue(
+  metrics: MetricsRegistry,
+  sample: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const snapshot = await metrics.getSingleMetric(sample.replace(/_(count|sum|bucket)$/, ''))?.get();
+  // Histogram samples carry their own name (`..._count`); counters and gauges use the family's.
+  const values: { value: number; labels: object; metricName?: string }[] = snapshot?.values ?? [];
+  const match = values.find(
+    (value) =>
+      (value.metricName ?? snapshot?.name) === sample &&
+      Object.entries(labels).every(
+        ([name, wanted]) => String((value.labels as Record<string, unknown>)[name]) === wanted,
+      ),
+  );
+  return match?.value ?? 0;
+}
+
+export async function countRows(pool: Pool, sql: string, params: unknown[] = []): Promise<number> {
+  const { rows } = await pool.query<{ count: number }>(sql, params);
+  return Number(rows[0]?.count ?? 0);
+}
