@@ -1,10 +1,14 @@
 import { createServiceApp, type Logger, type MetricsRegistry } from '@shop/service-kit';
 import { pingDatabase, type Pool } from '@shop/postgres';
+import { inventoryRoutes } from './routes/inventory';
 
 export interface AppDeps {
   logger: Logger;
   metrics: MetricsRegistry;
   pool: Pool;
+  jwtSecret: string;
+  /** The broker connection, for readiness: without it no order is answered. */
+  rabbit: { isConnected(): boolean };
 }
 
 export function buildApp(deps: AppDeps) {
@@ -12,7 +16,14 @@ export function buildApp(deps: AppDeps) {
     service: 'inventory-service',
     logger: deps.logger,
     metrics: deps.metrics,
-    readiness: { postgres: () => pingDatabase(deps.pool) },
-    routes: () => undefined,
+    readiness: {
+      postgres: () => pingDatabase(deps.pool),
+      rabbitmq: () => {
+        if (!deps.rabbit.isConnected()) throw new Error('not connected to RabbitMQ');
+      },
+    },
+    routes: (app) => {
+      app.use('/inventory', inventoryRoutes(deps));
+    },
   });
 }
