@@ -1,7 +1,10 @@
 import { runService } from '@shop/service-kit';
-import { createPool, ensureDatabase } from '@shop/postgres';
+import { createPool, ensureDatabase, migrate } from '@shop/postgres';
+import { connectRabbit, migrateMessaging, startOutboxRelay } from '@shop/messaging';
 import { buildApp } from './app';
 import { readConfig } from './config';
+import { MIGRATION_LOCK_KEY, migrations } from './db/migrations';
+import { startInventoryConsumers } from './events/consumers';
 
 const config = readConfig();
 
@@ -12,10 +15,28 @@ void runService({
   logLevel: config.LOG_LEVEL,
   start: async ({ logger, metrics }) => {
     await ensureDatabase(config.DATABASE_URL);
-    const pool = createPool(config.DATABASE_URL);
+    // Room for the consumer's prefetch plus the relay and HTTP requests.
+    const pool = createPool(config.DATABASE_URL, { max: 20 });
+    await migrate(pool, migrations, { lockKey: MIGRATION_LOCK_KEY });
+    await migrateMessaging(pool);
+    const rabbit = connectRabbit({ url: config.RABBITMQ_URL, logger, metrics });
+    // A short wait so a normal start is ready at once; a broker that is down does not stop the
+    // start: the connection keeps retrying and /ready says not ready until it is back.
+    await rabbit
+      .waitUntilConnected(5000)
+      .catch((error: unknown) =>
+        logger.warn({ err: error }, 'RabbitMQ not reachable yet; starting anyway'),
+      );
+    const relay = startOutboxRelay({ pool, rabbit, logger, metrics });
+    const consumer = startInventoryConsumers({ rabbit, pool, logger, metrics, prefetch: 10 });
     return {
-      app: buildApp({ logger, metrics, pool }),
-      shutdown: [{ name: 'postgres', run: () => pool.end() }],
+      app: buildApp({ logger, metrics, pool, jwtSecret: config.JWT_SECRET, rabbit }),
+      shutdown: [
+        { name: 'consumer', run: () => consumer.stop() },
+        { name: 'outbox relay', run: () => relay.stop() },
+        { name: 'rabbitmq', run: () => rabbit.close() },
+        { name: 'postgres', run: () => pool.end() },
+      ],
     };
   },
 });

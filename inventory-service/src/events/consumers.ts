@@ -1,0 +1,60 @@
+import { startConsumer, type RabbitConnection } from '@shop/messaging';
+import type { Pool } from '@shop/postgres';
+import type { Logger, MetricsRegistry } from '@shop/service-kit';
+import { inventoryMetrics } from '../metrics';
+import { cancelOrder, reserveOrder } from './order-events';
+import { productCreated, productDeleted } from './product-events';
+
+export const INVENTORY_QUEUE = 'inventory-order-events';
+
+export interface InventoryConsumerDeps {
+  rabbit: RabbitConnection;
+  pool: Pool;
+  logger: Logger;
+  metrics: MetricsRegistry;
+  /** Messages handled at once; each holds a pooled connection while it runs. */
+  prefetch?: number;
+  maxAttempts?: number;
+  retryDelaysMs?: number[];
+}
+
+/**
+ * Consumes order and product events. Each handler runs in the consumer's transaction, together
+ * with the inbox record and any event it answers with, so a redelivery changes nothing.
+ */
+export function startInventoryConsumers(deps: InventoryConsumerDeps) {
+  const counters = inventoryMetrics(deps.metrics);
+  return startConsumer({
+    rabbit: deps.rabbit,
+    pool: deps.pool,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    queue: INVENTORY_QUEUE,
+    events: ['ORDER_CREATED', 'ORDER_CANCELLED', 'PRODUCT_CREATED', 'PRODUCT_DELETED'],
+    prefetch: deps.prefetch,
+    maxAttempts: deps.maxAttempts,
+    retryDelaysMs: deps.retryDelaysMs,
+    handlers: {
+      ORDER_CREATED: async (event, tx) => {
+        const correlation = { correlationId: event.correlationId ?? undefined };
+        const { result, stockOuts } = await reserveOrder(tx, event.data, correlation);
+        deps.logger.info({ orderId: event.data.orderId, result }, 'order reservation');
+        // Counted before the consumer commits: a commit that fails is retried and may count twice,
+        // an acceptable blur for a rate on a dashboard.
+        if (result !== 'ignored') counters.reservations.inc({ result });
+        counters.stockOuts.inc(stockOuts.length);
+      },
+      ORDER_CANCELLED: async (event, tx) => {
+        const correlation = { correlationId: event.correlationId ?? undefined };
+        const result = await cancelOrder(tx, event.data, correlation);
+        deps.logger.info({ orderId: event.data.orderId, result }, 'order cancellation');
+      },
+      PRODUCT_CREATED: async (event, tx) => {
+        await productCreated(tx, event.data);
+      },
+      PRODUCT_DELETED: async (event, tx) => {
+        await productDeleted(tx, event.data);
+      },
+    },
+  });
+}

@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { connectRabbit, type RabbitConnection } from '@shop/messaging';
+import { withTransaction } from '@shop/postgres';
+import { createMetricsRegistry, type RunningServer } from '@shop/service-kit';
+import {
+  clientFor,
+  startTestServer,
+  TEST_JWT_SECRET,
+  testServers,
+  tokenFor,
+  uniqueName,
+} from '@shop/testkit';
+import { buildApp } from '../src/app';
+import { createStock, markDeleted } from '../src/db/stock';
+import { reserveOrder } from '../src/events/order-events';
+import { assertInventoryInvariant } from './invariant';
+import {
+  orderCreated,
+  startInventoryDatabase,
+  testLogger,
+  type InventoryDatabase,
+} from './support';
+
+describe('inventory HTTP API', () => {
+  let db: InventoryDatabase;
+  let rabbit: RabbitConnection;
+  let server: RunningServer;
+  let api: ReturnType<typeof clientFor>;
+  const admin = tokenFor({ userId: 'admin-7', role: 'admin' });
+  const customer = tokenFor({ userId: 'customer-1', role: 'customer' });
+
+  before(async () => {
+    db = await startInventoryDatabase();
+    const logger = testLogger();
+    const metrics = createMetricsRegistry('inventory-service');
+    rabbit = connectRabbit({
+      url: testServers.rabbitmqUrl,
+      logger,
+      metrics,
+      namespace: uniqueName('inventory_http'),
+    });
+    await rabbit.waitUntilConnected(10_000);
+    const app = buildApp({ logger, metrics, pool: db.pool, jwtSecret: TEST_JWT_SECRET, rabbit });
+    server = await startTestServer(app);
+    api = clientFor(server.url);
+  });
+  after(async () => {
+    await server.close();
+    await rabbit.close();
+    await db.close();
+  });
+
+  test('when a user asks for a product stock, then they get available and reserved', async () => {
+    await withTransaction(db.pool, (tx) => createStock(tx, 'shown', 8));
+    await withTransaction(db.pool, (tx) =>
+      reserveOrder(tx, orderCreated([{ productId: 'shown', quantity: 3 }])),
+    );
+    const { status, body } = await api.get('/inventory/shown', { token: customer });
+    assert.equal(status, 200);
+    assert.deepEqual(body, { productId: 'shown', available: 5, reserved: 3, deleted: false });
+  });
+
+  test('when the product has no stock row, then the answer is a 404 problem', async () => {
+    const { status, headers, body } = await api.get('/inventory/nothing-here', { token: customer });
+    assert.equal(status, 404);
+    assert.match(headers.get('content-type') ?? '', /application\/problem\+json/);
+    assert.equal(body.type, '/problems/not-found');
+  });
+
+  test('when there is no token, then stock is not shown', async () => {
+    const { status } = await api.get('/inventory/shown');
+    assert.equal(status, 401);
+  });
+
+  test('when an admin restocks, then available is set, reserved is untouched and the ledger names the admin', async () => {
+    await withTransaction(db.pool, (tx) => createStock(tx, 'counted', 10));
+    await withTransaction(db.pool, (tx) =>
+      reserveOrder(tx, orderCreated([{ productId: 'counted', quantity: 4 }])),
+    );
+    const first = await api.put('/inventory/counted', { available: 20 }, { token: admin });
+    assert.equal(first.status, 200);
+    assert.deepEqual(first.body, {
+      productId: 'counted',
+      available: 20,
+      reserved: 4,
+      deleted: false,
+    });
+    const second = await api.put('/inventory/counted', { available: 2 }, { token: admin });
+    assert.equal(second.body.available, 2);
+
+    const ledger = await api.get('/inventory/counted/ledger', { token: admin });
+    assert.equal(ledger.status, 200);
+    assert.equal(ledger.body.total, 4);
+    assert.deepEqual(
+      ledger.body.items.map((entry: Record<string, unknown>) => [
+        entry.reason,
+        entry.deltaAvailable,
+        entry.deltaReserved,
+        entry.actorId,
+      ]),
+      [
+        ['initial', 10, 0, null],
+        ['reserve', -4, 4, null],
+        ['restock', 14, 0, 'admin-7'],
+        ['restock', -18, 0, 'admin-7'],
+      ],
+    );
+    const page = await api.get('/inventory/counted/ledger?page=2&limit=3', { token: admin });
+    assert.deepEqual(
+      { page: page.body.page, limit: page.body.limit, total: page.body.total },
+      { page: 2, limit: 3, total: 4 },
+    );
+    assert.equal(page.body.items.length, 1);
+    assert.equal(page.body.items[0].deltaAvailable, -18);
+    await assertInventoryInvariant(db.pool, { counted: 10 + 14 - 18 });
+  });
+
+  test('when an admin restocks a product inventory never heard of, then its row is created', async () => {
+    const { status, body } = await api.put(
+      '/inventory/brand-new',
+      { available: 5 },
+      { token: admin },
+    );
+    assert.equal(status, 200);
+    assert.deepEqual(body, { productId: 'brand-new', available: 5, reserved: 0, deleted: false });
+    await assertInventoryInvariant(db.pool, { 'brand-new': 5 });
+  });
+
+  test('when a customer tries to restock, then it is forbidden and nothing changes', async () => {
+    const { status } = await api.put('/inventory/shown', { available: 999 }, { token: customer });
+    assert.equal(status, 403);
+    const { body } = await api.get('/inventory/shown', { token: customer });
+    assert.equal(body.available, 5);
+  });
+
+  test('when the restock body is not a non-negative integer, then the answer is a 400 naming the field', async () => {
+    for (const bad of [{ available: -1 }, { available: 1.5 }, { available: '3' }, {}]) {
+      const { status, body } = await api.put('/inventory/shown', bad, { token: admin });
+      assert.equal(status, 400, JSON.stringify(bad));
+      assert.equal(body.errors[0].path, 'available');
+    }
+  });
+
+  test('when an admin restocks a deleted product, then the answer is a 409', async () => {
+    await withTransaction(db.pool, (tx) => createStock(tx, 'discontinued', 3));
+    await withTransaction(db.pool, (tx) => markDeleted(tx, 'discontinued'));
+    const { status, body } = await api.put(
+      '/inventory/discontinued',
+      { available: 4 },
+      { token: admin },
+    );
+    assert.equal(status, 409);
+    assert.equal(body.type, '/problems/conflict');
+  });
+
+  test('when an admin lists stock, then it is paginated by product id', async () => {
+    const { status, body } = await api.get('/inventory?limit=2', { token: admin });
+    assert.equal(status, 200);
+    const { rows } = await db.pool.query<{ count: number }>(
+      'SELECT count(*)::int AS count FROM stock',
+    );
+    assert.equal(body.total, rows[0]!.count);
+    assert.equal(body.page, 1);
+    assert.equal(body.limit, 2);
+    assert.deepEqual(
+      body.items.map((item: { productId: string }) => item.productId),
+      ['brand-new', 'counted'],
+    );
+  });
+
+  test('when a customer lists stock or reads a ledger, then it is forbidden', async () => {
+    assert.equal((await api.get('/inventory', { token: customer })).status, 403);
+    assert.equal((await api.get('/inventory/shown/ledger', { token: customer })).status, 403);
+  });
+
+  test('when the page query is malformed, then the answer is a 400', async () => {
+    for (const query of ['limit=0', 'limit=101', 'page=abc']) {
+      const { status } = await api.get(`/inventory?${query}`, { token: admin });
+      assert.equal(status, 400, query);
+    }
+  });
+
+  test('when Postgres and RabbitMQ answer, then the service is ready', async () => {
+    const { status, body } = await api.get('/ready');
+    assert.equal(status, 200);
+    assert.deepEqual(body.checks, { postgres: 'up', rabbitmq: 'up' });
+  });
+});
