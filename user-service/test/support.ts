@@ -13,6 +13,7 @@ import { buildApp } from '../src/app';
 import { OrderServiceClient } from '../src/clients/order-service';
 import { MIGRATION_LOCK_KEY, migrations } from '../src/db/migrations';
 import type { OrderHistory } from '../src/use-cases/read-user';
+import type { Session } from '../src/use-cases/sessions';
 import type { AccountSettings } from '../src/use-cases/settings';
 
 export const logger = createLogger({
@@ -112,7 +113,7 @@ export async function signedInCustomer(
   if (login.status !== 200) throw new Error(`login gave ${login.status}`);
   return {
     customer,
-    session: login.body as { accessToken: string; refreshToken: string; user: { id: string } },
+    session: login.body as Session,
   };
 }
 

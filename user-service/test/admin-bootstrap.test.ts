@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  call,
+  createTestDatabase,
+  spawnTs,
+  TEST_JWT_SECRET,
+  testServers,
+  waitForExit,
+  waitForOutput,
+} from '@shop/testkit';
+import { ensureAdmin } from '../src/use-cases/ensure-admin';
+import {
+  createUserDatabase,
+  logger,
+  newCustomer,
+  startUserService,
+  testSettings,
+  type RunningUserService,
+  type UserDatabase,
+} from './support';
+
+let database: UserDatabase;
+let service: RunningUserService;
+const settings = testSettings();
+
+before(async () => {
+  database = await createUserDatabase();
+  service = await startUserService(database.pool, { settings });
+});
+after(async () => {
+  await service.close();
+  await database.close();
+});
+
+const bootstrap = (email: string, password: string) =>
+  ensureAdmin({ pool: database.pool, settings, logger }, { email, password });
+
+const logIn = (email: string, password: string) =>
+  service.http.post('/users/login', { email, password });
+
+describe('the admin from ADMIN_EMAIL and ADMIN_PASSWORD', () => {
+  test('when it does not exist, then it is created as admin and can log in', async () => {
+    const { email } = newCustomer();
+    await bootstrap(` ${email.toUpperCase()} `, 'Admin-Secret-1');
+    const login = await logIn(email, 'Admin-Secret-1');
+    assert.equal(login.status, 200);
+    assert.equal(login.body.user.role, 'admin');
+    assert.equal(login.body.user.email, email);
+  });
+
+  test('when started again with the same values, then nothing changes and sessions live on', async () => {
+    const { email } = newCustomer();
+    await bootstrap(email, 'Admin-Secret-1');
+    const session = (await logIn(email, 'Admin-Secret-1')).body;
+    const before = await database.pool.query('SELECT updated_at FROM users WHERE email = $1', [
+      email,
+    ]);
+    await Promise.all([bootstrap(email, 'Admin-Secret-1'), bootstrap(email, 'Admin-Secret-1')]);
+    const after = await database.pool.query('SELECT updated_at FROM users WHERE email = $1', [
+      email,
+    ]);
+    assert.deepEqual(after.rows, before.rows);
+    const renewed = await service.http.post('/users/refresh', {
+      refreshToken: session.refreshToken,
+    });
+    assert.equal(renewed.status, 200);
+  });
+
+  test('when the password changes, then only the new one works and old sessions end', async () => {
+    const { email } = newCustomer();
+    await bootstrap(email, 'Admin-Secret-1');
+    const session = (await logIn(email, 'Admin-Secret-1')).body;
+    await bootstrap(email, 'Admin-Secret-2');
+    assert.equal((await logIn(email, 'Admin-Secret-1')).status, 401);
+    assert.equal((await logIn(email, 'Admin-Secret-2')).status, 200);
+    const refreshed = await service.http.post('/users/refresh', {
+      refreshToken: session.refreshToken,
+    });
+    assert.equal(refreshed.status, 401);
+  });
+
+  test('when the email belongs to a customer, then that account becomes the admin', async () => {
+    const customer = newCustomer();
+    const registered = await service.http.post('/users/register', customer);
+    await bootstrap(customer.email, 'Admin-Secret-3');
+    const login = await logIn(customer.email, 'Admin-Secret-3');
+    assert.equal(login.body.user.id, registered.body.id);
+    assert.equal(login.body.user.role, 'admin');
+    const { rows } = await database.pool.query(
+      'SELECT count(*)::int AS n FROM users WHERE email = $1',
+      [customer.email],
+    );
+    assert.equal(rows[0].n, 1);
+  });
+
+  test('when the password breaks the policy, then it refuses to start with the reason', async () => {
+    await assert.rejects(bootstrap(newCustomer().email, 'password'), /ADMIN_PASSWORD is too weak/);
+  });
+});
+
+test('when the service process starts with ADMIN_EMAIL and ADMIN_PASSWORD, then that admin can log in', async () => {
+  const processDatabase = await createTestDatabase('users_boot');
+  const { email } = newCustomer();
+  const child = spawnTs(path.resolve(__dirname, '..', 'src', 'main.ts'), {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    JWT_SECRET: TEST_JWT_SECRET,
+    DATABASE_URL: processDatabase.url,
+    ORDER_SERVICE_URL: 'http://127.0.0.1:9',
+    RABBITMQ_URL: testServers.rabbitmqUrl,
+    ADMIN_EMAIL: email,
+    ADMIN_PASSWORD: 'Boot-Admin-Secret-1',
+  });
+  const exited = waitForExit(child, 30_000);
+  try {
+    const line = await waitForOutput(child, /listening on/, 25_000);
+    const url = /listening on (http:\/\/[^"\s]+)/.exec(line)![1]!;
+    const login = await call(url, 'POST', '/users/login', {
+      body: { email, password: 'Boot-Admin-Secret-1' },
+    });
+    assert.equal(login.status, 200);
+    assert.equal(login.body.user.role, 'admin');
+  } finally {
+    child.kill('SIGTERM');
+    assert.equal((await exited).code, 0);
+    await processDatabase.drop();
+  }
+});
