@@ -9,6 +9,11 @@ export const configSchema = z.object({
   MONGO_DATA_DIR: z.string().min(1).optional(),
   REDIS_URL: z.url(),
   RABBITMQ_URL: z.url(),
+  // Prefixes exchange names so parallel test systems can share one broker; unset in production.
+  RABBITMQ_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .optional(),
   JWT_SECRET: z.string().min(32),
   CACHE_KEY_PREFIX: z.string().min(1).default('product-service:'),
   PRODUCT_CACHE_TTL_SECONDS: positiveInt(300),

@@ -1,12 +1,15 @@
+import { connectRabbit } from '@shop/messaging';
 import { runService } from '@shop/service-kit';
 import { buildApp } from './app';
 import { createCatalogCache } from './cache/catalog-cache';
 import { createCacheRedis } from './cache/redis';
 import { readConfig } from './config';
 import { DEVELOPMENT_DATA_DIR, openCatalogDatabase } from './db/connection';
+import { startProductEventRelay } from './events/product-event-relay';
 import { seedCatalog } from './seed';
 
 const config = readConfig();
+const RABBIT_BOOT_WAIT_MS = 5000;
 
 void runService({
   service: 'product-service',
@@ -40,6 +43,23 @@ void runService({
       const seeded = await seedCatalog(database.products, { logger });
       if (seeded.created > 0) await cache.catalogChanged();
     }
+    const rabbit = connectRabbit({
+      url: config.RABBITMQ_URL,
+      logger,
+      metrics,
+      namespace: config.RABBITMQ_NAMESPACE,
+    });
+    // Waiting briefly at boot lets /ready be green at once in the usual case; if the broker is
+    // away, events wait in their product documents and /ready says so until it is back.
+    await rabbit.waitUntilConnected(RABBIT_BOOT_WAIT_MS).catch(() => {
+      logger.warn('RabbitMQ is not reachable yet; product events wait in the catalog until it is');
+    });
+    const relay = startProductEventRelay({
+      products: database.products,
+      publisher: rabbit,
+      logger,
+      metrics,
+    });
     return {
       app: buildApp({
         logger,
@@ -47,8 +67,16 @@ void runService({
         products: database.products,
         cache,
         jwtSecret: config.JWT_SECRET,
+        onEventsQueued: relay.nudge,
+        readiness: {
+          rabbitmq: () => {
+            if (!rabbit.isConnected()) throw new Error('RabbitMQ is not connected');
+          },
+        },
       }),
       shutdown: [
+        { name: 'event relay', run: () => relay.stop() },
+        { name: 'rabbitmq', run: () => rabbit.close() },
         { name: 'redis', run: () => redis.disconnect() },
         { name: 'mongodb', run: () => database.close() },
       ],

@@ -1,16 +1,9 @@
+import { InvalidEventError, type RabbitConnection } from '@shop/messaging';
 import { promClient, type Logger, type MetricsRegistry } from '@shop/service-kit';
 import { forgetPublishedEvent, productsWithPendingEvents } from '../db/products';
 import type { ProductModel } from '../db/product-model';
-import type { PendingProductEvent } from '../domain/product-events';
 
-/** The one thing the relay needs from the broker connection (RabbitConnection.publish). */
-export interface ProductEventPublisher {
-  publish(
-    type: PendingProductEvent['type'],
-    data: PendingProductEvent['data'],
-    options: { eventId: string; correlationId?: string },
-  ): Promise<unknown>;
-}
+export type ProductEventPublisher = Pick<RabbitConnection, 'publish'>;
 
 export interface ProductEventRelay {
   /** Looks for pending events now rather than at the next interval (called after each write). */
@@ -56,15 +49,24 @@ export function startProductEventRelay(options: {
   async function publishPending(): Promise<void> {
     const batch = await productsWithPendingEvents(options.products, batchSize);
     for (const product of batch) {
-      // In document order, so a product's PRODUCT_CREATED always leaves before its PRODUCT_DELETED.
-      for (const event of product.pendingEvents) {
-        if (stopped) return;
-        await options.publisher.publish(event.type, event.data, {
-          eventId: event.eventId,
-          ...(event.correlationId ? { correlationId: event.correlationId } : {}),
-        });
-        await forgetPublishedEvent(options.products, product._id, event.eventId);
-        published.inc({ type: event.type });
+      try {
+        // In document order: a product's PRODUCT_CREATED always leaves before its PRODUCT_DELETED.
+        for (const event of product.pendingEvents) {
+          if (stopped) return;
+          await options.publisher.publish(event.type, event.data, {
+            eventId: event.eventId,
+            ...(event.correlationId ? { correlationId: event.correlationId } : {}),
+          });
+          await forgetPublishedEvent(options.products, product._id, event.eventId);
+          published.inc({ type: event.type });
+        }
+      } catch (error) {
+        // An event the catalogue refuses is a bug to fix, not a reason to hold up the others;
+        // it stays in its document and is logged each round. Anything else (the broker is away)
+        // ends the round.
+        if (!(error instanceof InvalidEventError)) throw error;
+        failures.inc();
+        logger.error({ err: error, productId: product._id.toHexString() }, 'invalid product event');
       }
     }
     // A full batch means more may be waiting behind it.
