@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { waitFor } from '@shop/testkit';
+import {
+  deadQueueName,
+  HEADERS,
+  PermanentFailure,
+  qualify,
+  startConsumer,
+  type ConsumerOptions,
+  type RabbitConnection,
+} from '../src';
+import { openRawBroker, type RawBroker } from './fixtures/broker';
+import { logger, startHarness, type Harness } from './fixtures/harness';
+
+let harness: Harness;
+let rabbit: RabbitConnection;
+let broker: RawBroker;
+
+before(async () => {
+  harness = await startHarness('messaging_dead');
+  rabbit = harness.connect();
+  broker = await openRawBroker();
+});
+after(async () => {
+  await broker.close();
+  await harness.cleanUp();
+});
+
+function consume(
+  queue: string,
+  handlers: ConsumerOptions['handlers'],
+  extra: Partial<ConsumerOptions> = {},
+) {
+  return startConsumer({
+    rabbit,
+    pool: harness.pool,
+    logger,
+    metrics: harness.metrics,
+    queue,
+    events: ['ORDER_CANCELLED'],
+    handlers,
+    ...extra,
+  });
+}
+
+const cancelled = (orderId: string) => ({ orderId, userId: 'u-1' });
+
+test('when a handler always throws, then the event ends in .dead after the configured attempts with growing delays, and the next event is still handled', async () => {
+  const attempts: number[] = [];
+  const handled: string[] = [];
+  const consumer = consume(
+    'always-failing',
+    {
+      ORDER_CANCELLED: async (event) => {
+        if (event.data.orderId === 'poison') {
+          attempts.push(performance.now());
+          throw new Error('stock ledger unreachable');
+        }
+        handled.push(event.data.orderId);
+      },
+    },
+    { maxAttempts: 4, retryDelaysMs: [100, 300, 900] },
+  );
+  await consumer.waitUntilConsuming();
+
+  const poison = await rabbit.publish('ORDER_CANCELLED', cancelled('poison'));
+  await rabbit.publish('ORDER_CANCELLED', cancelled('healthy'));
+
+  await waitFor(() => handled.includes('healthy'), { what: 'the event behind the poison one' });
+  const dead = await waitFor(
+    async () => {
+      const messages = await broker.drain(
+        deadQueueName(qualify(harness.namespace, 'always-failing')),
+      );
+      return messages.length > 0 && messages;
+    },
+    { what: 'the poison event in .dead' },
+  );
+
+  assert.equal(attempts.length, 4);
+  const gaps = attempts.slice(1).map((at, index) => at - attempts[index]!);
+  assert.ok(gaps[0]! >= 90 && gaps[1]! >= 290 && gaps[2]! >= 890, `gaps ${gaps.join(', ')}`);
+  assert.ok(gaps[0]! < gaps[1]! && gaps[1]! < gaps[2]!, `gaps grow: ${gaps.join(', ')}`);
+  assert.equal(dead.length, 1);
+  const [message] = dead;
+  assert.equal(JSON.parse(message!.content.toString()).eventId, poison.eventId);
+  assert.equal(message!.properties.messageId, poison.eventId);
+  assert.equal(message!.properties.headers?.[HEADERS.deathReason], 'max-attempts');
+  assert.match(
+    String(message!.properties.headers?.[HEADERS.lastError]),
+    /stock ledger unreachable/,
+  );
+  assert.equal(message!.properties.headers?.[HEADERS.attempts], 4);
+  const inbox = await harness.pool.query('SELECT 1 FROM inbox WHERE event_id = $1', [
+    poison.eventId,
+  ]);
+  assert.equal(inbox.rowCount, 0, 'a failed event is not recorded as processed');
+  await consumer.stop();
+});
+
+test('when an event does not match its schema, then it goes straight to .dead with the reason and the handler never runs', async () => {
+  let calls = 0;
+  const consumer = consume('invalid-events', {
+    ORDER_CANCELLED: async () => void (calls += 1),
+  });
+  await consumer.waitUntilConsuming();
+  const exchange = qualify(harness.namespace, 'orders');
+  broker.publishRaw(exchange, 'order.cancelled', {
+    eventId: 'e-bad',
+    eventType: 'ORDER_CANCELLED',
+    timestamp: new Date().toISOString(),
+    correlationId: null,
+    data: { orderId: 'o-1' },
+  });
+  broker.publishRaw(exchange, 'order.cancelled', 'not json at all');
+  await rabbit.publish('ORDER_CANCELLED', cancelled('fine'));
+
+  const queue = deadQueueName(qualify(harness.namespace, 'invalid-events'));
+  const dead = await waitFor(
+    async () => {
+      const collected = await broker.drain(queue);
+      return collected.length === 2 && collected;
+    },
+    { what: 'both invalid events in .dead' },
+  );
+  await waitFor(() => calls === 1, { what: 'the valid event' });
+
+  const reasons = dead.map((message) => message.properties.headers ?? {});
+  assert.deepEqual(
+    reasons.map((headers) => headers[HEADERS.deathReason]),
+    ['invalid-event', 'invalid-event'],
+  );
+  assert.match(String(reasons[0]![HEADERS.lastError]), /userId/);
+  assert.match(String(reasons[1]![HEADERS.lastError]), /not JSON/);
+  assert.equal(JSON.parse(dead[0]!.content.toString()).eventId, 'e-bad');
+  await consumer.stop();
+});
+
+test('when a handler throws PermanentFailure, then the event is dead-lettered at the first attempt', async () => {
+  let calls = 0;
+  const consumer = consume(
+    'permanent-failures',
+    {
+      ORDER_CANCELLED: async () => {
+        calls += 1;
+        throw new PermanentFailure('order o-9 does not exist');
+      },
+    },
+    { maxAttempts: 5, retryDelaysMs: [50] },
+  );
+  await consumer.waitUntilConsuming();
+  await rabbit.publish('ORDER_CANCELLED', cancelled('o-9'));
+
+  const queue = deadQueueName(qualify(harness.namespace, 'permanent-failures'));
+  const [message] = await waitFor(async () => {
+    const collected = await broker.drain(queue);
+    return collected.length > 0 && collected;
+  });
+  assert.equal(calls, 1);
+  assert.equal(message!.properties.headers?.[HEADERS.deathReason], 'permanent-failure');
+  assert.match(String(message!.properties.headers?.[HEADERS.lastError]), /o-9 does not exist/);
+  await consumer.stop();
+});

@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createPool, withTransaction } from '@shop/postgres';
+import { startTcpProxy, testServers, waitFor, type TcpProxy } from '@shop/testkit';
+import {
+  BrokerUnavailableError,
+  enqueueEvent,
+  startConsumer,
+  startOutboxRelay,
+  type EventEnvelope,
+} from '../src';
+import { logger, startHarness, type Harness } from './fixtures/harness';
+
+let harness: Harness;
+let brokerProxy: TcpProxy;
+
+function hostAndPort(url: string) {
+  const parsed = new URL(url);
+  return { host: parsed.hostname, port: Number(parsed.port) };
+}
+
+before(async () => {
+  harness = await startHarness('messaging_outages');
+});
+after(async () => {
+  await harness.cleanUp();
+});
+
+test('when the broker is unreachable, then an outboxed event stays pending and is delivered once it is back, and isConnected follows the outage', async () => {
+  brokerProxy = await startTcpProxy(hostAndPort(testServers.rabbitmqUrl));
+  const viaProxy = harness.connect({
+    url: brokerProxy.wrap(testServers.rabbitmqUrl),
+    publishTimeoutMs: 300,
+  });
+  const direct = harness.connect();
+  const received: EventEnvelope[] = [];
+  const consumer = startConsumer({
+    rabbit: direct,
+    pool: harness.pool,
+    logger,
+    metrics: harness.metrics,
+    queue: 'outbox-outage',
+    events: ['PRODUCT_CREATED'],
+    handlers: { PRODUCT_CREATED: async (event) => void received.push(event) },
+  });
+  await consumer.waitUntilConsuming();
+  const relay = startOutboxRelay({
+    pool: harness.pool,
+    rabbit: viaProxy,
+    logger,
+    metrics: harness.metrics,
+    intervalMs: 50,
+  });
+  await viaProxy.waitUntilConnected(5000);
+
+  brokerProxy.cut();
+  await waitFor(() => !viaProxy.isConnected(), { what: 'isConnected() to turn false' });
+  const enqueued = await withTransaction(harness.pool, (tx) =>
+    enqueueEvent(tx, 'PRODUCT_CREATED', { productId: 'p-1', sku: 'SKU-1', initialStock: 5 }),
+  );
+  await assert.rejects(
+    viaProxy.publish('PRODUCT_CREATED', { productId: 'p-2', sku: 'SKU-2' }),
+    BrokerUnavailableError,
+  );
+  const pending = await harness.pool.query('SELECT published_at FROM outbox WHERE event_id = $1', [
+    enqueued.eventId,
+  ]);
+  assert.equal(pending.rows[0].published_at, null);
+  assert.equal(viaProxy.isConnected(), false);
+  assert.equal(received.length, 0);
+
+  brokerProxy.restore();
+  await waitFor(() => received.length === 1, {
+    what: 'the outboxed event after the outage',
+    timeoutMs: 15_000,
+  });
+  assert.equal(viaProxy.isConnected(), true);
+  assert.equal(received[0]!.eventId, enqueued.eventId);
+  await waitFor(async () => {
+    const { rows } = await harness.pool.query(
+      'SELECT published_at FROM outbox WHERE event_id = $1',
+      [enqueued.eventId],
+    );
+    return rows[0].published_at !== null;
+  });
+  await relay.stop();
+  await consumer.stop();
+  await brokerProxy.close();
+});
+
+test('when the broker connection is closed under a consumer, then it reconnects, re-declares and handles the next event', async () => {
+  const proxy = await startTcpProxy(hostAndPort(testServers.rabbitmqUrl));
+  const viaProxy = harness.connect({ url: proxy.wrap(testServers.rabbitmqUrl) });
+  const publisher = harness.connect();
+  const handled: string[] = [];
+  const consumer = startConsumer({
+    rabbit: viaProxy,
+    pool: harness.pool,
+    logger,
+    metrics: harness.metrics,
+    queue: 'consumer-reconnect',
+    events: ['INVENTORY_RELEASED'],
+    handlers: { INVENTORY_RELEASED: async (event) => void handled.push(event.data.orderId) },
+  });
+  await consumer.waitUntilConsuming();
+  await publisher.publish('INVENTORY_RELEASED', { orderId: 'before' });
+  await waitFor(() => handled.includes('before'));
+
+  proxy.cut();
+  await waitFor(() => !viaProxy.isConnected(), { what: 'the consumer connection to drop' });
+  // Published while the consumer is away: the durable queue keeps it.
+  await publisher.publish('INVENTORY_RELEASED', { orderId: 'during' });
+  proxy.restore();
+  await waitFor(() => viaProxy.isConnected(), { what: 'the reconnect', timeoutMs: 15_000 });
+  await publisher.publish('INVENTORY_RELEASED', { orderId: 'after' });
+
+  await waitFor(() => handled.includes('during') && handled.includes('after'), {
+    what: 'events after the reconnect',
+    timeoutMs: 15_000,
+  });
+  assert.deepEqual([...handled].sort(), ['after', 'before', 'during']);
+  await consumer.stop();
+  await proxy.close();
+});
+
+test('when Postgres is unreachable, then the relay keeps the rows and publishes them once the database is back', async () => {
+  const databaseProxy = await startTcpProxy(hostAndPort(harness.database.url));
+  const relayPool = createPool(databaseProxy.wrap(harness.database.url));
+  const rabbit = harness.connect();
+  const received: EventEnvelope[] = [];
+  const consumer = startConsumer({
+    rabbit,
+    pool: harness.pool,
+    logger,
+    metrics: harness.metrics,
+    queue: 'database-outage',
+    events: ['USER_REGISTERED'],
+    handlers: { USER_REGISTERED: async (event) => void received.push(event) },
+  });
+  await consumer.waitUntilConsuming();
+  databaseProxy.cut();
+  const relay = startOutboxRelay({
+    pool: relayPool,
+    rabbit,
+    logger,
+    metrics: harness.metrics,
+    intervalMs: 50,
+  });
+  const enqueued = await withTransaction(harness.pool, (tx) =>
+    enqueueEvent(tx, 'USER_REGISTERED', { userId: 'u-7', email: 'ada@example.com' }),
+  );
+  const { rows } = await harness.pool.query('SELECT published_at FROM outbox WHERE event_id = $1', [
+    enqueued.eventId,
+  ]);
+  assert.equal(rows[0].published_at, null, 'nothing can be claimed while the database is away');
+
+  databaseProxy.restore();
+  await waitFor(() => received.length === 1, {
+    what: 'the event after the database outage',
+    timeoutMs: 15_000,
+  });
+  assert.equal(received[0]!.eventId, enqueued.eventId);
+  await relay.stop();
+  await consumer.stop();
+  await relayPool.end();
+  await databaseProxy.close();
+});
