@@ -11,19 +11,48 @@ const origins = z
       .filter(Boolean),
   );
 
-export const configSchema = z.object({
-  ...baseConfig(3000),
-  JWT_SECRET: z.string().min(32),
-  REDIS_URL: z.url(),
-  USER_SERVICE_URL: z.url(),
-  ORDER_SERVICE_URL: z.url(),
-  PRODUCT_SERVICE_URL: z.url(),
-  INVENTORY_SERVICE_URL: z.url(),
-  CORS_ORIGINS: origins,
-  RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
-  RATE_LIMIT_MAX: positiveInt(100),
-  AUTH_RATE_LIMIT_MAX: positiveInt(10),
-});
+const STATIC_URLS = [
+  'USER_SERVICE_URL',
+  'ORDER_SERVICE_URL',
+  'PRODUCT_SERVICE_URL',
+  'INVENTORY_SERVICE_URL',
+] as const;
+
+export const configSchema = z
+  .object({
+    ...baseConfig(3000),
+    JWT_SECRET: z.string().min(32),
+    REDIS_URL: z.url(),
+    // Each is the fallback when the registry is unset, down or knows no instance; so each is
+    // required unless REGISTRY_URL is set.
+    USER_SERVICE_URL: z.url().optional(),
+    ORDER_SERVICE_URL: z.url().optional(),
+    PRODUCT_SERVICE_URL: z.url().optional(),
+    INVENTORY_SERVICE_URL: z.url().optional(),
+    CORS_ORIGINS: origins,
+    RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
+    RATE_LIMIT_MAX: positiveInt(100),
+    AUTH_RATE_LIMIT_MAX: positiveInt(10),
+    // Largest request body the gateway passes on; bigger ones get 413 before reaching a service.
+    BODY_LIMIT_BYTES: positiveInt(100 * 1024),
+    // How long an upstream may take to answer before the caller gets 504.
+    UPSTREAM_TIMEOUT_MS: positiveInt(10_000),
+    CIRCUIT_FAILURE_THRESHOLD: positiveInt(5),
+    CIRCUIT_RESET_MS: positiveInt(10_000),
+    DISCOVERY_CACHE_MS: positiveInt(2000),
+  })
+  .superRefine((config, context) => {
+    if (config.REGISTRY_URL) return;
+    for (const name of STATIC_URLS) {
+      if (!config[name]) {
+        context.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'required without REGISTRY_URL',
+        });
+      }
+    }
+  });
 
 export type Config = z.output<typeof configSchema>;
 

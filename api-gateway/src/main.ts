@@ -1,5 +1,7 @@
-import { runService } from '@shop/service-kit';
+import os from 'node:os';
 import { Redis } from 'ioredis';
+import { createDiscovery, registerWithRegistry } from '@shop/registry-client';
+import { runService } from '@shop/service-kit';
 import { buildApp } from './app';
 import { readConfig } from './config';
 
@@ -13,8 +15,24 @@ void runService({
   start: async ({ logger, metrics }) => {
     const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
     redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+    const registryUrl = config.REGISTRY_URL;
+    const discovery = registryUrl
+      ? createDiscovery({ registryUrl, cacheTtlMs: config.DISCOVERY_CACHE_MS, logger })
+      : undefined;
     return {
-      app: buildApp({ logger, metrics, redis }),
+      app: buildApp({ config, logger, metrics, redis, ...(discovery ? { discovery } : {}) }),
+      afterListen: (server) => {
+        if (!registryUrl) return [];
+        const registration = registerWithRegistry({
+          registryUrl,
+          name: 'api-gateway',
+          host: config.SERVICE_HOST ?? os.hostname(),
+          port: server.port,
+          healthCheck: '/health',
+          logger,
+        });
+        return [{ name: 'registry', run: () => registration.stop() }];
+      },
       shutdown: [{ name: 'redis', run: () => redis.quit() }],
     };
   },

@@ -1,0 +1,155 @@
+import express from 'express';
+import { Redis } from 'ioredis';
+import type { Discovery } from '@shop/registry-client';
+import { createLogger, createMetricsRegistry, type Principal } from '@shop/service-kit';
+import {
+  clientFor,
+  startTestServer,
+  TEST_JWT_SECRET,
+  testServers,
+  tokenFor,
+  uniqueName,
+} from '@shop/testkit';
+import { buildApp } from '../src/app';
+import { configSchema, type Config } from '../src/config';
+
+export const silentLogger = createLogger({ service: 'api-gateway', level: 'silent' });
+
+export const customer: Principal = { userId: 'customer-1', role: 'customer' };
+export const admin: Principal = { userId: 'admin-1', role: 'admin' };
+export const customerToken = () => tokenFor(customer);
+
+/** What a stub upstream saw of one request. */
+export interface Received {
+  upstream: string;
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/**
+ * A tiny upstream over real HTTP that answers every request with what it received, and keeps a
+ * list of it, so a test can check exactly what reached the service.
+ */
+export async function startEcho(upstream: string, options: { hang?: boolean } = {}) {
+  const received: Received[] = [];
+  const app = express();
+  app.use((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const seen = {
+        upstream,
+        method: req.method,
+        path: req.originalUrl,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+      };
+      received.push(seen);
+      if (!options.hang) res.json(seen);
+    });
+  });
+  const server = await startTestServer(app);
+  return {
+    url: server.url,
+    port: server.port,
+    received,
+    close: () => {
+      server.server.closeAllConnections();
+      return server.close();
+    },
+  };
+}
+
+export type Echo = Awaited<ReturnType<typeof startEcho>>;
+
+export function gatewayConfig(env: Record<string, string> = {}): Config {
+  return configSchema.parse({
+    NODE_ENV: 'test',
+    JWT_SECRET: TEST_JWT_SECRET,
+    REDIS_URL: testServers.redisUrl,
+    RATE_LIMIT_MAX: '10000',
+    AUTH_RATE_LIMIT_MAX: '10000',
+    UPSTREAM_TIMEOUT_MS: '1000',
+    ...env,
+  });
+}
+
+export interface GatewayUnderTest {
+  url: string;
+  api: ReturnType<typeof clientFor>;
+  redis: Redis;
+  close(): Promise<void>;
+}
+
+/** The gateway in-process on a random port, with its own Redis connection and key prefix. */
+export async function startGateway(options: {
+  env: Record<string, string>;
+  discovery?: Discovery;
+  rateLimitPrefix?: string;
+  redisUrl?: string;
+}): Promise<GatewayUnderTest> {
+  const redis = new Redis(options.redisUrl ?? testServers.redisUrl, { maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined);
+  const prefix = options.rateLimitPrefix ?? `${uniqueName('gateway-test')}:`;
+  const app = buildApp({
+    config: gatewayConfig(options.env),
+    logger: silentLogger,
+    metrics: createMetricsRegistry('api-gateway'),
+    redis,
+    rateLimitPrefix: prefix,
+    ...(options.discovery ? { discovery: options.discovery } : {}),
+  });
+  const server = await startTestServer(app);
+  return {
+    url: server.url,
+    api: clientFor(server.url),
+    redis,
+    close: async () => {
+      await server.close();
+      await deleteKeys(redis, prefix);
+      redis.disconnect();
+    },
+  };
+}
+
+async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  if (redis.status !== 'ready') return;
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+}
+
+/** The env of a gateway whose four upstreams are the given stub servers. */
+export function upstreamEnv(echoes: {
+  users: Echo;
+  products: Echo;
+  orders: Echo;
+  inventory: Echo;
+}): Record<string, string> {
+  return {
+    USER_SERVICE_URL: echoes.users.url,
+    PRODUCT_SERVICE_URL: echoes.products.url,
+    ORDER_SERVICE_URL: echoes.orders.url,
+    INVENTORY_SERVICE_URL: echoes.inventory.url,
+  };
+}
+
+export async function startEchoes() {
+  const [users, products, orders, inventory] = await Promise.all([
+    startEcho('user-service'),
+    startEcho('product-service'),
+    startEcho('order-service'),
+    startEcho('inventory-service'),
+  ]);
+  return {
+    users: users!,
+    products: products!,
+    orders: orders!,
+    inventory: inventory!,
+    all: [users!, products!, orders!, inventory!],
+    totalReceived: () =>
+      [users, products, orders, inventory].reduce((n, e) => n + e!.received.length, 0),
+    close: () => Promise.all([users, products, orders, inventory].map((e) => e!.close())),
+  };
+}
