@@ -5,6 +5,7 @@ import {
   countRows,
   customer,
   deadServiceUrl,
+  startHangingProductService,
   metricValue,
   startOrderService,
   startStubProductService,
@@ -415,5 +416,48 @@ describe('orders API with product-service down', () => {
     assert.equal(await countRows(service.pool, 'SELECT count(*) FROM orders'), 0);
     assert.equal(await countRows(service.pool, 'SELECT count(*) FROM outbox'), 0);
     assert.equal(await countRows(service.pool, 'SELECT count(*) FROM idempotency_keys'), 0);
+  });
+});
+
+describe('orders API with product-service hanging', () => {
+  let hanging: Awaited<ReturnType<typeof startHangingProductService>>;
+  let service: OrderServiceUnderTest;
+
+  before(async () => {
+    hanging = await startHangingProductService();
+    service = await startOrderService({
+      productServiceUrl: hanging.url,
+      productServiceTimeoutMs: 200,
+    });
+  });
+
+  after(async () => {
+    await service.stop();
+    await hanging.close();
+  });
+
+  test('when product-service never answers, then each order is a 503 after the timeout, and once the circuit opens it fails at once', async () => {
+    const kim = customer();
+    const place = async () => {
+      const started = Date.now();
+      const response = await service.http.post(
+        '/orders',
+        { items: [{ productId: 'p-mug', quantity: 1 }] },
+        { token: kim.token },
+      );
+      return { status: response.status, detail: response.body.detail, ms: Date.now() - started };
+    };
+
+    const first = await place();
+    assert.equal(first.status, 503);
+    assert.ok(first.ms < 2000, `answered in ${first.ms} ms`);
+
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await place());
+    const last = answers.at(-1)!;
+    assert.ok(answers.every((answer) => answer.status === 503));
+    assert.match(last.detail, /circuit is open/);
+    assert.ok(last.ms < 150, `an open circuit answers at once (${last.ms} ms)`);
+    assert.equal(await countRows(service.pool, 'SELECT count(*) FROM orders'), 0);
   });
 });

@@ -60,6 +60,20 @@ export async function startStubProductService(products: StubProduct[]) {
   return startTestServer(app);
 }
 
+/** product-service accepting connections but never answering. */
+export async function startHangingProductService() {
+  const app = express();
+  app.get('/products/:id', () => undefined);
+  const server = await startTestServer(app);
+  return {
+    url: server.url,
+    close: () => {
+      server.server.closeAllConnections();
+      return server.close();
+    },
+  };
+}
+
 /** A URL where nothing listens: product-service is down. */
 export async function deadServiceUrl(): Promise<string> {
   const server = await startTestServer(express());
@@ -75,6 +89,7 @@ export async function startOrderService(options: {
   productServiceUrl: string;
   /** Through a TCP proxy to simulate a broker outage. */
   rabbitmqUrl?: string;
+  productServiceTimeoutMs?: number;
   namespace?: string;
 }) {
   const database = await createTestDatabase('orders');
@@ -96,7 +111,7 @@ export async function startOrderService(options: {
   const orderMetrics = createOrderMetrics(metrics);
   const catalog = productCatalogOverHttp({
     baseURL: options.productServiceUrl,
-    timeoutMs: 1500,
+    timeoutMs: options.productServiceTimeoutMs ?? 1500,
     retries: 1,
   });
   const relay = startOutboxRelay({
@@ -116,6 +131,7 @@ export async function startOrderService(options: {
     retryDelaysMs: [100, 200],
     maxAttempts: 3,
   });
+  await consumers.waitUntilConsuming(10_000);
   const app = buildApp({
     logger,
     metrics,
@@ -212,6 +228,8 @@ export async function startInventoryPlayer(options: {
       ORDER_CANCELLED: record,
     },
   });
+  // Publishing before the queue is bound would lose the event: wait until it consumes.
+  await consumer.waitUntilConsuming(10_000);
   return {
     rabbit,
     /** Events of one order the player has received, by type. */

@@ -1,4 +1,9 @@
-import { PermanentFailure, startConsumer, type RabbitConnection } from '@shop/messaging';
+import {
+  PermanentFailure,
+  startConsumer,
+  type Consumer,
+  type RabbitConnection,
+} from '@shop/messaging';
 import type { Pool, Queryable } from '@shop/postgres';
 import type { Logger, MetricsRegistry } from '@shop/service-kit';
 import { findOrder, recordStatusChange } from '../db/orders';
@@ -23,7 +28,7 @@ export interface OrderConsumersDeps {
  * Inventory's answers to our orders. Each handler runs in the consumer's transaction with the inbox
  * record, so a redelivered event changes nothing and follow-up events leave through the outbox.
  */
-export function startOrderConsumers(deps: OrderConsumersDeps): { stop(): Promise<void> } {
+export function startOrderConsumers(deps: OrderConsumersDeps): Consumer {
   const { logger } = deps;
 
   async function settle(tx: Queryable, orderId: string, outcome: InventoryOutcome) {
