@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { start as startEmbeddedMongo } from '@shop/mongo-embedded';
 import {
   createLogger,
@@ -7,7 +8,6 @@ import {
 } from '@shop/service-kit';
 import {
   clientFor,
-  parsePrometheusText,
   startTestServer,
   TEST_JWT_SECRET,
   testServers,
@@ -138,17 +138,16 @@ export async function startProductService(
   };
 }
 
-/** The value of one counter sample, e.g. counter(metrics, 'cache_hits_total', 'product'). */
+/** The value of one cache counter, e.g. cacheCounter(metrics, 'cache_hits_total', 'product'). */
 export async function cacheCounter(
   metrics: MetricsRegistry,
   name: string,
   kind: 'product' | 'list',
 ): Promise<number> {
-  const parsed = parsePrometheusText(await metrics.metrics());
-  const sample = parsed.samples.find(
-    (candidate) => candidate.name === name && candidate.labels.includes(`kind="${kind}"`),
-  );
-  return sample?.value ?? 0;
+  const metric = metrics.getSingleMetric(name);
+  assert.ok(metric, `${name} is registered`);
+  const { values } = await metric.get();
+  return values.find((value) => value.labels.kind === kind)?.value ?? 0;
 }
 
 let skuCounter = 0;

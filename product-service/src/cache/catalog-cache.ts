@@ -67,6 +67,9 @@ export function createCatalogCache(options: {
   });
   const inFlight = new Map<string, Promise<unknown>>();
   const versionKey = `${settings.keyPrefix}catalog:version`;
+  // Set when a write could not invalidate: until the bump succeeds, this replica must not trust
+  // anything cached, or it would serve what was there before its own write.
+  let invalidationOwed = false;
 
   async function attempt<T>(operation: string, command: () => Promise<T>): Promise<T | undefined> {
     try {
@@ -131,15 +134,30 @@ export function createCatalogCache(options: {
     return started;
   }
 
+  async function invalidate(): Promise<boolean> {
+    const bumped = await attempt('invalidate', () => redis.incr(versionKey));
+    invalidationOwed = bumped === undefined;
+    return !invalidationOwed;
+  }
+
+  redis.on('ready', () => {
+    if (invalidationOwed) void invalidate();
+  });
+
+  async function currentVersion(): Promise<string | null | undefined> {
+    if (invalidationOwed && !(await invalidate())) return undefined;
+    return attempt('version', () => redis.get(versionKey));
+  }
+
   return {
     async read<T>(kind: CacheKind, id: string, load: () => Promise<T>) {
-      const version = await attempt('version', () => redis.get(versionKey));
+      const version = await currentVersion();
       if (version === undefined) {
+        // No sharing of loads here: without a version in the key, a load that began before a
+        // write could be handed to a read that began after it.
         misses.inc({ kind });
-        return once(`uncached:${kind}:${id}`, () => {
-          loads.inc({ kind });
-          return load();
-        });
+        loads.inc({ kind });
+        return load();
       }
       // Long list queries are hashed so keys stay short; product ids are short already.
       const name = kind === 'product' ? id : createHash('sha1').update(id).digest('base64url');
@@ -154,14 +172,13 @@ export function createCatalogCache(options: {
     },
 
     async catalogChanged() {
-      const bumped = await attempt('invalidate', () => redis.incr(versionKey));
-      if (bumped === undefined) {
+      if (!(await invalidate())) {
         logger.warn(
           {
             productTtlSeconds: settings.productTtlSeconds,
             listTtlSeconds: settings.listTtlSeconds,
           },
-          'could not invalidate the catalog cache; cached entries stay until their TTL',
+          'could not invalidate the catalog cache; retrying when Redis is back, other replicas may serve cached entries until then or their TTL',
         );
       }
     },

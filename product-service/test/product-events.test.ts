@@ -1,0 +1,204 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { connectRabbit, qualify, type RabbitConnection } from '@shop/messaging';
+import { createMetricsRegistry } from '@shop/service-kit';
+import { startTcpProxy, testServers, uniqueName, waitFor, type TcpProxy } from '@shop/testkit';
+import amqp, { type ChannelModel } from 'amqplib';
+import {
+  startProductEventRelay,
+  type ProductEventPublisher,
+  type ProductEventRelay,
+} from '../src/events/product-event-relay';
+import { seedCatalog } from '../src/seed';
+import {
+  aProduct,
+  adminToken,
+  logger,
+  startProductService,
+  type ServiceUnderTest,
+} from './support';
+
+interface ReceivedEvent {
+  eventId: string;
+  eventType: string;
+  correlationId: string | null;
+  data: Record<string, unknown>;
+}
+
+/** A queue of the test's own, bound to every product event of the namespace. */
+async function tapProductEvents(namespace: string) {
+  const connection: ChannelModel = await amqp.connect(testServers.rabbitmqUrl);
+  const channel = await connection.createChannel();
+  const exchange = qualify(namespace, 'products');
+  await channel.assertExchange(exchange, 'topic', { durable: true });
+  const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+  await channel.bindQueue(queue, exchange, 'product.*');
+  const received: ReceivedEvent[] = [];
+  await channel.consume(
+    queue,
+    (message) => message && received.push(JSON.parse(message.content.toString())),
+    { noAck: true },
+  );
+  return {
+    received,
+    close: async () => {
+      await channel.deleteExchange(exchange);
+      await connection.close();
+    },
+  };
+}
+
+describe('product events', () => {
+  const namespace = uniqueName('product_events');
+  let proxy: TcpProxy;
+  let rabbit: RabbitConnection;
+  let service: ServiceUnderTest;
+  let relay: ProductEventRelay;
+  let tap: Awaited<ReturnType<typeof tapProductEvents>>;
+  let publisher: ProductEventPublisher;
+  // Set by a test to make the relay "crash" right after the broker confirmed a publish.
+  let crashAfterPublish = false;
+
+  before(async () => {
+    tap = await tapProductEvents(namespace);
+    const broker = new URL(testServers.rabbitmqUrl);
+    proxy = await startTcpProxy({ host: broker.hostname, port: Number(broker.port || 5672) });
+    rabbit = connectRabbit({
+      url: proxy.wrap(testServers.rabbitmqUrl),
+      logger,
+      metrics: createMetricsRegistry('product-service-broker'),
+      namespace,
+      reconnectDelayMs: 50,
+      maxReconnectDelayMs: 200,
+      publishTimeoutMs: 500,
+    });
+    await rabbit.waitUntilConnected(5000);
+    publisher = {
+      publish: async (type, data, options) => {
+        const envelope = await rabbit.publish(type, data, options);
+        if (crashAfterPublish) {
+          crashAfterPublish = false;
+          throw new Error('crashed before the event was marked published');
+        }
+        return envelope;
+      },
+    };
+    let nudge = () => undefined as void;
+    service = await startProductService({ onEventsQueued: () => nudge() });
+    relay = startProductEventRelay({
+      products: service.database.products,
+      publisher,
+      logger,
+      metrics: service.metrics,
+      intervalMs: 50,
+    });
+    nudge = relay.nudge;
+  });
+  after(async () => {
+    await relay.stop();
+    await rabbit.close();
+    await service.close();
+    await proxy.close();
+    await tap.close();
+  });
+
+  const eventsOf = (productId: string) =>
+    tap.received.filter((event) => event.data.productId === productId);
+  const pendingOf = async (productId: string) =>
+    (await service.database.products.findById(productId).lean().exec())?.pendingEvents ?? [];
+
+  test('when an admin creates a product, then PRODUCT_CREATED with its initial stock reaches a bound queue and leaves the outbox', async () => {
+    const input = aProduct({ initialStock: 12 });
+
+    const created = await service.http.post('/products', input, {
+      token: adminToken,
+      headers: { 'x-request-id': 'create-lamp-1' },
+    });
+
+    assert.equal(created.status, 201);
+    const [event] = await waitFor(() => {
+      const found = eventsOf(created.body.id);
+      return found.length > 0 && found;
+    });
+    assert.equal(event!.eventType, 'PRODUCT_CREATED');
+    assert.deepEqual(event!.data, { productId: created.body.id, sku: input.sku, initialStock: 12 });
+    assert.match(event!.eventId, /^[0-9a-f-]{36}$/);
+    assert.equal(event!.correlationId, 'create-lamp-1');
+    await waitFor(async () => (await pendingOf(created.body.id)).length === 0, {
+      what: 'the outbox entry to be removed',
+    });
+  });
+
+  test('when an admin deletes a product, then PRODUCT_DELETED follows its PRODUCT_CREATED', async () => {
+    const input = aProduct();
+    const created = await service.http.post('/products', input, { token: adminToken });
+
+    await service.http.delete(`/products/${created.body.id}`, { token: adminToken });
+
+    const events = await waitFor(() => {
+      const found = eventsOf(created.body.id);
+      return found.length === 2 && found;
+    });
+    assert.deepEqual(
+      events.map((event) => event.eventType),
+      ['PRODUCT_CREATED', 'PRODUCT_DELETED'],
+    );
+    assert.deepEqual(events[1]!.data, { productId: created.body.id, sku: input.sku });
+  });
+
+  test('when the broker is away, then writes still succeed and their events are published once it is back', async () => {
+    proxy.cut();
+    await waitFor(() => !rabbit.isConnected(), { what: 'the broker to be gone' });
+
+    const created = await service.http.post('/products', aProduct(), { token: adminToken });
+
+    assert.equal(created.status, 201);
+    assert.equal((await pendingOf(created.body.id)).length, 1, 'the event waits in the document');
+    assert.equal(eventsOf(created.body.id).length, 0);
+    proxy.restore();
+    await waitFor(() => eventsOf(created.body.id).length === 1, { timeoutMs: 15_000 });
+    await waitFor(async () => (await pendingOf(created.body.id)).length === 0);
+  });
+
+  test('when the relay stops between the publish and the bookkeeping, then the event is published again with the same id', async () => {
+    crashAfterPublish = true;
+
+    const created = await service.http.post('/products', aProduct(), { token: adminToken });
+
+    const events = await waitFor(() => {
+      const found = eventsOf(created.body.id);
+      return found.length === 2 && found;
+    });
+    assert.equal(events[0]!.eventId, events[1]!.eventId, 'consumers dedupe it by this id');
+    await waitFor(async () => (await pendingOf(created.body.id)).length === 0);
+  });
+
+  test('when the demo catalog is seeded twice, then each product is announced exactly once', async () => {
+    const catalog = [
+      aProduct({ initialStock: 3 }),
+      aProduct({ initialStock: 4 }),
+      aProduct({ initialStock: 5 }),
+    ];
+
+    const first = await seedCatalog(service.database.products, { catalog });
+    const second = await seedCatalog(service.database.products, { catalog });
+
+    assert.deepEqual(first, { created: 3, unchanged: 0 });
+    assert.deepEqual(second, { created: 0, unchanged: 3 });
+    relay.nudge();
+    const skus = catalog.map((product) => product.sku);
+    const announced = () => tap.received.filter((event) => skus.includes(String(event.data.sku)));
+    await waitFor(() => announced().length >= 3);
+    await waitFor(async () => {
+      const documents = await service.database.products.find({ sku: { $in: skus } }).lean();
+      return documents.every((document) => document.pendingEvents.length === 0);
+    });
+    assert.equal(announced().length, 3);
+    assert.deepEqual(
+      announced()
+        .map((event) => event.data.initialStock)
+        .sort(),
+      [3, 4, 5],
+    );
+  });
+});
