@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { parse } from 'yaml';
+import {
+  configProblems,
+  readText,
+  requiredInDeployment,
+  root,
+  runTool,
+  serviceNames,
+  type ServiceName,
+} from './support';
+
+interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  environment?: Record<string, string | number>;
+  ports?: string[];
+  depends_on?: Record<string, { condition?: string }> | string[];
+  healthcheck?: { test?: string[] | string; disable?: boolean };
+  restart?: string;
+  profiles?: string[];
+}
+
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+}
+
+// Anchors with merge keys (<<: *service) as Compose itself reads them.
+const compose = parse(readText('docker-compose.yml'), { merge: true }) as ComposeFile;
+const scratch = mkdtempSync(path.join(tmpdir(), 'shop-compose-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+const installCompose = 'apt-get install -y docker-compose (Debian; CI does this in .ci/run)';
+
+/** Compose with only PATH from this process: a JWT_SECRET in the shell must not hide a gap. */
+function dockerCompose(envFile: string, ...args: string[]) {
+  return runTool('docker-compose', ['--env-file', envFile, ...args], installCompose);
+}
+
+const urlsOf = (service: ComposeService) =>
+  Object.entries(service.environment ?? {}).flatMap(([key, value]) => {
+    if (!/^[a-z]+:\/\//.test(String(value))) return [];
+    const url = new URL(String(value).replace(/\$\{[^}]*\}/g, 'x'));
+    return [{ key, host: url.hostname, port: url.port }];
+  });
+
+function dependsOn(service: ComposeService): Record<string, { condition?: string }> {
+  if (!Array.isArray(service.depends_on)) return service.depends_on ?? {};
+  return Object.fromEntries(service.depends_on.map((name) => [name, {}]));
+}
+
+describe('docker-compose.yml', () => {
+  test('when checked by docker-compose with the example .env, then it is accepted', () => {
+    const result = dockerCompose('.env.example', 'config', '-q');
+    assert.equal(result.status, 0, result.stderr);
+  });
+
+  test('when a required secret is missing from .env, then compose refuses and names it', () => {
+    const envFile = path.join(scratch, 'no-secrets.env');
+    writeFileSync(envFile, 'LOG_LEVEL=info\n');
+    const result = dockerCompose(envFile, 'config', '-q');
+    assert.notEqual(result.status, 0, 'compose started without secrets');
+    assert.match(
+      result.stderr,
+      /set (JWT_SECRET|POSTGRES_PASSWORD|MONGO_PASSWORD|RABBITMQ_PASSWORD|ADMIN_PASSWORD) in \.env/,
+    );
+  });
+
+  test('when the example .env is used, then every service config accepts its environment', () => {
+    const result = dockerCompose('.env.example', 'config');
+    assert.equal(result.status, 0, result.stderr);
+    const resolved = parse(result.stdout) as ComposeFile;
+    for (const service of serviceNames) {
+      const env = Object.fromEntries(
+        Object.entries(resolved.services[service]?.environment ?? {}).map(([k, v]) => [
+          k,
+          String(v),
+        ]),
+      );
+      assert.deepEqual(configProblems(service, env), [], `${service} would refuse to start`);
+    }
+  });
+
+  test('when a service reads a variable its config requires, then compose sets it', () => {
+    for (const service of serviceNames) {
+      const environment = compose.services[service]?.environment;
+      assert.ok(environment, `${service} is not in docker-compose.yml`);
+      const missing = requiredInDeployment(service).filter((key) => !(key in environment));
+      assert.deepEqual(missing, [], `${service} lacks ${missing.join(', ')}`);
+    }
+  });
+
+  test('when a service is built, then it builds from the root with its own Dockerfile', () => {
+    for (const service of serviceNames) {
+      const build = compose.services[service]?.build;
+      assert.deepEqual(build, { context: '.', dockerfile: `${service}/Dockerfile` }, service);
+      assert.ok(existsSync(path.join(root, build.dockerfile)), `${build.dockerfile} is missing`);
+    }
+  });
+
+  test('when a service calls another by URL, then the host is a compose service on its port', () => {
+    for (const service of serviceNames) {
+      for (const { key, host, port } of urlsOf(compose.services[service]!)) {
+        const target = compose.services[host];
+        assert.ok(target, `${service} ${key} points at ${host}, which compose does not run`);
+        const targetPort = target.environment?.PORT;
+        if (targetPort !== undefined) {
+          assert.equal(port, String(targetPort), `${service} ${key} port`);
+        }
+      }
+    }
+  });
+
+  test('when a service needs a server at start, then it waits for that server to be healthy', () => {
+    const applications = new Set<string>(serviceNames);
+    for (const service of serviceNames) {
+      const waitsFor = dependsOn(compose.services[service]!);
+      const servers = urlsOf(compose.services[service]!)
+        .filter(({ key, host }) => !applications.has(host) || key === 'REGISTRY_URL')
+        .map(({ host }) => host);
+      for (const server of servers) {
+        assert.equal(
+          waitsFor[server]?.condition,
+          'service_healthy',
+          `${service} must depend on ${server} with condition service_healthy`,
+        );
+      }
+    }
+  });
+
+  test('when anything starts, then every container has a healthcheck and waits on health', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      assert.ok(
+        service.healthcheck?.test && !service.healthcheck.disable,
+        `${name} has no healthcheck`,
+      );
+      assert.equal(service.restart, 'unless-stopped', `${name} restart policy`);
+      for (const [dependency, options] of Object.entries(dependsOn(service))) {
+        assert.ok(compose.services[dependency], `${name} depends on unknown ${dependency}`);
+        assert.equal(
+          options.condition,
+          'service_healthy',
+          `${name} -> ${dependency} needs condition: service_healthy, or it starts too early`,
+        );
+      }
+    }
+  });
+
+  test('when published, then only the gateway and the UIs reach the host, each on its own port', () => {
+    const allowed: Record<string, string> = {
+      'api-gateway': '3000',
+      rabbitmq: '15672',
+      grafana: '3001',
+      prometheus: '9090',
+    };
+    const hostPorts = new Map<string, string>();
+    for (const [name, service] of Object.entries(compose.services)) {
+      for (const mapping of service.ports ?? []) {
+        const parts = String(mapping).split(':');
+        assert.ok(parts.length >= 2, `${name} publishes ${mapping} on a random host port`);
+        const hostPort = parts.at(-2)!;
+        assert.equal(allowed[name], hostPort, `${name} must not publish ${mapping}`);
+        const clash = hostPorts.get(hostPort);
+        assert.equal(clash, undefined, `host port ${hostPort}: ${clash} and ${name}`);
+        hostPorts.set(hostPort, name);
+      }
+    }
+    assert.equal(hostPorts.get('3000'), 'api-gateway');
+  });
+
+  test('when the observability profile is off, then Prometheus and Grafana do not start', () => {
+    for (const name of ['prometheus', 'grafana']) {
+      assert.deepEqual(compose.services[name]?.profiles, ['observability'], name);
+    }
+    for (const service of serviceNames satisfies ServiceName[]) {
+      assert.equal(compose.services[service]?.profiles, undefined, service);
+    }
+  });
+});

@@ -1,0 +1,233 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { parse, parseAllDocuments } from 'yaml';
+import {
+  configProblems,
+  readText,
+  requiredInDeployment,
+  runTool,
+  serviceNames,
+  type ServiceName,
+} from './support';
+
+interface Probe {
+  httpGet?: { path: string; port: string | number };
+}
+
+interface Container {
+  name: string;
+  image: string;
+  ports?: { name?: string; containerPort: number }[];
+  env?: {
+    name: string;
+    value?: string;
+    valueFrom?: { secretKeyRef?: { name: string; key: string }; fieldRef?: unknown };
+  }[];
+  envFrom?: { configMapRef?: { name: string } }[];
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
+  startupProbe?: Probe;
+  resources?: {
+    requests?: { cpu?: string; memory?: string };
+    limits?: { cpu?: string; memory?: string };
+  };
+  securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean };
+}
+
+interface Resource {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+  spec?: {
+    selector?: Record<string, string> | { matchLabels?: Record<string, string> };
+    ports?: { name?: string; port: number; targetPort?: string | number }[];
+    scaleTargetRef?: { kind: string; name: string };
+    minReplicas?: number;
+    template?: {
+      metadata: { labels: Record<string, string> };
+      spec: {
+        securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
+        containers: Container[];
+      };
+    };
+  };
+}
+
+const installKubectl = 'apt-get install -y kubectl (from the Kubernetes apt repository)';
+
+function kustomize(dir: string): Resource[] {
+  const result = runTool('kubectl', ['kustomize', dir], installKubectl);
+  assert.equal(result.status, 0, result.stderr);
+  return parseAllDocuments(result.stdout).map((document) => {
+    assert.deepEqual(document.errors, [], `${dir} renders invalid YAML`);
+    return document.toJS() as Resource;
+  });
+}
+
+const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
+  Object.keys(selector).length > 0 &&
+  Object.entries(selector).every(([key, value]) => labels[key] === value);
+
+const exampleSecret = parse(readText('deploy/k8s/secret.example.yaml')) as Resource;
+
+describe('deploy/k8s/base (kubectl kustomize)', () => {
+  const resources = kustomize('deploy/k8s/base');
+  const ofKind = (kind: string) => resources.filter((resource) => resource.kind === kind);
+  const deployments = ofKind('Deployment');
+  const deploymentOf = (service: ServiceName) => {
+    const deployment = deployments.find((candidate) => candidate.metadata.name === service);
+    assert.ok(deployment, `no Deployment for ${service}`);
+    return deployment;
+  };
+  const podOf = (deployment: Resource) => deployment.spec!.template!;
+
+  test('when rendered, then each of the six services has a Deployment', () => {
+    assert.deepEqual(
+      deployments.map(({ metadata }) => metadata.name).sort(),
+      [...serviceNames].sort(),
+    );
+  });
+
+  test('when a pod runs, then it has liveness, readiness and startup probes on its port', () => {
+    for (const deployment of deployments) {
+      for (const container of podOf(deployment).spec.containers) {
+        const where = `${deployment.metadata.name}/${container.name}`;
+        assert.equal(container.livenessProbe?.httpGet?.path, '/health', `${where} liveness`);
+        assert.equal(container.readinessProbe?.httpGet?.path, '/ready', `${where} readiness`);
+        assert.ok(container.startupProbe?.httpGet, `${where} has no startupProbe`);
+        for (const probe of [
+          container.livenessProbe,
+          container.readinessProbe,
+          container.startupProbe,
+        ]) {
+          const port = probe?.httpGet?.port;
+          assert.ok(
+            container.ports?.some((p) => p.name === port || p.containerPort === port),
+            `${where} probes port ${String(port)}, which the container does not declare`,
+          );
+        }
+      }
+    }
+  });
+
+  test('when scheduled, then every container has CPU and memory requests and limits', () => {
+    for (const deployment of deployments) {
+      for (const container of podOf(deployment).spec.containers) {
+        const { requests, limits } = container.resources ?? {};
+        for (const [name, value] of Object.entries({
+          'requests.cpu': requests?.cpu,
+          'requests.memory': requests?.memory,
+          'limits.cpu': limits?.cpu,
+          'limits.memory': limits?.memory,
+        })) {
+          assert.ok(value, `${deployment.metadata.name}/${container.name} has no ${name}`);
+        }
+      }
+    }
+  });
+
+  test('when a pod runs, then it runs as a numeric non-root user on a read-only filesystem', () => {
+    for (const deployment of deployments) {
+      const pod = podOf(deployment).spec;
+      assert.equal(pod.securityContext?.runAsNonRoot, true, deployment.metadata.name);
+      // The image says USER node, a name the kubelet cannot check against runAsNonRoot.
+      assert.ok((pod.securityContext?.runAsUser ?? 0) > 0, `${deployment.metadata.name} runAsUser`);
+      for (const container of pod.containers) {
+        assert.equal(container.securityContext?.readOnlyRootFilesystem, true, container.name);
+        assert.equal(container.securityContext?.allowPrivilegeEscalation, false, container.name);
+      }
+    }
+  });
+
+  test('when a Deployment exists, then a Service selects its pods and targets its port', () => {
+    for (const deployment of deployments) {
+      const pod = podOf(deployment);
+      const service = ofKind('Service').find((candidate) =>
+        matches((candidate.spec?.selector ?? {}) as Record<string, string>, pod.metadata.labels),
+      );
+      assert.ok(service, `no Service selects the pods of ${deployment.metadata.name}`);
+      const containerPorts = pod.spec.containers.flatMap((container) => container.ports ?? []);
+      for (const port of service.spec?.ports ?? []) {
+        const target = port.targetPort ?? port.port;
+        assert.ok(
+          containerPorts.some((p) => p.name === target || p.containerPort === target),
+          `Service ${service.metadata.name} targets ${String(target)}, not a container port of ${deployment.metadata.name}`,
+        );
+      }
+    }
+  });
+
+  test('when a service starts, then its ConfigMap and Secret give it every variable it requires', () => {
+    const configMaps = new Map(
+      ofKind('ConfigMap').map((map) => [map.metadata.name, map.data ?? {}]),
+    );
+    for (const service of serviceNames) {
+      const container = podOf(deploymentOf(service)).spec.containers[0]!;
+      const env: Record<string, string> = {};
+      for (const source of container.envFrom ?? []) {
+        const name = source.configMapRef?.name ?? '';
+        assert.ok(
+          configMaps.has(name),
+          `${service} reads ConfigMap ${name}, which is not rendered`,
+        );
+        Object.assign(env, configMaps.get(name));
+      }
+      for (const variable of container.env ?? []) {
+        const secretRef = variable.valueFrom?.secretKeyRef;
+        if (secretRef) {
+          assert.equal(secretRef.name, exampleSecret.metadata.name, `${service} ${variable.name}`);
+          const value = exampleSecret.stringData?.[secretRef.key];
+          assert.ok(value, `${service} reads ${secretRef.key}, missing from secret.example.yaml`);
+          env[variable.name] = value;
+        } else {
+          env[variable.name] = variable.value ?? 'from-the-downward-api';
+        }
+      }
+      const missing = requiredInDeployment(service).filter((key) => !(key in env));
+      assert.deepEqual(missing, [], `${service} lacks ${missing.join(', ')}`);
+      assert.deepEqual(configProblems(service, env), [], `${service} would refuse to start`);
+    }
+  });
+
+  test('when the stateless services get busy, then an autoscaler and a disruption budget cover them', () => {
+    for (const service of serviceNames.filter((name) => name !== 'service-registry')) {
+      const pod = podOf(deploymentOf(service));
+      const autoscaler = ofKind('HorizontalPodAutoscaler').find(
+        (hpa) =>
+          hpa.spec?.scaleTargetRef?.kind === 'Deployment' &&
+          hpa.spec.scaleTargetRef.name === service,
+      );
+      assert.ok(autoscaler, `no HorizontalPodAutoscaler for ${service}`);
+      assert.ok((autoscaler.spec?.minReplicas ?? 1) >= 2, `${service} scales below two replicas`);
+      const budget = ofKind('PodDisruptionBudget').find((pdb) =>
+        matches(
+          (pdb.spec?.selector as { matchLabels?: Record<string, string> }).matchLabels ?? {},
+          pod.metadata.labels,
+        ),
+      );
+      assert.ok(budget, `no PodDisruptionBudget selects ${service}`);
+    }
+  });
+
+  test('when rendered, then no Secret is part of it: real values never enter the repository', () => {
+    assert.deepEqual(ofKind('Secret'), []);
+    assert.equal(exampleSecret.kind, 'Secret');
+    assert.equal(
+      exampleSecret.metadata.namespace,
+      resources.find((r) => r.kind === 'Namespace')?.metadata.name,
+    );
+  });
+});
+
+describe('deploy/k8s/overlays/production (kubectl kustomize)', () => {
+  test('when rendered, then it keeps every Deployment and points images at a registry', () => {
+    const resources = kustomize('deploy/k8s/overlays/production');
+    const images = resources
+      .filter((resource) => resource.kind === 'Deployment')
+      .flatMap((resource) => resource.spec!.template!.spec.containers.map((c) => c.image));
+    assert.equal(images.length, serviceNames.length);
+    for (const image of images) assert.match(image, /^registry\.example\.com\/shop\/[a-z-]+:\d/);
+  });
+});
