@@ -12,7 +12,7 @@ export interface AppDeps {
   pool: Pool;
   settings: AccountSettings;
   orders: OrderHistory;
-  /** Further /ready checks (the broker, once main.ts connects one). */
+  /** Further /ready checks beside Postgres (main.ts adds the broker). */
   readiness?: Record<string, () => unknown>;
 }
 

@@ -1,3 +1,4 @@
+import { connectRabbit, migrateMessaging, startOutboxRelay } from '@shop/messaging';
 import { runService } from '@shop/service-kit';
 import { createPool, ensureDatabase, migrate } from '@shop/postgres';
 import { buildApp } from './app';
@@ -10,6 +11,7 @@ import { accountSettingsFrom } from './use-cases/settings';
 
 const config = readConfig();
 const PURGE_INTERVAL_MS = 10 * 60_000;
+const BROKER_WAIT_MS = 5000;
 
 void runService({
   service: 'user-service',
@@ -20,6 +22,7 @@ void runService({
     await ensureDatabase(config.DATABASE_URL);
     const pool = createPool(config.DATABASE_URL);
     await migrate(pool, migrations, { lockKey: MIGRATION_LOCK_KEY });
+    await migrateMessaging(pool);
     const settings = accountSettingsFrom(config);
     if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
       await ensureAdmin(
@@ -40,10 +43,30 @@ void runService({
       );
     }, PURGE_INTERVAL_MS);
     purge.unref();
+    const rabbit = connectRabbit({ url: config.RABBITMQ_URL, logger, metrics });
+    // Start ready when the broker is up; when it is not, serve anyway (sign-ups wait in the outbox)
+    // and let /ready say so until the connection comes back.
+    await rabbit
+      .waitUntilConnected(BROKER_WAIT_MS)
+      .catch(() => logger.warn('RabbitMQ not reachable yet; events wait in the outbox'));
+    const relay = startOutboxRelay({ pool, rabbit, logger, metrics });
     return {
-      app: buildApp({ logger, metrics, pool, settings, orders }),
+      app: buildApp({
+        logger,
+        metrics,
+        pool,
+        settings,
+        orders,
+        readiness: {
+          rabbit: () => {
+            if (!rabbit.isConnected()) throw new Error('RabbitMQ is not connected');
+          },
+        },
+      }),
       shutdown: [
         { name: 'login throttle purge', run: () => clearInterval(purge) },
+        { name: 'outbox relay', run: () => relay.stop() },
+        { name: 'rabbitmq', run: () => rabbit.close() },
         { name: 'order-service client', run: () => orders.shutdown() },
         { name: 'postgres', run: () => pool.end() },
       ],

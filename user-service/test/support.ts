@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { migrateMessaging } from '@shop/messaging';
 import { createPool, migrate, type Pool } from '@shop/postgres';
 import { createLogger, createMetricsRegistry, type RunningServer } from '@shop/service-kit';
 import {
@@ -42,11 +43,12 @@ export interface UserDatabase {
   close(): Promise<void>;
 }
 
-/** A fresh, migrated `users` database for one suite. */
+/** A fresh `users` database with the service's and the outbox's tables, for one suite. */
 export async function createUserDatabase(): Promise<UserDatabase> {
   const database = await createTestDatabase('users');
   const pool = createPool(database.url, { max: 20 });
   await migrate(pool, migrations, { lockKey: MIGRATION_LOCK_KEY });
+  await migrateMessaging(pool);
   return {
     pool,
     close: async () => {

@@ -15,7 +15,7 @@ import {
   type UserDatabase,
 } from './support';
 
-const ORDERS_TIMEOUT_MS = 300;
+const ORDERS_TIMEOUT_MS = 500;
 
 let database: UserDatabase;
 let orderService: StubServer;

@@ -1,6 +1,7 @@
 import { isPgError, PG_UNIQUE_VIOLATION, withTransaction, type Pool } from '@shop/postgres';
 import { ConflictError } from '@shop/service-kit';
 import { insertUser, type User } from '../db/users';
+import { enqueueUserRegistered } from '../events/user-registered';
 import { hashPassword } from '../security/passwords';
 import type { AccountSettings } from './settings';
 
@@ -13,6 +14,7 @@ export async function registerCustomer(
   try {
     return await withTransaction(deps.pool, async (tx) => {
       const user = await insertUser(tx, { ...registration, passwordHash, role: 'customer' });
+      await enqueueUserRegistered(tx, user);
       return user;
     });
   } catch (error) {
