@@ -18,6 +18,10 @@ export function createPool(connectionString: string, options: { max?: number } =
   // An idle client losing its connection (database restart) must not crash the process;
   // the pool drops it and the next query opens a new one.
   pool.on('error', () => undefined);
+  // A client checked out of the pool (inside a transaction) whose connection dies also emits
+  // 'error', with no pool listener attached: unhandled, it would crash the process. Its pending
+  // query rejects with the same error, so the caller still sees the failure.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
