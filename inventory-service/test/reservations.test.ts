@@ -12,6 +12,23 @@ import {
   type InventoryDatabase,
 } from './support';
 
+/**
+ * Runs `work` over `items` with `workers` transactions in flight at once, as a consumer's prefetch
+ * would; more at once would only queue for a pooled connection.
+ */
+async function inParallel<T, R>(items: T[], workers: number, work: (item: T) => Promise<R>) {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: workers }, worker));
+  return results;
+}
+
 // The reservation logic called directly with a transaction, the way the consumer calls it.
 describe('reserving and releasing stock in Postgres', () => {
   let db: InventoryDatabase;
@@ -36,7 +53,7 @@ describe('reserving and releasing stock in Postgres', () => {
     const orders = Array.from({ length: 300 }, () =>
       orderCreated([{ productId: 'race', quantity: 1 }]),
     );
-    const results = await Promise.all(orders.map(reserve));
+    const results = await inParallel(orders, 16, reserve);
     assert.equal(results.filter((r) => r.result === 'reserved').length, 50);
     assert.equal(results.filter((r) => r.result === 'rejected').length, 250);
     assert.deepEqual(
@@ -64,7 +81,7 @@ describe('reserving and releasing stock in Postgres', () => {
             ],
       ),
     );
-    const results = await Promise.all(orders.map(reserve));
+    const results = await inParallel(orders, 16, reserve);
     assert.equal(results.filter((r) => r.result === 'reserved').length, 40);
     assert.deepEqual(await stockOf(db.pool, 'left'), { available: 0, reserved: 40 });
     assert.deepEqual(await stockOf(db.pool, 'right'), { available: 0, reserved: 40 });
@@ -119,6 +136,32 @@ describe('reserving and releasing stock in Postgres', () => {
       outcome: 'rejected',
       reason: 'order cancelled',
     });
+    await assertInventoryInvariant(db.pool, putIn);
+  });
+
+  test('when orders and their cancels race, then every order ends released or answered as cancelled, holding nothing', async () => {
+    await addProduct('contested', 100);
+    const orders = Array.from({ length: 40 }, () =>
+      orderCreated([{ productId: 'contested', quantity: 2 }]),
+    );
+    await inParallel(orders, 8, (order) => Promise.all([reserve(order), cancel(order.orderId)]));
+
+    for (const order of orders) {
+      const outcome = await outcomeOf(db.pool, order.orderId);
+      assert.ok(
+        outcome?.outcome === 'released' ||
+          (outcome?.outcome === 'rejected' && outcome.reason === 'order cancelled'),
+        `${order.orderId}: ${JSON.stringify(outcome)}`,
+      );
+    }
+    assert.deepEqual(await stockOf(db.pool, 'contested'), { available: 100, reserved: 0 });
+    await assertInventoryInvariant(db.pool, putIn);
+  });
+
+  test('when a product is created twice, then its stock is set and recorded once', async () => {
+    await addProduct('created-once', 3);
+    assert.equal(await withTransaction(db.pool, (tx) => createStock(tx, 'created-once', 8)), false);
+    assert.deepEqual(await stockOf(db.pool, 'created-once'), { available: 3, reserved: 0 });
     await assertInventoryInvariant(db.pool, putIn);
   });
 
