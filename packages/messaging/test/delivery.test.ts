@@ -52,8 +52,17 @@ test('when an event is published, then a consumer receives it with its envelope 
   assert.deepEqual(received[0], sent);
   assert.equal(sent.correlationId, 'req-1');
   assert.match(sent.eventId, /^[0-9a-f-]{36}$/);
-  const inbox = await harness.pool.query('SELECT event_id, event_type FROM inbox');
-  assert.deepEqual(inbox.rows, [{ event_id: sent.eventId, event_type: 'ORDER_CREATED' }]);
+  // The handler runs before its transaction commits; the inbox row and the effect appear together.
+  const inbox = await waitFor(async () => {
+    const { rows } = await harness.pool.query('SELECT event_id, event_type FROM inbox');
+    return rows.length > 0 && rows;
+  });
+  assert.deepEqual(inbox, [{ event_id: sent.eventId, event_type: 'ORDER_CREATED' }]);
+  const reservation = await harness.pool.query(
+    'SELECT lines FROM reservations WHERE order_id = $1',
+    ['o-1'],
+  );
+  assert.equal(reservation.rows[0].lines, 1);
   await consumer.stop();
 });
 

@@ -68,6 +68,8 @@ test('when the broker is unreachable, then an outboxed event stays pending and i
   assert.equal(pending.rows[0].published_at, null);
   assert.equal(viaProxy.isConnected(), false);
   assert.equal(received.length, 0);
+  const gauge = await harness.metrics.getSingleMetric('outbox_pending')!.get();
+  assert.equal(gauge.values[0]!.value, 1);
 
   brokerProxy.restore();
   await waitFor(() => received.length === 1, {

@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createPool, withTransaction } from '@shop/postgres';
+import { createMetricsRegistry, runWithRequestContext } from '@shop/service-kit';
+import { waitFor } from '@shop/testkit';
+import { enqueueEvent, qualify, startOutboxRelay, type EventEnvelope } from '../src';
+import { openRawBroker, type RawBroker } from './fixtures/broker';
+import { logger, startHarness, type Harness } from './fixtures/harness';
+
+let harness: Harness;
+let broker: RawBroker;
+
+before(async () => {
+  harness = await startHarness('messaging_relay');
+  broker = await openRawBroker();
+  await harness.connect().waitUntilConnected(5000);
+});
+after(async () => {
+  await broker.close();
+  await harness.cleanUp();
+});
+
+function deliveredIds(messages: { content: Buffer }[]): string[] {
+  return messages.map(
+    (message) => (JSON.parse(message.content.toString()) as EventEnvelope).eventId,
+  );
+}
+
+async function gaugeValue(registry: ReturnType<typeof createMetricsRegistry>, name: string) {
+  const metric = await registry.getSingleMetric(name)!.get();
+  return metric.values.reduce((sum, sample) => sum + sample.value, 0);
+}
+
+test('when two relays run at once over 200 rows, then each row is published exactly once', async () => {
+  const deliveries = await broker.tap(qualify(harness.namespace, 'orders'), 'order.cancelled');
+  const replicas = [1, 2].map(() => {
+    const metrics = createMetricsRegistry('replica');
+    const pool = createPool(harness.database.url);
+    const rabbit = harness.connect({ metrics });
+    const relay = startOutboxRelay({
+      pool,
+      rabbit,
+      logger,
+      metrics,
+      intervalMs: 20,
+      batchSize: 20,
+    });
+    return { metrics, pool, relay };
+  });
+
+  const enqueued = await withTransaction(harness.pool, async (tx) => {
+    const ids: string[] = [];
+    for (let index = 0; index < 200; index += 1) {
+      const envelope = await enqueueEvent(tx, 'ORDER_CANCELLED', {
+        orderId: `o-${index}`,
+        userId: 'u-1',
+      });
+      ids.push(envelope.eventId);
+    }
+    return ids;
+  });
+
+  await waitFor(
+    async () => {
+      const { rows } = await harness.pool.query(
+        'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL',
+      );
+      return rows[0].n === 0;
+    },
+    { what: 'every row marked sent', timeoutMs: 20_000 },
+  );
+  await waitFor(() => deliveries.length >= 200, { what: '200 deliveries' });
+  for (const replica of replicas) await replica.relay.stop();
+
+  const counts = new Map<string, number>();
+  for (const id of deliveredIds(deliveries)) counts.set(id, (counts.get(id) ?? 0) + 1);
+  assert.equal(deliveries.length, 200);
+  assert.deepEqual([...counts.keys()].sort(), [...enqueued].sort());
+  assert.ok([...counts.values()].every((count) => count === 1));
+  const published = await Promise.all(
+    replicas.map((replica) => gaugeValue(replica.metrics, 'messaging_events_published_total')),
+  );
+  assert.equal(published[0]! + published[1]!, 200);
+  await Promise.all(replicas.map((replica) => replica.pool.end()));
+});
+
+test('when events were enqueued while no relay ran, then a relay started later publishes them in order', async () => {
+  const deliveries = await broker.tap(qualify(harness.namespace, 'products'), 'product.*');
+  const enqueued: string[] = [];
+  for (let index = 0; index < 5; index += 1) {
+    await withTransaction(harness.pool, async (tx) => {
+      const envelope = await enqueueEvent(tx, 'PRODUCT_DELETED', {
+        productId: `p-${index}`,
+        sku: `S-${index}`,
+      });
+      enqueued.push(envelope.eventId);
+    });
+  }
+  const metrics = createMetricsRegistry('restarted');
+  const rabbit = harness.connect({ metrics });
+  await rabbit.waitUntilConnected(5000);
+  const relay = startOutboxRelay({
+    pool: harness.pool,
+    rabbit,
+    logger,
+    metrics,
+    intervalMs: 20,
+    listen: false,
+  });
+
+  await waitFor(() => deliveries.length === 5, { what: 'the backlog' });
+  assert.deepEqual(deliveredIds(deliveries), enqueued);
+  const [first] = deliveries;
+  assert.equal(first!.properties.messageId, enqueued[0]);
+  assert.equal(first!.properties.type, 'PRODUCT_DELETED');
+  assert.equal(first!.properties.contentType, 'application/json');
+  assert.equal(first!.properties.deliveryMode, 2, 'persistent');
+  await waitFor(async () => (await gaugeValue(metrics, 'outbox_pending')) === 0);
+  await relay.stop();
+});
+
+test('when a request enqueues an event, then the envelope carries its correlation id into the AMQP properties', async () => {
+  const deliveries = await broker.tap(qualify(harness.namespace, 'users'), 'user.registered');
+  const rabbit = harness.connect();
+  const relay = startOutboxRelay({
+    pool: harness.pool,
+    rabbit,
+    logger,
+    metrics: harness.metrics,
+    intervalMs: 20,
+  });
+  const envelope = await runWithRequestContext({ requestId: 'req-42' }, () =>
+    withTransaction(harness.pool, (tx) =>
+      enqueueEvent(tx, 'USER_REGISTERED', { userId: 'u-42', email: 'grace@example.com' }),
+    ),
+  );
+  await waitFor(() => deliveries.length === 1);
+  assert.equal(envelope.correlationId, 'req-42');
+  assert.equal(deliveries[0]!.properties.correlationId, 'req-42');
+  assert.equal(JSON.parse(deliveries[0]!.content.toString()).correlationId, 'req-42');
+  await relay.stop();
+});
