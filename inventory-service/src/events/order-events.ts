@@ -52,16 +52,12 @@ export async function reserveOrder(
     // The cancel overtook the order: nothing is held, and the answer lets the order side
     // settle whatever state it is in (order-service keeps a CANCELLED order CANCELLED).
     await saveOrderOutcome(tx, order.orderId, 'rejected', REJECTED_FOR_CANCEL);
-    await answer(
-      tx,
-      order.orderId,
-      {
-        outcome: 'rejected',
-        reason: REJECTED_FOR_CANCEL,
-        shortages: [],
-      },
-      correlation,
-    );
+    const cancelled: ReservationDecision = {
+      outcome: 'rejected',
+      reason: REJECTED_FOR_CANCEL,
+      shortages: [],
+    };
+    await answer(tx, order.orderId, cancelled, correlation);
     return { result: 'rejected', stockOuts: [] };
   }
 
