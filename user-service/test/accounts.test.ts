@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { DEFAULT_SCRYPT_PARAMS } from '../src/security/passwords';
 import {
   createUserDatabase,
   newCustomer,
   signedInCustomer,
   startUserService,
+  testSettings,
   type RunningUserService,
   type UserDatabase,
 } from './support';
@@ -153,5 +155,35 @@ describe('POST /users/login and GET /users/me', () => {
     const res = await service.http.post('/users/login', { email: 'a@example.com' });
     assert.equal(res.status, 400);
     assert.equal(res.body.errors[0].path, 'password');
+  });
+});
+
+describe('timing of failed logins', () => {
+  test('when the email is unknown, then the answer takes as long as a wrong password (a dummy hash runs)', async () => {
+    const realistic = await startUserService(database.pool, {
+      settings: testSettings({ passwordHashing: DEFAULT_SCRYPT_PARAMS }),
+    });
+    try {
+      const customer = newCustomer();
+      await realistic.http.post('/users/register', customer);
+      const median = async (email: string) => {
+        const times: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          const started = performance.now();
+          const res = await realistic.http.post('/users/login', { email, password: 'Wrong-1x' });
+          assert.equal(res.status, 401);
+          times.push(performance.now() - started);
+        }
+        return times.sort((a, b) => a - b)[1]!;
+      };
+      const wrongPassword = await median(customer.email);
+      const unknownEmail = await median(newCustomer().email);
+      assert.ok(
+        unknownEmail > wrongPassword * 0.5,
+        `unknown email ${unknownEmail} ms vs wrong password ${wrongPassword} ms`,
+      );
+    } finally {
+      await realistic.close();
+    }
   });
 });
