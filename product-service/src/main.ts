@@ -1,8 +1,10 @@
+import os from 'node:os';
 import { connectRabbit } from '@shop/messaging';
+import { registerWithRegistry } from '@shop/registry-client';
 import { runService } from '@shop/service-kit';
 import { buildApp } from './app';
 import { createCatalogCache } from './cache/catalog-cache';
-import { createCacheRedis } from './cache/redis';
+import { createCacheRedis, redisReady } from './cache/redis';
 import { readConfig } from './config';
 import { DEVELOPMENT_DATA_DIR, openCatalogDatabase } from './db/connection';
 import { startProductEventRelay } from './events/product-event-relay';
@@ -10,6 +12,7 @@ import { seedCatalog } from './seed';
 
 const config = readConfig();
 const RABBIT_BOOT_WAIT_MS = 5000;
+const REDIS_BOOT_WAIT_MS = 1000;
 
 void runService({
   service: 'product-service',
@@ -27,6 +30,8 @@ void runService({
       production: config.NODE_ENV === 'production',
     });
     const redis = createCacheRedis(config.REDIS_URL, logger);
+    // Briefly, so the first reads are cached; without Redis the catalog is slower, not down.
+    await redisReady(redis, REDIS_BOOT_WAIT_MS);
     const cache = createCatalogCache({
       redis,
       settings: {
@@ -74,6 +79,18 @@ void runService({
           },
         },
       }),
+      afterListen: (server) => {
+        if (!config.REGISTRY_URL) return [];
+        const registration = registerWithRegistry({
+          registryUrl: config.REGISTRY_URL,
+          name: 'product-service',
+          host: config.SERVICE_HOST ?? os.hostname(),
+          port: server.port,
+          healthCheck: '/health',
+          logger,
+        });
+        return [{ name: 'registry', run: () => registration.stop() }];
+      },
       shutdown: [
         { name: 'event relay', run: () => relay.stop() },
         { name: 'rabbitmq', run: () => rabbit.close() },
