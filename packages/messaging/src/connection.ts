@@ -235,6 +235,11 @@ class ResilientConnection implements RabbitConnection {
     model.on('error', (error: unknown) =>
       this.logger.warn({ err: error }, 'RabbitMQ connection error'),
     );
+    // The broker blocks publishers when it runs low on memory or disk; publishes then time out.
+    model.on('blocked', (reason: unknown) =>
+      this.logger.warn({ reason }, 'RabbitMQ blocked publishing'),
+    );
+    model.on('unblocked', () => this.logger.info('RabbitMQ unblocked publishing'));
     model.on('close', () => {
       lost = true;
       if (this.live === model) this.onConnectionLost();

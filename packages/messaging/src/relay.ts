@@ -49,17 +49,32 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   metrics.outboxPools.set(pool, gaugeEntry);
 
   let stopped = false;
-  let wake: () => void = () => undefined;
+  // A NOTIFY that lands while a batch is running must not be lost (its row may have committed
+  // after our SELECT), so it is remembered until the next pause.
+  let wakeRequested = false;
+  let endPause: () => void = () => undefined;
+  function wake() {
+    wakeRequested = true;
+    endPause();
+  }
 
-  function pause(ms: number): Promise<void> {
+  /** Waits `ms`; a NOTIFY cuts it short unless this is a backoff after failures. */
+  function pause(ms: number, wakeable = true): Promise<void> {
+    if (wakeable && wakeRequested) {
+      wakeRequested = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
-        wake = () => undefined;
+        endPause = () => undefined;
+        wakeRequested = false;
         resolve();
       }
-      wake = done;
+      endPause = () => {
+        if (wakeable || stopped) done();
+      };
     });
   }
 
@@ -121,7 +136,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         failures += 1;
         logger.warn({ err: error, failures }, 'Outbox relay failed; backing off');
       }
-      await pause(failures === 0 ? intervalMs : Math.min(intervalMs * 2 ** failures, maxBackoffMs));
+      if (failures === 0) await pause(intervalMs);
+      else await pause(Math.min(intervalMs * 2 ** failures, maxBackoffMs), false);
     }
   }
 

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { waitFor } from '@shop/testkit';
 import { withTransaction } from '@shop/postgres';
-import { enqueueEvent, startConsumer, startOutboxRelay, type EventEnvelope } from '../src';
+import {
+  enqueueEvent,
+  InvalidEventError,
+  startConsumer,
+  startOutboxRelay,
+  type EventEnvelope,
+} from '../src';
 import { logger, startHarness, type Harness } from './fixtures/harness';
 
 let harness: Harness;
@@ -120,4 +126,31 @@ test('when an event is enqueued in a committed transaction, then the relay publi
   );
   await relay.stop();
   await consumer.stop();
+});
+
+test('when enqueueEvent is given invalid data, then it throws InvalidEventError and writes no outbox row', async () => {
+  await assert.rejects(
+    withTransaction(harness.pool, (tx) =>
+      enqueueEvent(tx, 'ORDER_CANCELLED', { orderId: '', userId: 'u-1' }),
+    ),
+    InvalidEventError,
+  );
+  const { rows } = await harness.pool.query(
+    "SELECT count(*)::int AS n FROM outbox WHERE event_type = 'ORDER_CANCELLED'",
+  );
+  assert.equal(rows[0].n, 0);
+});
+
+test('when events were handled, then /metrics shows them by type and result with the handler duration', async () => {
+  const text = await harness.metrics.metrics();
+  assert.match(text, /messaging_events_published_total\{[^}]*event_type="ORDER_CREATED"[^}]*\} 1/);
+  assert.match(
+    text,
+    /messaging_events_consumed_total\{[^}]*event_type="ORDER_CREATED",result="ok"[^}]*\} 1/,
+  );
+  assert.match(
+    text,
+    /messaging_handler_duration_seconds_count\{[^}]*event_type="INVENTORY_RESERVED",result="ok"[^}]*\} 1/,
+  );
+  assert.match(text, /# TYPE outbox_pending gauge/);
 });

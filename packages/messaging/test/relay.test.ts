@@ -140,3 +140,26 @@ test('when a request enqueues an event, then the envelope carries its correlatio
   assert.equal(JSON.parse(deliveries[0]!.content.toString()).correlationId, 'req-42');
   await relay.stop();
 });
+
+test('when an event is committed, then a relay polling only every minute still publishes it at once (LISTEN/NOTIFY)', async () => {
+  const deliveries = await broker.tap(qualify(harness.namespace, 'orders'), 'order.confirmed');
+  const rabbit = harness.connect();
+  await rabbit.waitUntilConnected(5000);
+  const relay = startOutboxRelay({
+    pool: harness.pool,
+    rabbit,
+    logger,
+    metrics: harness.metrics,
+    intervalMs: 60_000,
+  });
+  for (const orderId of ['o-a', 'o-b']) {
+    await withTransaction(harness.pool, (tx) =>
+      enqueueEvent(tx, 'ORDER_CONFIRMED', { orderId, userId: 'u-1' }),
+    );
+    await waitFor(() => deliveries.some((message) => message.content.includes(orderId)), {
+      what: `${orderId} long before the next poll`,
+      timeoutMs: 5000,
+    });
+  }
+  await relay.stop();
+});

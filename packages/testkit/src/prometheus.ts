@@ -1,7 +1,8 @@
 const METRIC_NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
 const LABEL = '[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\.)*"';
+// prom-client writes `Nan` for the event-loop lag before its first sample; Prometheus reads it.
 const SAMPLE = new RegExp(
-  `^(${METRIC_NAME})(\\{(?:${LABEL})(?:,${LABEL})*,?\\})? (-?[0-9.e+-]+|NaN|[+-]Inf)( -?[0-9]+)?$`,
+  `^(${METRIC_NAME})(\\{(?:${LABEL})(?:,${LABEL})*,?\\})? (-?[0-9.e+-]+|NaN|Nan|[+-]Inf)( -?[0-9]+)?$`,
 );
 const COMMENT = new RegExp(`^# (HELP|TYPE) (${METRIC_NAME}) (.*)$`);
 const TYPES = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
