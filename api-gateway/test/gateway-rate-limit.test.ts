@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startTcpProxy, testServers, uniqueName, waitFor } from '@shop/testkit';
+import { startEchoes, startGateway, upstreamEnv, type GatewayUnderTest } from './support';
+
+describe('gateway rate limits on a shared Redis', () => {
+  let echoes: Awaited<ReturnType<typeof startEchoes>>;
+  const gateways: GatewayUnderTest[] = [];
+
+  async function gatewayPair(env: Record<string, string>) {
+    const rateLimitPrefix = `${uniqueName('rate-limit')}:`;
+    const pair = await Promise.all([
+      startGateway({ env: { ...upstreamEnv(echoes), ...env }, rateLimitPrefix }),
+      startGateway({ env: { ...upstreamEnv(echoes), ...env }, rateLimitPrefix }),
+    ]);
+    gateways.push(...pair);
+    return pair;
+  }
+
+  before(async () => {
+    echoes = await startEchoes();
+  });
+  after(async () => {
+    await Promise.all(gateways.map((gateway) => gateway.close()));
+    await echoes.close();
+  });
+
+  test('when two gateways share Redis, then the 101st request in the window gets 429 from either', async () => {
+    const [first, second] = await gatewayPair({ RATE_LIMIT_MAX: '100' });
+    const statuses = [];
+    for (let i = 0; i < 50; i++) {
+      statuses.push((await first!.api.get('/api/products')).status);
+      statuses.push((await second!.api.get('/api/products')).status);
+    }
+    assert.deepEqual(new Set(statuses), new Set([200]));
+
+    const reached = echoes.products.received.length;
+    const refused = await first!.api.get('/api/products');
+    assert.equal(refused.status, 429);
+    assert.match(refused.headers.get('content-type') ?? '', /application\/problem\+json/);
+    assert.ok(refused.body.requestId);
+    assert.ok(Number(refused.headers.get('retry-after')) > 0);
+    assert.match(refused.headers.get('ratelimit') ?? '', /r=0/);
+    assert.match(refused.headers.get('ratelimit-policy') ?? '', /q=100/);
+    assert.equal((await second!.api.get('/api/products')).status, 429);
+    assert.equal(echoes.products.received.length, reached, 'refused requests reach no service');
+  });
+
+  test('when logins exceed the stricter credential limit, then they get 429 while other routes pass', async () => {
+    const [first, second] = await gatewayPair({ RATE_LIMIT_MAX: '100', AUTH_RATE_LIMIT_MAX: '3' });
+    const credentials = { email: 'a@shop.example', password: 'guess' };
+    const statuses = [
+      (await first!.api.post('/api/users/login', credentials)).status,
+      (await second!.api.post('/api/v1/users/register', credentials)).status,
+      (await first!.api.post('/api/users/login', credentials)).status,
+      (await second!.api.post('/api/users/login', credentials)).status,
+    ];
+    assert.deepEqual(statuses, [200, 200, 200, 429]);
+    assert.equal((await first!.api.post('/api/users/refresh', { refreshToken: 'x' })).status, 200);
+    assert.equal((await second!.api.get('/api/products')).status, 200);
+  });
+
+  test('when Redis is unreachable, then requests pass without limits (fail open) and /ready says so', async () => {
+    const proxy = await startTcpProxy({
+      host: '127.0.0.1',
+      port: Number(new URL(testServers.redisUrl).port || 6379),
+    });
+    const gateway = await startGateway({
+      env: { ...upstreamEnv(echoes), RATE_LIMIT_MAX: '2' },
+      redisUrl: proxy.wrap(testServers.redisUrl),
+    });
+    gateways.push(gateway);
+    try {
+      await waitFor(() => gateway.redis.status === 'ready');
+      assert.equal((await gateway.api.get('/api/products')).status, 200);
+      assert.equal((await gateway.api.get('/api/products')).status, 200);
+      assert.equal((await gateway.api.get('/api/products')).status, 429);
+
+      proxy.cut();
+      await waitFor(() => gateway.redis.status !== 'ready');
+      for (let i = 0; i < 3; i++) {
+        assert.equal((await gateway.api.get('/api/products')).status, 200);
+      }
+      const ready = await gateway.api.get('/ready');
+      assert.equal(ready.status, 503);
+      assert.equal(ready.body.checks.redis, 'down');
+
+      proxy.restore();
+      await waitFor(async () => (await gateway.api.get('/api/products')).status === 429, {
+        what: 'the limit to hold again once Redis is back',
+      });
+    } finally {
+      await proxy.close();
+    }
+  });
+});

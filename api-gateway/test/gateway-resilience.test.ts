@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { parsePrometheusText } from '@shop/testkit';
+import {
+  customerToken,
+  startEcho,
+  startEchoes,
+  startGateway,
+  upstreamEnv,
+  type Echo,
+  type GatewayUnderTest,
+} from './support';
+
+describe('gateway when upstreams fail', () => {
+  let echoes: Awaited<ReturnType<typeof startEchoes>>;
+  let stopped: Echo;
+  let hanging: Echo;
+  let gateway: GatewayUnderTest;
+  let hangingGateway: GatewayUnderTest;
+  let env: Record<string, string>;
+
+  before(async () => {
+    echoes = await startEchoes();
+    stopped = await startEcho('order-service');
+    await stopped.close();
+    hanging = await startEcho('inventory-service', { hang: true });
+    env = {
+      ...upstreamEnv(echoes),
+      ORDER_SERVICE_URL: stopped.url,
+      INVENTORY_SERVICE_URL: hanging.url,
+      UPSTREAM_TIMEOUT_MS: '300',
+      CIRCUIT_FAILURE_THRESHOLD: '3',
+      CIRCUIT_RESET_MS: '60000',
+    };
+    gateway = await startGateway({ env });
+    hangingGateway = await startGateway({ env });
+  });
+  after(async () => {
+    await Promise.all([gateway.close(), hangingGateway.close()]);
+    await Promise.all([echoes.close(), hanging.close()]);
+  });
+
+  test('when an upstream is stopped, then the caller gets a 503 problem at once and the gateway stays up', async () => {
+    const started = Date.now();
+    const response = await gateway.api.get('/api/orders', {
+      token: customerToken(),
+      headers: { 'x-request-id': 'dead-upstream-1' },
+    });
+    assert.ok(Date.now() - started < 300, 'no wait for the timeout on a refused connection');
+    assert.equal(response.status, 503);
+    assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
+    assert.equal(response.body.requestId, 'dead-upstream-1');
+    assert.match(response.body.detail, /order-service is unavailable/);
+
+    assert.equal((await gateway.api.get('/health')).status, 200);
+    assert.equal((await gateway.api.get('/api/products')).status, 200, 'other routes still work');
+  });
+
+  test('when an upstream does not answer, then the caller gets a 504 problem within the timeout', async () => {
+    const started = Date.now();
+    const response = await hangingGateway.api.get('/api/inventory/p1', {
+      token: customerToken(),
+    });
+    const elapsed = Date.now() - started;
+    assert.equal(response.status, 504);
+    assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
+    assert.match(response.body.detail, /inventory-service did not answer within 300 ms/);
+    assert.ok(response.body.requestId);
+    assert.ok(elapsed >= 280 && elapsed < 2000, `answered after ${elapsed} ms`);
+  });
+
+  test('when an upstream keeps failing, then its circuit opens and callers get 503 without a call', async () => {
+    const fresh = await startGateway({ env });
+    const token = customerToken();
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      statuses.push((await fresh.api.get('/api/inventory/p2', { token })).status);
+    }
+    const reached = hanging.received.length;
+    const started = Date.now();
+    const shortCircuited = await fresh.api.get('/api/inventory/p3', { token });
+    await fresh.close();
+    assert.ok(statuses.every((status) => status === 504));
+    assert.equal(shortCircuited.status, 503);
+    assert.match(shortCircuited.body.detail, /circuit is open/);
+    assert.ok(Date.now() - started < 200, 'an open circuit answers without waiting');
+    assert.equal(hanging.received.length, reached, 'the open circuit sent nothing upstream');
+  });
+
+  test('when metrics are scraped, then upstream requests are counted by upstream and status', async () => {
+    await gateway.api.get('/api/products');
+    const metrics = parsePrometheusText((await gateway.api.get('/metrics')).text);
+    const count = (upstream: string, status: number) =>
+      metrics.samples.find(
+        (s) =>
+          s.name === 'gateway_upstream_requests_total' &&
+          s.labels.includes(`upstream="${upstream}"`) &&
+          s.labels.includes(`status_code="${status}"`),
+      )?.value ?? 0;
+    assert.ok(count('product-service', 200) >= 2);
+    assert.ok(count('order-service', 503) >= 1);
+    assert.equal(metrics.types.get('gateway_upstream_duration_seconds'), 'histogram');
+    assert.ok(
+      metrics.samples.some(
+        (s) =>
+          s.name === 'gateway_upstream_duration_seconds_count' &&
+          s.labels.includes('upstream="product-service"'),
+      ),
+    );
+  });
+});
