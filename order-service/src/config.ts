@@ -5,6 +5,11 @@ export const configSchema = z.object({
   ...baseConfig(3002),
   DATABASE_URL: z.url(),
   RABBITMQ_URL: z.url(),
+  // Prefixes exchange and queue names so parallel test systems share one broker; unset in production.
+  RABBITMQ_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .optional(),
   JWT_SECRET: z.string().min(32),
   PRODUCT_SERVICE_URL: z.url(),
 });

@@ -1,5 +1,7 @@
+import os from 'node:os';
 import { connectRabbit, migrateMessaging, startOutboxRelay } from '@shop/messaging';
 import { createPool, ensureDatabase, migrate } from '@shop/postgres';
+import { registerWithRegistry } from '@shop/registry-client';
 import { runService } from '@shop/service-kit';
 import { buildApp } from './app';
 import { productCatalogOverHttp } from './clients/product-catalog';
@@ -23,10 +25,16 @@ void runService({
   logLevel: config.LOG_LEVEL,
   start: async ({ logger, metrics }) => {
     await ensureDatabase(config.DATABASE_URL);
-    const pool = createPool(config.DATABASE_URL);
+    // Room for the consumer's prefetch (10 deliveries, a connection each), the relay and HTTP.
+    const pool = createPool(config.DATABASE_URL, { max: 20 });
     await migrate(pool, migrations);
     await migrateMessaging(pool);
-    const rabbit = connectRabbit({ url: config.RABBITMQ_URL, logger, metrics });
+    const rabbit = connectRabbit({
+      url: config.RABBITMQ_URL,
+      logger,
+      metrics,
+      namespace: config.RABBITMQ_NAMESPACE,
+    });
     await rabbit.waitUntilConnected(RABBIT_BOOT_WAIT_MS).catch(() => {
       logger.warn('RabbitMQ is not reachable yet; orders wait in the outbox until it is');
     });
@@ -47,9 +55,22 @@ void runService({
         rabbit,
         jwtSecret: config.JWT_SECRET,
       }),
-      afterListen: () => {
+      afterListen: (server) => {
         const consumers = startOrderConsumers({ rabbit, pool, logger, metrics, orderMetrics });
-        return [{ name: 'inventory consumers', run: () => consumers.stop() }];
+        const steps = [{ name: 'inventory consumers', run: () => consumers.stop() }];
+        if (config.REGISTRY_URL) {
+          const registration = registerWithRegistry({
+            registryUrl: config.REGISTRY_URL,
+            name: 'order-service',
+            host: config.SERVICE_HOST ?? os.hostname(),
+            port: server.port,
+            healthCheck: '/health',
+            logger,
+          });
+          // Deregister first, so the gateway stops sending requests before the drain.
+          steps.unshift({ name: 'registry', run: () => registration.stop() });
+        }
+        return steps;
       },
       // After HTTP has drained: the relay last sends what the final requests wrote.
       shutdown: [
