@@ -1,10 +1,10 @@
-import { baseConfig, loadConfigOrExit } from '@shop/service-kit';
+import { baseConfig, rabbitmqConfig, loadConfigOrExit } from '@shop/service-kit';
 import { z } from 'zod';
 
 export const configSchema = z.object({
   ...baseConfig(3004),
   DATABASE_URL: z.url(),
-  RABBITMQ_URL: z.url(),
+  ...rabbitmqConfig(),
   JWT_SECRET: z.string().min(32),
 });
 

@@ -19,7 +19,12 @@ void runService({
     const pool = createPool(config.DATABASE_URL, { max: 20 });
     await migrate(pool, migrations, { lockKey: MIGRATION_LOCK_KEY });
     await migrateMessaging(pool);
-    const rabbit = connectRabbit({ url: config.RABBITMQ_URL, logger, metrics });
+    const rabbit = connectRabbit({
+      url: config.RABBITMQ_URL,
+      namespace: config.RABBITMQ_NAMESPACE,
+      logger,
+      metrics,
+    });
     // A short wait so a normal start is ready at once; a broker that is down does not stop the
     // start: the connection keeps retrying and /ready says not ready until it is back.
     await rabbit

@@ -1,4 +1,4 @@
-import { baseConfig, loadConfigOrExit, positiveInt } from '@shop/service-kit';
+import { baseConfig, rabbitmqConfig, loadConfigOrExit, positiveInt } from '@shop/service-kit';
 import { z } from 'zod';
 
 export const configSchema = z.object({
@@ -8,12 +8,7 @@ export const configSchema = z.object({
   // Where the embedded server keeps its data; defaults to <repo>/.data/mongo in development.
   MONGO_DATA_DIR: z.string().min(1).optional(),
   REDIS_URL: z.url(),
-  RABBITMQ_URL: z.url(),
-  // Prefixes exchange names so parallel test systems can share one broker; unset in production.
-  RABBITMQ_NAMESPACE: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]+$/)
-    .optional(),
+  ...rabbitmqConfig(),
   JWT_SECRET: z.string().min(32),
   CACHE_KEY_PREFIX: z.string().min(1).default('product-service:'),
   PRODUCT_CACHE_TTL_SECONDS: positiveInt(300),

@@ -1,4 +1,4 @@
-import { baseConfig, loadConfigOrExit, positiveInt } from '@shop/service-kit';
+import { baseConfig, rabbitmqConfig, loadConfigOrExit, positiveInt } from '@shop/service-kit';
 import { z } from 'zod';
 
 export const configSchema = z
@@ -9,7 +9,7 @@ export const configSchema = z
     ADMIN_EMAIL: z.email().optional(),
     ADMIN_PASSWORD: z.string().min(8).optional(),
     ORDER_SERVICE_URL: z.url(),
-    RABBITMQ_URL: z.url(),
+    ...rabbitmqConfig(),
     ACCESS_TOKEN_TTL_SECONDS: positiveInt(900),
     REFRESH_TOKEN_TTL_DAYS: positiveInt(30),
     ORDER_SERVICE_TIMEOUT_MS: positiveInt(1000),

@@ -43,7 +43,12 @@ void runService({
       );
     }, PURGE_INTERVAL_MS);
     purge.unref();
-    const rabbit = connectRabbit({ url: config.RABBITMQ_URL, logger, metrics });
+    const rabbit = connectRabbit({
+      url: config.RABBITMQ_URL,
+      namespace: config.RABBITMQ_NAMESPACE,
+      logger,
+      metrics,
+    });
     // Start ready when the broker is up; when it is not, serve anyway (sign-ups wait in the outbox)
     // and let /ready say so until the connection comes back.
     await rabbit

@@ -27,6 +27,19 @@ export function baseConfig(defaultPort: number) {
   };
 }
 
+/** Settings of every service that talks to RabbitMQ. */
+export function rabbitmqConfig() {
+  return {
+    RABBITMQ_URL: z.url(),
+    // Prefixes exchange and queue names so several systems (an end-to-end run beside a developer's
+    // `npm start`) can share one broker without stealing each other's messages. Unset in production.
+    RABBITMQ_NAMESPACE: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/)
+      .optional(),
+  };
+}
+
 export interface LoadConfigOptions {
   /**
    * Values used only when NODE_ENV=development and the variable is unset. Secrets get their
