@@ -19,11 +19,15 @@ function hasDatabaseName(url: string): boolean {
 }
 
 /** Connects mongoose and makes sure the products collection has its indexes. */
-export async function connectCatalog(url: string): Promise<CatalogDatabase> {
+export async function connectCatalog(
+  url: string,
+  options: { serverSelectionTimeoutMs?: number } = {},
+): Promise<CatalogDatabase> {
   const connection = await mongoose
     .createConnection(url, {
       ...(hasDatabaseName(url) ? {} : { dbName: DEFAULT_DATABASE }),
-      serverSelectionTimeoutMS: 5000,
+      // How long a query waits for an unreachable database before it becomes a 503.
+      serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 5000,
       // Fail fast instead of queueing queries while the database is away.
       bufferCommands: false,
     })
