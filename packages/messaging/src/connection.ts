@@ -103,7 +103,12 @@ class ResilientConnection implements RabbitConnection {
   }
 
   start() {
-    this.loop ??= this.connectLoop().finally(() => (this.loop = null));
+    if (this.loop) return;
+    this.loop = this.connectLoop().finally(() => {
+      this.loop = null;
+      // Lost again while the loop was finishing: nobody else would reconnect.
+      if (!this.closing && !this.ready) this.start();
+    });
   }
 
   isConnected(): boolean {
@@ -200,6 +205,7 @@ class ResilientConnection implements RabbitConnection {
     this.ready = false;
     this.wakeSleeper?.();
     await this.loop;
+    this.ready = false;
     const live = this.live;
     this.live = null;
     if (live) await live.close().catch(() => undefined);
@@ -250,11 +256,16 @@ class ResilientConnection implements RabbitConnection {
     }
     try {
       this.live = model;
-      const channel = await this.openPublishChannel(model);
-      await declareExchanges(channel, this.namespace);
+      this.publishChannel = null;
+      await this.openPublishChannel(model);
       if (lost) throw new BrokerUnavailableError('Connection closed while setting up');
       this.ready = true;
       for (const owner of this.owners) await this.attachOwner(owner, model);
+      if (lost) throw new BrokerUnavailableError('Connection closed while setting up');
+      if (this.closing) {
+        this.ready = false;
+        return;
+      }
       this.logger.info('RabbitMQ connected');
       for (const waiter of this.readyWaiters) waiter();
       this.readyWaiters.clear();
@@ -290,13 +301,16 @@ class ResilientConnection implements RabbitConnection {
   private openPublishChannel(model = this.live): Promise<ConfirmChannel> {
     if (this.publishChannel) return this.publishChannel;
     if (!model) return Promise.reject(new BrokerUnavailableError('RabbitMQ not connected'));
-    const opening = model.createConfirmChannel().then((channel) => {
+    const opening = model.createConfirmChannel().then(async (channel) => {
       channel.on('error', (error: unknown) =>
         this.logger.warn({ err: error }, 'RabbitMQ publish channel error'),
       );
       channel.on('close', () => {
         if (this.publishChannel === opening) this.publishChannel = null;
       });
+      // Declared on every new channel, not only per connection: if an exchange was deleted, the
+      // publish that failed on it closed the channel, and the next one heals the topology.
+      await declareExchanges(channel, this.namespace);
       return channel;
     });
     opening.catch(() => {

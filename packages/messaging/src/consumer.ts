@@ -139,7 +139,7 @@ class EventConsumer implements ChannelOwner {
     if (this.attaching?.model === model) return this.attaching.done;
     const done = this.openChannel(model).catch((error: unknown) => {
       this.logger.error({ err: error }, 'Consumer channel setup failed; retrying');
-      this.scheduleReattach(model);
+      this.scheduleReattach();
     });
     this.attaching = { model, done };
     return done;
@@ -184,44 +184,56 @@ class EventConsumer implements ChannelOwner {
       this.channel = null;
       this.consumerTag = null;
       this.attaching = null;
-      this.scheduleReattach(model);
+      this.scheduleReattach();
     });
-    await channel.prefetch(this.prefetch);
-    const retryQueues = this.retryDelaysMs.map((_, index) => retryQueueName(this.queue, index + 1));
-    this.rabbit.recordQueues([this.queue, deadQueueName(this.queue), ...retryQueues]);
-    await declareConsumerTopology(channel, {
-      queue: this.queue,
-      namespace: this.rabbit.namespace,
-      events: this.options.events,
-      retryDelaysMs: this.retryDelaysMs,
-    });
-    this.channel = channel;
-    const { consumerTag } = await channel.consume(this.queue, (message) => {
-      // null: the broker cancelled us (queue deleted); reopening re-declares it.
-      if (message === null) {
-        void channel.close().catch(() => undefined);
-        return;
-      }
-      const handling = this.handleDelivery(channel, message);
-      this.inFlight.add(handling);
-      void handling.finally(() => this.inFlight.delete(handling));
-    });
-    this.consumerTag = consumerTag;
+    try {
+      await channel.prefetch(this.prefetch);
+      const retryQueues = this.retryDelaysMs.map((_, index) =>
+        retryQueueName(this.queue, index + 1),
+      );
+      this.rabbit.recordQueues([this.queue, deadQueueName(this.queue), ...retryQueues]);
+      await declareConsumerTopology(channel, {
+        queue: this.queue,
+        namespace: this.rabbit.namespace,
+        events: this.options.events,
+        retryDelaysMs: this.retryDelaysMs,
+      });
+      this.channel = channel;
+      const { consumerTag } = await channel.consume(this.queue, (message) => {
+        // null: the broker cancelled us (queue deleted); reopening re-declares it.
+        if (message === null) {
+          void channel.close().catch(() => undefined);
+          return;
+        }
+        const handling = this.handleDelivery(channel, message);
+        this.inFlight.add(handling);
+        void handling.finally(() => this.inFlight.delete(handling));
+      });
+      this.consumerTag = consumerTag;
+    } catch (error) {
+      await channel.close().catch(() => undefined);
+      throw error;
+    }
     this.reattachFailures = 0;
     this.logger.info('Consuming');
     for (const waiter of this.consumingWaiters) waiter();
     this.consumingWaiters.clear();
   }
 
-  /** Reopens the channel while the connection lives; after a reconnect the connection re-attaches us. */
-  private scheduleReattach(model: ChannelModel) {
+  /**
+   * Reopens the channel after a pause, on whichever connection is live then. While there is
+   * none, the connection attaches us again itself when it is back.
+   */
+  private scheduleReattach() {
     if (this.stopped || this.reattachTimer) return;
     this.reattachFailures += 1;
     const delayMs = Math.min(this.unavailableDelayMs * 2 ** (this.reattachFailures - 1), 30_000);
     this.reattachTimer = setTimeout(() => {
       this.reattachTimer = null;
+      const current = this.rabbit.currentConnection();
+      if (this.stopped || !current || this.channel) return;
       this.attaching = null;
-      if (!this.stopped && this.rabbit.currentConnection() === model) void this.attach(model);
+      void this.attach(current);
     }, delayMs);
   }
 
