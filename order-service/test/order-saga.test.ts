@@ -35,6 +35,13 @@ async function waitForStatus(
   );
 }
 
+async function processed(service: OrderServiceUnderTest, eventId: string): Promise<boolean> {
+  return (
+    (await countRows(service.pool, 'SELECT count(*) FROM inbox WHERE event_id = $1', [eventId])) ===
+    1
+  );
+}
+
 describe('the order saga through real events', () => {
   let catalog: Awaited<ReturnType<typeof startStubProductService>>;
   let service: OrderServiceUnderTest;
@@ -106,6 +113,16 @@ describe('the order saga through real events', () => {
     await waitFor(() => inventory.eventsOf(placed.body.id).includes('ORDER_CANCELLED'), {
       what: 'ORDER_CANCELLED after confirming, so inventory releases the stock',
     });
+
+    const released = await inventory.rabbit.publish('INVENTORY_RELEASED', {
+      orderId: placed.body.id,
+    });
+    await waitFor(() => processed(service, released.eventId), { what: 'INVENTORY_RELEASED' });
+    assert.deepEqual((await statusHistory(service.pool, placed.body.id)).at(-1), {
+      from: 'CANCELLED',
+      to: 'CANCELLED',
+      reason: 'inventory released the reserved stock',
+    });
   });
 
   test('when inventory is short of a product, then the order ends REJECTED with the shortage, and cancelling it is 409', async () => {
@@ -167,13 +184,9 @@ describe('the order saga through real events', () => {
       orderId: placed.body.id,
       items: [{ productId: 'p-held', quantity: 1 }],
     });
-    await waitFor(
-      async () =>
-        (await countRows(service.pool, 'SELECT count(*) FROM inbox WHERE event_id = $1', [
-          late.eventId,
-        ])) === 1,
-      { what: 'order-service to process the late INVENTORY_RESERVED' },
-    );
+    await waitFor(() => processed(service, late.eventId), {
+      what: 'order-service to process the late INVENTORY_RESERVED',
+    });
 
     const order = await service.http.get(`/orders/${placed.body.id}`, { token: carol.token });
     assert.equal(order.body.status, 'CANCELLED');
@@ -202,13 +215,9 @@ describe('the order saga through real events', () => {
     await inventory.rabbit.publish('INVENTORY_RESERVED', answer, { eventId: first.eventId });
     await waitForStatus(service, dave.token, placed.body.id, 'CONFIRMED');
     const other = await inventory.rabbit.publish('INVENTORY_RESERVED', answer);
-    await waitFor(
-      async () =>
-        (await countRows(service.pool, 'SELECT count(*) FROM inbox WHERE event_id = $1', [
-          other.eventId,
-        ])) === 1,
-      { what: 'the second, distinct INVENTORY_RESERVED to be processed' },
-    );
+    await waitFor(() => processed(service, other.eventId), {
+      what: 'the second, distinct INVENTORY_RESERVED to be processed',
+    });
 
     assert.equal(
       await countRows(
@@ -223,6 +232,39 @@ describe('the order saga through real events', () => {
         .length,
       1,
     );
+  });
+
+  test('when inventory contradicts itself (rejects a confirmed order), then the event is dead-lettered at once and the order stays CONFIRMED', async () => {
+    const frank = customer();
+    const placed = await service.http.post(
+      '/orders',
+      { items: [{ productId: 'p-tea', quantity: 1 }] },
+      { token: frank.token },
+    );
+    await waitForStatus(service, frank.token, placed.body.id, 'CONFIRMED');
+    const deadBefore = await metricValue(service.metrics, 'messaging_events_consumed_total', {
+      event_type: 'INVENTORY_REJECTED',
+      result: 'dead-lettered',
+    });
+
+    await inventory.rabbit.publish('INVENTORY_REJECTED', {
+      orderId: placed.body.id,
+      reason: 'insufficient stock',
+      shortages: [{ productId: 'p-tea', requested: 1, available: 0 }],
+    });
+
+    await waitFor(
+      async () =>
+        (await metricValue(service.metrics, 'messaging_events_consumed_total', {
+          event_type: 'INVENTORY_REJECTED',
+          result: 'dead-lettered',
+        })) ===
+        deadBefore + 1,
+      { what: 'the contradicting answer to be dead-lettered' },
+    );
+    const order = await service.http.get(`/orders/${placed.body.id}`, { token: frank.token });
+    assert.equal(order.body.status, 'CONFIRMED');
+    assert.equal(order.body.rejectionReason, undefined);
   });
 });
 
