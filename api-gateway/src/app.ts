@@ -18,13 +18,13 @@ export interface AppDeps {
   redis: Redis;
   /** Absent when REGISTRY_URL is unset: the static *_SERVICE_URLs are then the only upstreams. */
   discovery?: Discovery;
-  /** Redis key prefix of the rate-limit counters; replicas share it, tests isolate with it. */
+  /** Overrides RATE_LIMIT_PREFIX, so each test counts in its own keys. */
   rateLimitPrefix?: string;
 }
 
 export function buildApp(deps: AppDeps) {
   const { config, logger, redis } = deps;
-  const prefix = deps.rateLimitPrefix ?? 'gateway:rate-limit:';
+  const prefix = deps.rateLimitPrefix ?? config.RATE_LIMIT_PREFIX;
   const directory = new UpstreamDirectory({
     staticUrls: {
       'user-service': config.USER_SERVICE_URL,

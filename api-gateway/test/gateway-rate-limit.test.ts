@@ -1,6 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startTcpProxy, testServers, uniqueName, waitFor } from '@shop/testkit';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import {
+  call,
+  spawnTs,
+  startTcpProxy,
+  TEST_JWT_SECRET,
+  testServers,
+  uniqueName,
+  waitFor,
+  waitForExit,
+  waitForOutput,
+} from '@shop/testkit';
 import { startEchoes, startGateway, upstreamEnv, type GatewayUnderTest } from './support';
 
 describe('gateway rate limits on a shared Redis', () => {
@@ -44,6 +56,49 @@ describe('gateway rate limits on a shared Redis', () => {
     assert.match(refused.headers.get('ratelimit-policy') ?? '', /q=100/);
     assert.equal((await second!.api.get('/api/products')).status, 429);
     assert.equal(echoes.products.received.length, reached, 'refused requests reach no service');
+  });
+
+  test('when two gateway processes share Redis, then together they allow 100 requests and refuse the 101st', async () => {
+    const prefix = `${uniqueName('rate-limit-processes')}:`;
+    const env = {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      JWT_SECRET: TEST_JWT_SECRET,
+      REDIS_URL: testServers.redisUrl,
+      RATE_LIMIT_MAX: '100',
+      RATE_LIMIT_PREFIX: prefix,
+      ...upstreamEnv(echoes),
+    };
+    const main = path.join(__dirname, '..', 'src', 'main.ts');
+    const children = [spawnTs(main, env), spawnTs(main, env)];
+    const exits = children.map((child) => waitForExit(child, 60_000));
+    const redis = new Redis(testServers.redisUrl);
+    try {
+      const urls = await Promise.all(
+        children.map(async (child) => {
+          const line = await waitForOutput(child, /listening on/, 45_000);
+          return /listening on (http:\/\/[^"\s]+)/.exec(line)![1]!;
+        }),
+      );
+      for (const url of urls)
+        await waitFor(async () => (await call(url, 'GET', '/ready')).status === 200);
+
+      const statuses = new Set<number>();
+      for (let i = 0; i < 50; i++) {
+        for (const url of urls) statuses.add((await call(url, 'GET', '/api/products')).status);
+      }
+      assert.deepEqual(statuses, new Set([200]));
+      assert.equal((await call(urls[0]!, 'GET', '/api/products')).status, 429);
+      assert.equal((await call(urls[1]!, 'GET', '/api/products')).status, 429);
+    } finally {
+      for (const child of children) child.kill('SIGTERM');
+      const codes = (await Promise.all(exits)).map((exit) => exit.code);
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+      assert.deepEqual(codes, [0, 0]);
+    }
   });
 
   test('when logins exceed the stricter credential limit, then they get 429 while other routes pass', async () => {

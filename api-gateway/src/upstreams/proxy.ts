@@ -112,7 +112,8 @@ export function createGatewayProxy(options: {
             )
           : UnavailableError(`${call.name} is unavailable: ${error.code ?? error.message}`, error);
         settle(call, failure.status);
-        logger.warn(
+        // The problem handler logs the failure; which instance it was matters only when digging.
+        logger.debug(
           { err: error, upstream: call.name, target: call.target, path: call.upstreamPath },
           'upstream call failed',
         );
