@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { parsePrometheusText } from '@shop/testkit';
+import http from 'node:http';
+import express from 'express';
+import { parsePrometheusText, startTestServer } from '@shop/testkit';
 import {
   customerToken,
   startEcho,
@@ -85,6 +87,34 @@ describe('gateway when upstreams fail', () => {
     assert.match(shortCircuited.body.detail, /circuit is open/);
     assert.ok(Date.now() - started < 200, 'an open circuit answers without waiting');
     assert.equal(hanging.received.length, reached, 'the open circuit sent nothing upstream');
+  });
+
+  test('when an upstream dies in the middle of its answer, then the caller sees the cut at once, not a hang', async () => {
+    const app = express();
+    app.use((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      res.write('{"partial":');
+      setTimeout(() => res.socket?.destroy(), 50);
+    });
+    const dying = await startTestServer(app);
+    const dyingGateway = await startGateway({ env: { ...env, PRODUCT_SERVICE_URL: dying.url } });
+    try {
+      const url = new URL(dyingGateway.url);
+      const outcome = await new Promise<string>((resolve) => {
+        http
+          .get({ host: url.hostname, port: url.port, path: '/api/products' }, (res) => {
+            res.resume();
+            res.on('end', () => resolve('complete'));
+            res.on('error', () => resolve('cut'));
+          })
+          .on('error', () => resolve('cut'));
+      });
+      assert.equal(outcome, 'cut');
+      assert.equal((await dyingGateway.api.get('/health')).status, 200);
+    } finally {
+      await dyingGateway.close();
+      await dying.close();
+    }
   });
 
   test('when metrics are scraped, then upstream requests are counted by upstream and status', async () => {
