@@ -6,6 +6,7 @@ import { buildApp } from './app';
 import { createCatalogCache } from './cache/catalog-cache';
 import { createCacheRedis, redisReady } from './cache/redis';
 import { readConfig } from './config';
+import { catalogCacheNamespace } from './db/catalog-identity';
 import { DEVELOPMENT_DATA_DIR, openCatalogDatabase } from './db/connection';
 import { startProductEventRelay } from './events/product-event-relay';
 import { seedCatalog } from './seed';
@@ -35,7 +36,7 @@ void runService({
     const cache = createCatalogCache({
       redis,
       settings: {
-        keyPrefix: config.CACHE_KEY_PREFIX,
+        keyPrefix: `${config.CACHE_KEY_PREFIX}${await catalogCacheNamespace(database.connection)}:`,
         productTtlSeconds: config.PRODUCT_CACHE_TTL_SECONDS,
         listTtlSeconds: config.LIST_CACHE_TTL_SECONDS,
         lockTtlMs: 2000,
@@ -44,10 +45,9 @@ void runService({
       metrics,
       logger,
     });
-    if (config.SEED_DEMO_CATALOG) {
-      const seeded = await seedCatalog(database.products, { logger });
-      if (seeded.created > 0) await cache.catalogChanged();
-    }
+    if (config.SEED_DEMO_CATALOG) await seedCatalog(database.products, { logger });
+    // The catalog may have changed while no replica was running (a seed, a restore).
+    await cache.catalogChanged();
     const rabbit = connectRabbit({
       url: config.RABBITMQ_URL,
       logger,

@@ -118,12 +118,15 @@ export function createCatalogCache(options: {
       if (value !== undefined) return value;
     }
     loads.inc({ kind });
-    const value = await load();
-    if (value !== null) {
-      await attempt('set', () => redis.set(key, JSON.stringify(value), 'EX', ttlOf(kind)));
+    try {
+      const value = await load();
+      if (value !== null) {
+        await attempt('set', () => redis.set(key, JSON.stringify(value), 'EX', ttlOf(kind)));
+      }
+      return value;
+    } finally {
+      if (locked === 'OK') await attempt('unlock', () => redis.del(lockKey));
     }
-    if (locked === 'OK') await attempt('unlock', () => redis.del(lockKey));
-    return value;
   }
 
   function once<T>(key: string, work: () => Promise<T>): Promise<T> {
