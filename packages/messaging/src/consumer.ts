@@ -119,7 +119,7 @@ class EventConsumer implements ChannelOwner {
     this.subscribed = new Set(options.events);
     this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     this.maxAttempts = options.maxAttempts ?? this.retryDelaysMs.length + 1;
-    this.prefetch = options.prefetch ?? 10;
+    this.prefetch = options.prefetch ?? 5;
     this.unavailableDelayMs = options.unavailableDelayMs ?? 1000;
     this.publishTimeoutMs = options.publishTimeoutMs ?? 10_000;
     if (this.maxAttempts < 1) throw new Error('maxAttempts must be at least 1');

@@ -17,7 +17,14 @@ export interface OutboxRelayOptions {
   maxBackoffMs?: number;
   /** LISTEN for new rows (one pooled connection held); polling alone still delivers everything. */
   listen?: boolean;
+  /** Sent rows are kept this long for auditing and replays, then deleted. */
+  keepSentForMs?: number;
 }
+
+const SEVEN_DAYS_MS = 7 * 24 * 60 * 60 * 1000;
+// Pruning is housekeeping, not delivery: once an hour per replica is plenty.
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+const PRUNE_BATCH = 1000;
 
 export interface OutboxRelay {
   stop(): Promise<void>;
@@ -113,6 +120,24 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     });
   }
 
+  const keepSentForMs = options.keepSentForMs ?? SEVEN_DAYS_MS;
+  let lastPrunedAt = 0;
+
+  /** Deletes sent rows past their retention, in small batches so no long lock is taken. */
+  async function pruneSent() {
+    if (Date.now() - lastPrunedAt < PRUNE_EVERY_MS) return;
+    lastPrunedAt = Date.now();
+    for (;;) {
+      const { rowCount } = await pool.query(
+        `DELETE FROM outbox WHERE id IN (
+           SELECT id FROM outbox WHERE published_at < now() - make_interval(secs => $1)
+           LIMIT $2)`,
+        [keepSentForMs / 1000, PRUNE_BATCH],
+      );
+      if ((rowCount ?? 0) < PRUNE_BATCH || stopped) return;
+    }
+  }
+
   async function run() {
     let failures = 0;
     while (!stopped) {
@@ -125,6 +150,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         continue;
       }
       try {
+        await pruneSent();
         const { claimed, failed } = await relayBatch();
         if (failed === 0) {
           failures = 0;

@@ -167,3 +167,50 @@ test('when Postgres is unreachable, then the relay keeps the rows and publishes 
   await relayPool.end();
   await databaseProxy.close();
 });
+
+test('when the consumer database is unreachable, then events wait without spending attempts and are handled once it is back', async () => {
+  const databaseProxy = await startTcpProxy(hostAndPort(harness.database.url));
+  const consumerPool = createPool(databaseProxy.wrap(harness.database.url));
+  const rabbit = harness.connect();
+  let calls = 0;
+  const consumer = startConsumer({
+    rabbit,
+    pool: consumerPool,
+    logger,
+    metrics: harness.metrics,
+    queue: 'consumer-database-outage',
+    events: ['ORDER_REJECTED'],
+    maxAttempts: 1,
+    unavailableDelayMs: 50,
+    handlers: { ORDER_REJECTED: async () => void (calls += 1) },
+  });
+  await consumer.waitUntilConsuming();
+  databaseProxy.cut();
+
+  const sent = await rabbit.publish('ORDER_REJECTED', {
+    orderId: 'o-5',
+    userId: 'u-5',
+    reason: 'x',
+  });
+  const retried = async () => {
+    const metric = await harness.metrics.getSingleMetric('messaging_events_consumed_total')!.get();
+    return metric.values.find(
+      (sample) =>
+        sample.labels.event_type === 'ORDER_REJECTED' && sample.labels.result === 'retried',
+    )?.value;
+  };
+  // With maxAttempts 1 a counted failure would dead-letter it at once; it is handed back instead.
+  await waitFor(async () => ((await retried()) ?? 0) >= 2, { what: 'the event handed back' });
+  assert.equal(calls, 0);
+
+  databaseProxy.restore();
+  await waitFor(() => calls === 1, {
+    what: 'the event after the database is back',
+    timeoutMs: 15_000,
+  });
+  const inbox = await harness.pool.query('SELECT 1 FROM inbox WHERE event_id = $1', [sent.eventId]);
+  assert.equal(inbox.rowCount, 1);
+  await consumer.stop();
+  await consumerPool.end();
+  await databaseProxy.close();
+});

@@ -163,3 +163,25 @@ test('when an event is committed, then a relay polling only every minute still p
   }
   await relay.stop();
 });
+
+test('when sent rows are older than the retention, then the relay deletes them and keeps the recent ones', async () => {
+  await harness.pool.query('DELETE FROM outbox');
+  await harness.pool.query(
+    `INSERT INTO outbox (event_id, event_type, envelope, published_at) VALUES
+       ('old-sent', 'ORDER_CONFIRMED', '{}', now() - interval '8 days'),
+       ('recent-sent', 'ORDER_CONFIRMED', '{}', now() - interval '1 day')`,
+  );
+  const rabbit = harness.connect();
+  await rabbit.waitUntilConnected(5000);
+  const relay = startOutboxRelay({ pool: harness.pool, rabbit, logger, metrics: harness.metrics });
+
+  const remaining = await waitFor(
+    async () => {
+      const { rows } = await harness.pool.query('SELECT event_id FROM outbox');
+      return rows.length === 1 && rows;
+    },
+    { what: 'the old row pruned' },
+  );
+  assert.deepEqual(remaining, [{ event_id: 'recent-sent' }]);
+  await relay.stop();
+});
