@@ -1,5 +1,6 @@
 import axios from 'axios';
 import type { Logger } from '@shop/service-kit';
+import { failureReason } from './reason';
 
 export interface DiscoveryOptions {
   registryUrl: string;
@@ -43,15 +44,26 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
     proxy: false,
   });
 
+  // Logged when the registry becomes unreachable and when it is back, not on every lookup.
+  let registryDown = false;
+
   async function lookup(name: string): Promise<string[]> {
     try {
       const response = await http.get<ServicesAnswer>('/services', {
         params: { name, state: 'healthy' },
       });
       if (response.status !== 200) throw new Error(`the registry answered ${response.status}`);
+      if (registryDown) options.logger?.info('the registry answers again');
+      registryDown = false;
       return response.data.instances.map((instance) => instance.url);
     } catch (error) {
-      options.logger?.warn({ err: error, name }, 'service discovery failed; using fallbacks');
+      if (!registryDown) {
+        options.logger?.warn(
+          { reason: failureReason(error), name },
+          'service discovery failed; using fallback URLs until the registry answers',
+        );
+      }
+      registryDown = true;
       return [];
     }
   }

@@ -1,5 +1,6 @@
 import axios, { type AxiosInstance } from 'axios';
 import type { Logger } from '@shop/service-kit';
+import { failureReason } from './reason';
 
 export interface RegistrationOptions {
   registryUrl: string;
@@ -82,7 +83,7 @@ class Registration implements RegistryRegistration {
       this.logger.info({ serviceId }, 'deregistered from the registry');
     } catch (error) {
       this.logger.warn(
-        { err: error, serviceId },
+        { reason: failureReason(error), serviceId },
         'could not deregister; the registry will expire it',
       );
     }
@@ -114,7 +115,7 @@ class Registration implements RegistryRegistration {
       this.failures++;
       const delayMs = this.backoff();
       this.logger.warn(
-        { err: error, attempt: this.failures, retryInMs: delayMs },
+        { reason: failureReason(error), attempt: this.failures, retryInMs: delayMs },
         'could not register with the registry; retrying',
       );
       this.schedule(delayMs);
@@ -132,7 +133,10 @@ class Registration implements RegistryRegistration {
       }
       if (response.status !== 204) throw new Error(`the registry answered ${response.status}`);
     } catch (error) {
-      this.logger.warn({ err: error, serviceId }, 'heartbeat to the registry failed');
+      this.logger.warn(
+        { reason: failureReason(error), serviceId },
+        'heartbeat to the registry failed',
+      );
     }
     this.schedule(this.heartbeatIntervalMs);
   }
