@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { connectRabbit, qualify, type RabbitConnection } from '@shop/messaging';
 import { createMetricsRegistry } from '@shop/service-kit';
 import { startTcpProxy, testServers, uniqueName, waitFor, type TcpProxy } from '@shop/testkit';
 import amqp, { type ChannelModel } from 'amqplib';
+import { Types } from 'mongoose';
 import {
   startProductEventRelay,
   type ProductEventPublisher,
@@ -83,8 +85,8 @@ describe('product events', () => {
         return envelope;
       },
     };
-    let nudge = () => undefined as void;
-    service = await startProductService({ onEventsQueued: () => nudge() });
+    // The relay starts once the service's database exists; writes come later, through HTTP.
+    service = await startProductService({ onEventsQueued: () => relay.nudge() });
     relay = startProductEventRelay({
       products: service.database.products,
       publisher,
@@ -92,7 +94,6 @@ describe('product events', () => {
       metrics: service.metrics,
       intervalMs: 50,
     });
-    nudge = relay.nudge;
   });
   after(async () => {
     await relay.stop();
@@ -171,6 +172,33 @@ describe('product events', () => {
     });
     assert.equal(events[0]!.eventId, events[1]!.eventId, 'consumers dedupe it by this id');
     await waitFor(async () => (await pendingOf(created.body.id)).length === 0);
+  });
+
+  test('when one stored event is invalid, then it stays put and does not hold up the others', async () => {
+    const broken = new Types.ObjectId();
+    await service.database.products.collection.insertOne({
+      _id: broken,
+      ...aProduct(),
+      deleted: false,
+      deletedAt: null,
+      createdAt: new Date(0),
+      updatedAt: new Date(0),
+      pendingEvents: [
+        {
+          eventId: randomUUID(),
+          type: 'PRODUCT_CREATED',
+          data: { productId: broken.toHexString(), sku: '' },
+          correlationId: null,
+        },
+      ],
+    });
+
+    const created = await service.http.post('/products', aProduct(), { token: adminToken });
+
+    await waitFor(() => eventsOf(created.body.id).length === 1);
+    assert.equal((await pendingOf(broken.toHexString())).length, 1);
+    assert.equal(eventsOf(broken.toHexString()).length, 0);
+    await service.database.products.deleteOne({ _id: broken });
   });
 
   test('when the demo catalog is seeded twice, then each product is announced exactly once', async () => {
