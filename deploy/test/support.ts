@@ -28,10 +28,17 @@ export const serviceNames = Object.keys(serviceConfigs) as ServiceName[];
 
 /**
  * Variables a deployment must set although the schema lets them be absent: without MONGODB_URL
- * product-service starts its embedded test server, and without REGISTRY_URL nothing registers.
+ * product-service starts its embedded test server, without REGISTRY_URL nothing registers, and
+ * the gateway's static upstream URLs are its way through while the registry is down.
  */
 const deploymentRequires: Record<ServiceName, string[]> = {
-  'api-gateway': ['REGISTRY_URL'],
+  'api-gateway': [
+    'REGISTRY_URL',
+    'USER_SERVICE_URL',
+    'ORDER_SERVICE_URL',
+    'PRODUCT_SERVICE_URL',
+    'INVENTORY_SERVICE_URL',
+  ],
   'user-service': ['REGISTRY_URL', 'ADMIN_EMAIL', 'ADMIN_PASSWORD'],
   'order-service': ['REGISTRY_URL'],
   'product-service': ['REGISTRY_URL', 'MONGODB_URL'],
