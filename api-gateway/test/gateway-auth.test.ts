@@ -180,6 +180,35 @@ describe('gateway routing and authentication', () => {
     assert.equal(response.body.headers['content-type'], 'application/json; charset=utf-8');
   });
 
+  test('when a chunked body under the limit arrives in pieces, then every byte reaches the service in order', async () => {
+    const url = new URL(gateway.url);
+    const pieces = Array.from({ length: 10 }, (_, i) => `${i}`.repeat(90));
+    const echoed = await new Promise<string>((resolve, reject) => {
+      const request = http.request(
+        {
+          host: url.hostname,
+          port: url.port,
+          method: 'POST',
+          path: '/api/orders',
+          headers: { authorization: `Bearer ${customerToken()}`, 'transfer-encoding': 'chunked' },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve(JSON.parse(text).body));
+        },
+      );
+      request.on('error', reject);
+      const writeNext = (i: number) => {
+        if (i === pieces.length) return void request.end();
+        request.write(pieces[i]);
+        setTimeout(() => writeNext(i + 1), 5);
+      };
+      writeNext(0);
+    });
+    assert.equal(echoed, pieces.join(''));
+  });
+
   test('when a body declares more than the limit, then the gateway answers 413 and no service is called', async () => {
     const before = echoes.totalReceived();
     const response = await gateway.api.post('/api/orders', 'x'.repeat(2048), {

@@ -162,6 +162,9 @@ export function createGatewayProxy(options: {
       res.setHeader('Connection', 'close');
       sendProblem(PayloadTooLargeError(options.bodyLimitBytes), req, res);
     };
+    // Paused first so that listening does not start the flow: bytes must not pass before the
+    // proxy's pipe is attached, which resumes the stream for both.
+    req.pause();
     req.on('data', onData);
   }
 
