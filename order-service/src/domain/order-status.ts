@@ -16,8 +16,3 @@ export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatu
 export function canMoveOrder(from: OrderStatus, to: OrderStatus): boolean {
   return ORDER_TRANSITIONS[from].includes(to);
 }
-
-/** A final order never moves again. */
-export function isFinalStatus(status: OrderStatus): boolean {
-  return ORDER_TRANSITIONS[status].length === 0;
-}

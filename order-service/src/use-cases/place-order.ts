@@ -56,13 +56,12 @@ export async function placeOrder(
 
   const orderId = randomUUID();
   const order = await withTransaction(deps.pool, async (tx) => {
-    // Claiming the key first means a concurrent retry blocks here until this one commits, then
-    // finds the key taken and creates nothing: the unique key, not timing, makes it one order.
-    if (
-      key !== undefined &&
-      !(await claimIdempotencyKey(tx, { userId, key, fingerprint, orderId }))
-    )
-      return undefined;
+    if (key !== undefined) {
+      // Claiming the key first means a concurrent retry blocks here until this one commits, then
+      // finds the key taken and creates nothing: the unique key, not timing, makes it one order.
+      const claimed = await claimIdempotencyKey(tx, { userId, key, fingerprint, orderId });
+      if (!claimed) return undefined;
+    }
     const placed = await insertOrder(tx, {
       id: orderId,
       userId,
@@ -81,13 +80,14 @@ export async function placeOrder(
     });
     return placed;
   });
-  if (!order) {
-    const earlier = await replay(deps, { userId, key: key!, fingerprint });
-    if (earlier) return earlier;
-    throw new Error('An idempotency key was taken but its record cannot be read');
+  if (order) {
+    deps.orderMetrics.orderCreated();
+    return { order, created: true };
   }
-  deps.orderMetrics.orderCreated();
-  return { order, created: true };
+  // Only a key claimed by a concurrent request leads here: answer with the order made under it.
+  const earlier = key === undefined ? undefined : await replay(deps, { userId, key, fingerprint });
+  if (!earlier) throw new Error('An idempotency key was taken but its record cannot be read');
+  return earlier;
 }
 
 async function replay(
