@@ -18,7 +18,6 @@ export const migrations: Migration[] = [
       );
       CREATE INDEX orders_user_created_idx ON orders (user_id, created_at DESC, id);
       CREATE INDEX orders_created_idx ON orders (created_at DESC, id);
-      CREATE INDEX orders_pending_idx ON orders (created_at) WHERE status = 'PENDING';
 
       CREATE TABLE order_lines (
         order_id uuid NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
