@@ -16,8 +16,8 @@ export const migrations: Migration[] = [
         updated_at timestamptz NOT NULL DEFAULT now(),
         finalized_at timestamptz
       );
-      CREATE INDEX orders_user_created_idx ON orders (user_id, created_at DESC, id);
-      CREATE INDEX orders_created_idx ON orders (created_at DESC, id);
+      CREATE INDEX orders_user_created_idx ON orders (user_id, created_at DESC, id DESC);
+      CREATE INDEX orders_created_idx ON orders (created_at DESC, id DESC);
 
       CREATE TABLE order_lines (
         order_id uuid NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
