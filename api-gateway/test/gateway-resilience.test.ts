@@ -34,7 +34,8 @@ describe('gateway when upstreams fail', () => {
       CIRCUIT_FAILURE_THRESHOLD: '3',
       CIRCUIT_RESET_MS: '60000',
     };
-    gateway = await startGateway({ env });
+    // A long timeout here shows that a refused connection does not wait for it.
+    gateway = await startGateway({ env: { ...env, UPSTREAM_TIMEOUT_MS: '5000' } });
     hangingGateway = await startGateway({ env });
   });
   after(async () => {
@@ -48,7 +49,7 @@ describe('gateway when upstreams fail', () => {
       token: customerToken(),
       headers: { 'x-request-id': 'dead-upstream-1' },
     });
-    assert.ok(Date.now() - started < 300, 'no wait for the timeout on a refused connection');
+    assert.ok(Date.now() - started < 2500, 'no wait for the 5 s timeout on a refused connection');
     assert.equal(response.status, 503);
     assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
     assert.equal(response.body.requestId, 'dead-upstream-1');
@@ -68,14 +69,16 @@ describe('gateway when upstreams fail', () => {
     assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
     assert.match(response.body.detail, /inventory-service did not answer within 300 ms/);
     assert.ok(response.body.requestId);
-    assert.ok(elapsed >= 280 && elapsed < 2000, `answered after ${elapsed} ms`);
+    assert.ok(elapsed >= 280 && elapsed < 3000, `answered after ${elapsed} ms`);
   });
 
   test('when an upstream keeps failing, then its circuit opens and callers get 503 without a call', async () => {
-    const fresh = await startGateway({ env });
+    const fresh = await startGateway({
+      env: { ...env, UPSTREAM_TIMEOUT_MS: '1000', CIRCUIT_FAILURE_THRESHOLD: '2' },
+    });
     const token = customerToken();
     const statuses: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 2; i++) {
       statuses.push((await fresh.api.get('/api/inventory/p2', { token })).status);
     }
     const reached = hanging.received.length;
@@ -85,7 +88,7 @@ describe('gateway when upstreams fail', () => {
     assert.ok(statuses.every((status) => status === 504));
     assert.equal(shortCircuited.status, 503);
     assert.match(shortCircuited.body.detail, /circuit is open/);
-    assert.ok(Date.now() - started < 200, 'an open circuit answers without waiting');
+    assert.ok(Date.now() - started < 1000, 'an open circuit answers without waiting the timeout');
     assert.equal(hanging.received.length, reached, 'the open circuit sent nothing upstream');
   });
 
@@ -119,6 +122,7 @@ describe('gateway when upstreams fail', () => {
 
   test('when metrics are scraped, then upstream requests are counted by upstream and status', async () => {
     await gateway.api.get('/api/products');
+    await gateway.api.get('/api/orders', { token: customerToken() });
     const metrics = parsePrometheusText((await gateway.api.get('/metrics')).text);
     const count = (upstream: string, status: number) =>
       metrics.samples.find(
@@ -127,7 +131,7 @@ describe('gateway when upstreams fail', () => {
           s.labels.includes(`upstream="${upstream}"`) &&
           s.labels.includes(`status_code="${status}"`),
       )?.value ?? 0;
-    assert.ok(count('product-service', 200) >= 2);
+    assert.ok(count('product-service', 200) >= 1);
     assert.ok(count('order-service', 503) >= 1);
     assert.equal(metrics.types.get('gateway_upstream_duration_seconds'), 'histogram');
     assert.ok(

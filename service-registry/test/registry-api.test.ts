@@ -8,7 +8,7 @@ describe('service registry over HTTP', () => {
   let api: ReturnType<typeof clientFor>;
 
   before(async () => {
-    registry = await startRegistry({ ttlMs: 300, maxInstances: 20, maxInstancesPerName: 5 });
+    registry = await startRegistry({ maxInstances: 20, maxInstancesPerName: 5 });
     api = clientFor(registry.url);
   });
   after(() => registry.close());
@@ -47,28 +47,35 @@ describe('service registry over HTTP', () => {
   });
 
   test('when an instance stops heartbeating, then after the TTL it is stale and not discovered', async () => {
-    const quiet = await api.post('/register', { name: 'ttl-service', host: 'quiet', port: 1 });
-    const alive = await api.post('/register', { name: 'ttl-service', host: 'alive', port: 1 });
-    const beat = setInterval(() => void api.post(`/heartbeat/${alive.body.serviceId}`), 50);
+    // Its own registry, with a TTL short enough to watch expire.
+    const shortLived = await startRegistry({ ttlMs: 1000 });
+    const api = clientFor(shortLived.url);
     try {
-      await waitFor(async () => {
-        const list = await api.get('/services?name=ttl-service');
-        const stateOf = (id: string) =>
-          list.body.instances.find((i: { serviceId: string }) => i.serviceId === id)?.state;
-        return (
-          stateOf(quiet.body.serviceId) === 'stale' && stateOf(alive.body.serviceId) === 'healthy'
-        );
-      });
-      for (let i = 0; i < 3; i++) {
-        assert.equal((await api.get('/discover/ttl-service')).body.host, 'alive');
+      const quiet = await api.post('/register', { name: 'ttl-service', host: 'quiet', port: 1 });
+      const alive = await api.post('/register', { name: 'ttl-service', host: 'alive', port: 1 });
+      const beat = setInterval(() => void api.post(`/heartbeat/${alive.body.serviceId}`), 50);
+      try {
+        await waitFor(async () => {
+          const list = await api.get('/services?name=ttl-service');
+          const stateOf = (id: string) =>
+            list.body.instances.find((i: { serviceId: string }) => i.serviceId === id)?.state;
+          return (
+            stateOf(quiet.body.serviceId) === 'stale' && stateOf(alive.body.serviceId) === 'healthy'
+          );
+        });
+        for (let i = 0; i < 3; i++) {
+          assert.equal((await api.get('/discover/ttl-service')).body.host, 'alive');
+        }
+      } finally {
+        clearInterval(beat);
       }
+      await waitFor(async () => (await api.get('/discover/ttl-service')).status === 404);
+      const none = await api.get('/discover/ttl-service');
+      assert.match(none.headers.get('content-type') ?? '', /application\/problem\+json/);
+      assert.ok(none.body.requestId);
     } finally {
-      clearInterval(beat);
+      await shortLived.close();
     }
-    await waitFor(async () => (await api.get('/discover/ttl-service')).status === 404);
-    const none = await api.get('/discover/ttl-service');
-    assert.match(none.headers.get('content-type') ?? '', /application\/problem\+json/);
-    assert.ok(none.body.requestId);
   });
 
   test('when a heartbeat names an unknown instance, then it gets 404', async () => {
