@@ -46,10 +46,15 @@ export interface RabbitConnection {
   currentConnection(): ChannelModel | null;
   /** Registers an owner: attached now if connected, and again after every reconnect. */
   addChannelOwner(owner: ChannelOwner): () => void;
-  /** Remembers a queue this connection declared, so `deleteTopology` can remove it. */
+  /** Remembers queues declared in this namespace, so `deleteTopology` can remove them. */
   recordQueues(queues: readonly string[]): void;
+  /** Queues declared in this namespace by any connection of this process. */
   recordedQueues(): string[];
-  /** Tests only: deletes the namespaced exchanges and every queue recorded. Refused without a namespace. */
+  /**
+   * Tests only: deletes the namespace's exchanges and every queue any connection of this process
+   * declared in it (so a connection behind a cut proxy needs no cleanup of its own). Refused
+   * without a namespace.
+   */
   deleteTopology(): Promise<void>;
 }
 
@@ -66,6 +71,10 @@ function withHeartbeat(url: string, heartbeatSeconds: number): string {
     parsed.searchParams.set('heartbeat', String(heartbeatSeconds));
   return parsed.toString();
 }
+
+// Shared by every connection of one namespace: a test's publisher, its consumers and its
+// proxied connections all declare into the same namespace, and one of them cleans it up.
+const queuesByNamespace = new Map<string, Set<string>>();
 
 /** Connects in the background and keeps reconnecting; never throws if the broker is down. */
 export function connectRabbit(options: ConnectRabbitOptions): RabbitConnection {
@@ -88,12 +97,14 @@ class ResilientConnection implements RabbitConnection {
   private publishChannel: Promise<ConfirmChannel> | null = null;
   private readonly owners = new Set<ChannelOwner>();
   private readonly readyWaiters = new Set<() => void>();
-  private readonly queues = new Set<string>();
+  private readonly queues: Set<string>;
   private wakeSleeper: (() => void) | null = null;
   private loop: Promise<void> | null = null;
 
   constructor(options: ConnectRabbitOptions) {
     this.namespace = options.namespace;
+    this.queues = queuesByNamespace.get(options.namespace ?? '') ?? new Set();
+    queuesByNamespace.set(options.namespace ?? '', this.queues);
     this.logger = options.logger.child({ component: 'messaging' });
     this.metrics = messagingMetrics(options.metrics);
     this.url = withHeartbeat(options.url, options.heartbeatSeconds ?? 10);
@@ -195,6 +206,7 @@ class ResilientConnection implements RabbitConnection {
     const channel = await this.live!.createChannel();
     channel.on('error', () => undefined);
     for (const queue of this.queues) await channel.deleteQueue(queue);
+    this.queues.clear();
     for (const exchange of EXCHANGES)
       await channel.deleteExchange(qualify(this.namespace, exchange));
     await channel.close();
