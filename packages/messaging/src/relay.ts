@@ -56,6 +56,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   metrics.outboxPools.set(pool, gaugeEntry);
 
   let stopped = false;
+  let signalStop: () => void = () => undefined;
+  const stopSignal = new Promise<void>((resolve) => (signalStop = resolve));
   // A NOTIFY that lands while a batch is running must not be lost (its row may have committed
   // after our SELECT), so it is remembered until the next pause.
   let wakeRequested = false;
@@ -73,15 +75,16 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        endPause = () => undefined;
-        wakeRequested = false;
-        resolve();
-      }
-      endPause = () => {
+      const cut = () => {
         if (wakeable || stopped) done();
       };
+      function done() {
+        clearTimeout(timer);
+        if (endPause === cut) endPause = () => undefined;
+        if (wakeable) wakeRequested = false;
+        resolve();
+      }
+      endPause = cut;
     });
   }
 
@@ -145,7 +148,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         // Waits for the reconnect instead of claiming rows it cannot publish.
         await Promise.race([
           rabbit.waitUntilConnected(intervalMs).catch(() => undefined),
-          pause(intervalMs),
+          stopSignal,
         ]);
         continue;
       }
@@ -166,9 +169,6 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       else await pause(Math.min(intervalMs * 2 ** failures, maxBackoffMs), false);
     }
   }
-
-  let signalStop: () => void = () => undefined;
-  const stopSignal = new Promise<void>((resolve) => (signalStop = resolve));
 
   async function keepListening() {
     while (!stopped) {
