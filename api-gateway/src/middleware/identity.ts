@@ -1,5 +1,10 @@
 import type { NextFunction, Request, Response } from 'express';
-import { bearerToken, verifyAccessToken, type Principal } from '@shop/service-kit';
+import {
+  bearerToken,
+  UnauthorizedError,
+  verifyAccessToken,
+  type Principal,
+} from '@shop/service-kit';
 
 export const USER_ID_HEADER = 'x-user-id';
 export const USER_ROLE_HEADER = 'x-user-role';
@@ -20,7 +25,8 @@ export function stripClientIdentity() {
 /** The caller behind the bearer token; a missing, expired, tampered or unsigned token throws 401. */
 export function requirePrincipal(req: Request, secret: string): Principal {
   const token = bearerToken(req);
-  return verifyAccessToken(token ?? '', { secret });
+  if (!token) throw UnauthorizedError();
+  return verifyAccessToken(token, { secret });
 }
 
 /**
