@@ -5,6 +5,7 @@ import { withTransaction } from '@shop/postgres';
 import {
   enqueueEvent,
   InvalidEventError,
+  migrateMessaging,
   startConsumer,
   startOutboxRelay,
   type EventEnvelope,
@@ -153,4 +154,72 @@ test('when events were handled, then /metrics shows them by type and result with
     /messaging_handler_duration_seconds_count\{[^}]*event_type="INVENTORY_RESERVED",result="ok"[^}]*\} 1/,
   );
   assert.match(text, /# TYPE outbox_pending gauge/);
+});
+
+test('when replicas run migrateMessaging at once, then the tables exist once with their own history table', async () => {
+  await Promise.all([1, 2, 3].map(() => migrateMessaging(harness.pool)));
+  const { rows } = await harness.pool.query(
+    `SELECT (SELECT count(*)::int FROM messaging_migrations) AS versions,
+            to_regclass('outbox') IS NOT NULL AS outbox,
+            to_regclass('inbox') IS NOT NULL AS inbox,
+            to_regclass('schema_migrations') IS NULL AS service_history_untouched`,
+  );
+  assert.deepEqual(rows[0], {
+    versions: 1,
+    outbox: true,
+    inbox: true,
+    service_history_untouched: true,
+  });
+});
+
+test('when a handler enqueues a follow-up event, then it commits with the handler and carries the same correlation id', async () => {
+  const rabbit = harness.connect();
+  const followUps: EventEnvelope[] = [];
+  const reserving = startConsumer({
+    rabbit,
+    pool: harness.pool,
+    logger,
+    metrics: harness.metrics,
+    queue: 'saga-step-one',
+    events: ['ORDER_CREATED'],
+    handlers: {
+      ORDER_CREATED: async (event, tx) => {
+        await enqueueEvent(tx, 'INVENTORY_RELEASED', { orderId: event.data.orderId });
+      },
+    },
+  });
+  const listening = startConsumer({
+    rabbit,
+    pool: harness.pool,
+    logger,
+    metrics: harness.metrics,
+    queue: 'saga-step-two',
+    events: ['INVENTORY_RELEASED'],
+    handlers: { INVENTORY_RELEASED: async (event) => void followUps.push(event) },
+  });
+  const relay = startOutboxRelay({
+    pool: harness.pool,
+    rabbit,
+    logger,
+    metrics: harness.metrics,
+    intervalMs: 50,
+  });
+  await Promise.all([reserving.waitUntilConsuming(), listening.waitUntilConsuming()]);
+
+  await rabbit.publish(
+    'ORDER_CREATED',
+    {
+      orderId: 'o-saga',
+      userId: 'u-1',
+      items: [{ productId: 'p-1', quantity: 1, unitPrice: 100 }],
+      total: 100,
+    },
+    { correlationId: 'req-saga' },
+  );
+
+  await waitFor(() => followUps.length === 1, { what: 'the follow-up event' });
+  assert.equal(followUps[0]!.correlationId, 'req-saga');
+  assert.deepEqual(followUps[0]!.data, { orderId: 'o-saga' });
+  await relay.stop();
+  await Promise.all([reserving.stop(), listening.stop()]);
 });
