@@ -1,9 +1,8 @@
 import amqp, { type ChannelModel, type ConfirmChannel, type Options } from 'amqplib';
 import type { Logger, MetricsRegistry } from '@shop/service-kit';
-import { events, isEventType, type EventData, type EventType } from './catalog';
+import { EXCHANGES, events, isEventType, type EventData, type EventType } from './catalog';
 import { createEnvelope, type EnvelopeOptions, type EventEnvelope } from './envelope';
 import { messagingMetrics, type MessagingMetrics } from './metrics';
-import { EXCHANGES } from './catalog';
 import { declareExchanges, qualify } from './topology';
 
 export interface ConnectRabbitOptions {

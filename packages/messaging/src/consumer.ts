@@ -53,7 +53,7 @@ export interface Consumer {
 }
 
 /** Headers we write on messages we move to a retry or dead queue. */
-export const HEADERS = {
+export const RETRY_HEADERS = {
   /** Failed handler runs so far. */
   attempts: 'x-attempts',
   deathReason: 'x-death-reason',
@@ -365,8 +365,8 @@ class EventConsumer implements ChannelOwner {
   ): Promise<ConsumeResult> {
     const step = Math.min(attempts, this.retryDelaysMs.length);
     await this.moveTo(channel, message, retryQueueName(this.queue, step), {
-      [HEADERS.attempts]: attempts,
-      [HEADERS.lastError]: error,
+      [RETRY_HEADERS.attempts]: attempts,
+      [RETRY_HEADERS.lastError]: error,
     });
     return 'retried';
   }
@@ -384,10 +384,10 @@ class EventConsumer implements ChannelOwner {
       'Event dead-lettered',
     );
     await this.moveTo(channel, message, deadQueueName(this.queue), {
-      [HEADERS.attempts]: attempts,
-      [HEADERS.deathReason]: reason,
-      [HEADERS.lastError]: error,
-      [HEADERS.originalQueue]: this.queue,
+      [RETRY_HEADERS.attempts]: attempts,
+      [RETRY_HEADERS.deathReason]: reason,
+      [RETRY_HEADERS.lastError]: error,
+      [RETRY_HEADERS.originalQueue]: this.queue,
     });
     return 'dead-lettered';
   }
@@ -433,7 +433,7 @@ class EventConsumer implements ChannelOwner {
 }
 
 function attemptsSoFar(message: ConsumeMessage): number {
-  const value = Number(message.properties.headers?.[HEADERS.attempts] ?? 0);
+  const value = Number(message.properties.headers?.[RETRY_HEADERS.attempts] ?? 0);
   return Number.isInteger(value) && value >= 0 ? value : 0;
 }
 

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { waitFor } from '@shop/testkit';
 import {
   deadQueueName,
-  HEADERS,
+  RETRY_HEADERS,
   PermanentFailure,
   qualify,
   startConsumer,
@@ -88,12 +88,12 @@ test('when a handler always throws, then the event ends in .dead after the confi
   const [message] = dead;
   assert.equal(JSON.parse(message!.content.toString()).eventId, poison.eventId);
   assert.equal(message!.properties.messageId, poison.eventId);
-  assert.equal(message!.properties.headers?.[HEADERS.deathReason], 'max-attempts');
+  assert.equal(message!.properties.headers?.[RETRY_HEADERS.deathReason], 'max-attempts');
   assert.match(
-    String(message!.properties.headers?.[HEADERS.lastError]),
+    String(message!.properties.headers?.[RETRY_HEADERS.lastError]),
     /stock ledger unreachable/,
   );
-  assert.equal(message!.properties.headers?.[HEADERS.attempts], 4);
+  assert.equal(message!.properties.headers?.[RETRY_HEADERS.attempts], 4);
   const inbox = await harness.pool.query('SELECT 1 FROM inbox WHERE event_id = $1', [
     poison.eventId,
   ]);
@@ -132,11 +132,11 @@ test('when an event does not match its schema, then it goes straight to .dead wi
 
   const reasons = dead.map((message) => message.properties.headers ?? {});
   assert.deepEqual(
-    reasons.map((headers) => headers[HEADERS.deathReason]),
+    reasons.map((headers) => headers[RETRY_HEADERS.deathReason]),
     ['invalid-event', 'invalid-event'],
   );
-  assert.match(String(reasons[0]![HEADERS.lastError]), /userId/);
-  assert.match(String(reasons[1]![HEADERS.lastError]), /not JSON/);
+  assert.match(String(reasons[0]![RETRY_HEADERS.lastError]), /userId/);
+  assert.match(String(reasons[1]![RETRY_HEADERS.lastError]), /not JSON/);
   assert.equal(JSON.parse(dead[0]!.content.toString()).eventId, 'e-bad');
   await consumer.stop();
 });
@@ -162,7 +162,10 @@ test('when a handler throws PermanentFailure, then the event is dead-lettered at
     return collected.length > 0 && collected;
   });
   assert.equal(calls, 1);
-  assert.equal(message!.properties.headers?.[HEADERS.deathReason], 'permanent-failure');
-  assert.match(String(message!.properties.headers?.[HEADERS.lastError]), /o-9 does not exist/);
+  assert.equal(message!.properties.headers?.[RETRY_HEADERS.deathReason], 'permanent-failure');
+  assert.match(
+    String(message!.properties.headers?.[RETRY_HEADERS.lastError]),
+    /o-9 does not exist/,
+  );
   await consumer.stop();
 });
