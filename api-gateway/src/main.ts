@@ -1,6 +1,5 @@
-import os from 'node:os';
 import { Redis } from 'ioredis';
-import { createDiscovery, registerWithRegistry } from '@shop/registry-client';
+import { createDiscovery, registrationSteps } from '@shop/registry-client';
 import { runService } from '@shop/service-kit';
 import { buildApp } from './app';
 import { readConfig } from './config';
@@ -21,18 +20,14 @@ void runService({
       : undefined;
     return {
       app: buildApp({ config, logger, metrics, redis, ...(discovery ? { discovery } : {}) }),
-      afterListen: (server) => {
-        if (!registryUrl) return [];
-        const registration = registerWithRegistry({
+      afterListen: (server) =>
+        registrationSteps({
           registryUrl,
+          serviceHost: config.SERVICE_HOST,
           name: 'api-gateway',
-          host: config.SERVICE_HOST ?? os.hostname(),
           port: server.port,
-          healthCheck: '/health',
           logger,
-        });
-        return [{ name: 'registry', run: () => registration.stop() }];
-      },
+        }),
       shutdown: [{ name: 'redis', run: () => redis.quit() }],
     };
   },

@@ -1,6 +1,7 @@
 import { runService } from '@shop/service-kit';
 import { createPool, ensureDatabase, migrate } from '@shop/postgres';
 import { connectRabbit, migrateMessaging, startOutboxRelay } from '@shop/messaging';
+import { registrationSteps } from '@shop/registry-client';
 import { buildApp } from './app';
 import { readConfig } from './config';
 import { MIGRATION_LOCK_KEY, migrations } from './db/migrations';
@@ -36,6 +37,14 @@ void runService({
     const consumer = startInventoryConsumers({ rabbit, pool, logger, metrics, prefetch: 10 });
     return {
       app: buildApp({ logger, metrics, pool, jwtSecret: config.JWT_SECRET, rabbit }),
+      afterListen: (server) =>
+        registrationSteps({
+          registryUrl: config.REGISTRY_URL,
+          serviceHost: config.SERVICE_HOST,
+          name: 'inventory-service',
+          port: server.port,
+          logger,
+        }),
       shutdown: [
         { name: 'consumer', run: () => consumer.stop() },
         { name: 'outbox relay', run: () => relay.stop() },

@@ -1,7 +1,6 @@
-import os from 'node:os';
 import { connectRabbit, migrateMessaging, startOutboxRelay } from '@shop/messaging';
 import { createPool, ensureDatabase, migrate } from '@shop/postgres';
-import { registerWithRegistry } from '@shop/registry-client';
+import { registrationSteps } from '@shop/registry-client';
 import { runService } from '@shop/service-kit';
 import { buildApp } from './app';
 import { productCatalogOverHttp } from './clients/product-catalog';
@@ -57,20 +56,16 @@ void runService({
       }),
       afterListen: (server) => {
         const consumers = startOrderConsumers({ rabbit, pool, logger, metrics, orderMetrics });
-        const steps = [{ name: 'inventory consumers', run: () => consumers.stop() }];
-        if (config.REGISTRY_URL) {
-          const registration = registerWithRegistry({
+        return [
+          ...registrationSteps({
             registryUrl: config.REGISTRY_URL,
+            serviceHost: config.SERVICE_HOST,
             name: 'order-service',
-            host: config.SERVICE_HOST ?? os.hostname(),
             port: server.port,
-            healthCheck: '/health',
             logger,
-          });
-          // Deregister first, so the gateway stops sending requests before the drain.
-          steps.unshift({ name: 'registry', run: () => registration.stop() });
-        }
-        return steps;
+          }),
+          { name: 'inventory consumers', run: () => consumers.stop() },
+        ];
       },
       // After HTTP has drained: the relay last sends what the final requests wrote.
       shutdown: [

@@ -1,6 +1,5 @@
-import os from 'node:os';
 import { connectRabbit } from '@shop/messaging';
-import { registerWithRegistry } from '@shop/registry-client';
+import { registrationSteps } from '@shop/registry-client';
 import { runService } from '@shop/service-kit';
 import { buildApp } from './app';
 import { createCatalogCache } from './cache/catalog-cache';
@@ -79,18 +78,14 @@ void runService({
           },
         },
       }),
-      afterListen: (server) => {
-        if (!config.REGISTRY_URL) return [];
-        const registration = registerWithRegistry({
+      afterListen: (server) =>
+        registrationSteps({
           registryUrl: config.REGISTRY_URL,
+          serviceHost: config.SERVICE_HOST,
           name: 'product-service',
-          host: config.SERVICE_HOST ?? os.hostname(),
           port: server.port,
-          healthCheck: '/health',
           logger,
-        });
-        return [{ name: 'registry', run: () => registration.stop() }];
-      },
+        }),
       shutdown: [
         { name: 'event relay', run: () => relay.stop() },
         { name: 'rabbitmq', run: () => rabbit.close() },

@@ -1,6 +1,7 @@
 import { connectRabbit, migrateMessaging, startOutboxRelay } from '@shop/messaging';
 import { runService } from '@shop/service-kit';
 import { createPool, ensureDatabase, migrate } from '@shop/postgres';
+import { registrationSteps } from '@shop/registry-client';
 import { buildApp } from './app';
 import { OrderServiceClient } from './clients/order-service';
 import { readConfig } from './config';
@@ -68,6 +69,14 @@ void runService({
           },
         },
       }),
+      afterListen: (server) =>
+        registrationSteps({
+          registryUrl: config.REGISTRY_URL,
+          serviceHost: config.SERVICE_HOST,
+          name: 'user-service',
+          port: server.port,
+          logger,
+        }),
       shutdown: [
         { name: 'login throttle purge', run: () => clearInterval(purge) },
         { name: 'outbox relay', run: () => relay.stop() },

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import axios, { type AxiosInstance } from 'axios';
 import type { Logger } from '@shop/service-kit';
 import { failureReason } from './reason';
@@ -146,4 +147,27 @@ class Registration implements RegistryRegistration {
     const base = Math.min(this.retryDelayMs * 2 ** (this.failures - 1), this.maxRetryDelayMs);
     return Math.round(base * (0.8 + Math.random() * 0.4));
   }
+}
+
+/**
+ * What every service's main.ts does once it listens: register when REGISTRY_URL is set, and hand
+ * back the shutdown step that deregisters (run first, so traffic stops before the drain).
+ */
+export function registrationSteps(options: {
+  registryUrl: string | undefined;
+  serviceHost: string | undefined;
+  name: string;
+  port: number;
+  logger: Logger;
+}): { name: string; run: () => Promise<void> }[] {
+  if (!options.registryUrl) return [];
+  const registration = registerWithRegistry({
+    registryUrl: options.registryUrl,
+    name: options.name,
+    host: options.serviceHost ?? os.hostname(),
+    port: options.port,
+    healthCheck: '/health',
+    logger: options.logger,
+  });
+  return [{ name: 'registry', run: () => registration.stop() }];
 }
