@@ -58,7 +58,7 @@ async function main() {
     mongoDataDir: path.join(root, '.data', 'mongo'),
     jwtSecret: settings.jwtSecret,
     admin: settings.admin,
-    env: { LOG_LEVEL: env.LOG_LEVEL ?? 'info' },
+    env: { LOG_LEVEL: env.LOG_LEVEL ?? 'info', SEED_DEMO_CATALOG: 'true' },
     output: print,
     onReady: (service, url, seconds) =>
       console.log(`\u2714 ${service.padEnd(width)} ready on ${url} (${seconds.toFixed(1)} s)`),

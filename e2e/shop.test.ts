@@ -1,0 +1,340 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { dropDatabase } from '@shop/postgres';
+import { clientFor, testServers, uniqueName, waitFor } from '@shop/testkit';
+import { startSystem, type RunningSystem } from '../scripts/system/launcher';
+
+// The whole system as separate processes, driven only through the gateway over HTTP, the way a
+// user with curl or Postman meets it.
+const root = path.resolve(__dirname, '..');
+const admin = { email: 'e2e-admin@shop.test', password: 'e2e-admin-password-1' };
+const databases = {
+  users: uniqueName('e2e_users'),
+  orders: uniqueName('e2e_orders'),
+  inventory: uniqueName('e2e_inventory'),
+};
+const logs: string[] = [];
+// Every unit of stock the suite puts in, by product, for the invariant of DESIGN.md section 7.
+const stockPutIn = new Map<string, number>();
+
+let system: RunningSystem;
+let api: ReturnType<typeof clientFor>;
+
+before(async () => {
+  system = await startSystem({
+    root,
+    ports: {
+      'service-registry': 0,
+      'user-service': 0,
+      'product-service': 0,
+      'inventory-service': 0,
+      'order-service': 0,
+      'api-gateway': 0,
+    },
+    postgresUrl: testServers.postgresUrl,
+    databases,
+    redisUrl: testServers.redisUrl,
+    rabbitmqUrl: testServers.rabbitmqUrl,
+    mongoUrl: process.env.MONGODB_URL,
+    jwtSecret: 'e2e-secret-that-is-long-enough-for-hs256-abcdef',
+    admin,
+    env: {
+      LOG_LEVEL: 'info',
+      RABBITMQ_NAMESPACE: uniqueName('e2e'),
+      RATE_LIMIT_MAX: '10000',
+      AUTH_RATE_LIMIT_MAX: '1000',
+      RATE_LIMIT_PREFIX: `${uniqueName('e2e')}:`,
+    },
+    output: (source, line) => logs.push(`${source} | ${line}`),
+  });
+  api = clientFor(`${system.urls['api-gateway']}/api`);
+});
+
+after(async () => {
+  await system?.stop();
+  for (const name of Object.values(databases)) {
+    const url = new URL(testServers.postgresUrl);
+    url.pathname = `/${name}`;
+    await dropDatabase(url.toString());
+  }
+});
+
+async function signUp(name: string) {
+  const email = `${uniqueName(name)}@shop.test`;
+  const password = 'correct-horse-battery-9';
+  const registered = await api.post('/users/register', { email, password, name });
+  assert.equal(registered.status, 201, registered.text);
+  const login = await api.post('/users/login', { email, password });
+  assert.equal(login.status, 200, login.text);
+  return {
+    id: registered.body.id as string,
+    token: login.body.accessToken as string,
+    login: login.body,
+  };
+}
+
+async function adminToken(): Promise<string> {
+  const login = await api.post('/users/login', admin);
+  assert.equal(login.status, 200, login.text);
+  return login.body.accessToken;
+}
+
+async function createProduct(
+  token: string,
+  fields: { name: string; price: number; initialStock: number },
+) {
+  const created = await api.post(
+    '/products',
+    {
+      name: fields.name,
+      description: `${fields.name}, made for the end-to-end suite`,
+      price: fields.price,
+      category: 'e2e',
+      sku: uniqueName('SKU').toUpperCase(),
+      initialStock: fields.initialStock,
+    },
+    { token },
+  );
+  assert.equal(created.status, 201, created.text);
+  const id = created.body.id as string;
+  stockPutIn.set(id, fields.initialStock);
+  // Inventory learns about the product from PRODUCT_CREATED over RabbitMQ.
+  await waitFor(async () => (await api.get(`/inventory/${id}`, { token })).status === 200, {
+    what: `stock row for ${fields.name}`,
+    timeoutMs: 20_000,
+  });
+  return created.body;
+}
+
+async function finalOrder(id: string, token: string) {
+  return waitFor(
+    async () => {
+      const order = await api.get(`/orders/${id}`, { token });
+      return order.body.status !== 'PENDING' ? order.body : undefined;
+    },
+    { what: `order ${id} to leave PENDING`, timeoutMs: 20_000 },
+  );
+}
+
+describe('the shop through its gateway', () => {
+  test('when the system is up, then every service is registered and discoverable', async () => {
+    const registry = clientFor(system.urls['service-registry']);
+    const services = await registry.get('/services');
+    assert.equal(services.status, 200);
+    const names = new Set(JSON.stringify(services.body).match(/[a-z]+-(service|gateway)/g));
+    for (const name of [
+      'user-service',
+      'product-service',
+      'order-service',
+      'inventory-service',
+      'api-gateway',
+    ]) {
+      assert.ok(names.has(name), `${name} is registered`);
+    }
+    const docs = await api.get('/docs/openapi.json');
+    assert.equal(docs.status, 200);
+    assert.match(docs.body.openapi, /^3\./);
+  });
+
+  test('when a customer orders what is in stock, then the order is CONFIRMED and the stock drops', async () => {
+    const adminAuth = await adminToken();
+    const lamp = await createProduct(adminAuth, {
+      name: 'Desk lamp',
+      price: 3999,
+      initialStock: 5,
+    });
+    const customer = await signUp('alice');
+
+    const search = await api.get('/products?q=desk%20LAMP&category=e2e');
+    assert.equal(search.status, 200);
+    assert.ok(search.body.items.some((item: { id: string }) => item.id === lamp.id));
+
+    const placed = await api.post(
+      '/orders',
+      { items: [{ productId: lamp.id, quantity: 2 }] },
+      { token: customer.token },
+    );
+    assert.equal(placed.status, 201, placed.text);
+    assert.equal(placed.body.status, 'PENDING');
+    assert.equal(placed.body.total, 7998);
+
+    const order = await finalOrder(placed.body.id, customer.token);
+    assert.equal(order.status, 'CONFIRMED');
+    const stock = await api.get(`/inventory/${lamp.id}`, { token: customer.token });
+    assert.deepEqual(
+      { available: stock.body.available, reserved: stock.body.reserved },
+      { available: 3, reserved: 2 },
+    );
+  });
+
+  test('when an order asks for more than the stock, then it ends REJECTED with the shortage', async () => {
+    const adminAuth = await adminToken();
+    const chair = await createProduct(adminAuth, {
+      name: 'Oak chair',
+      price: 12900,
+      initialStock: 1,
+    });
+    const customer = await signUp('bob');
+    const placed = await api.post(
+      '/orders',
+      { items: [{ productId: chair.id, quantity: 3 }] },
+      { token: customer.token },
+    );
+    assert.equal(placed.status, 201, placed.text);
+    const order = await finalOrder(placed.body.id, customer.token);
+    assert.equal(order.status, 'REJECTED');
+    assert.match(JSON.stringify(order.rejectionReason), new RegExp(chair.id));
+    const stock = await api.get(`/inventory/${chair.id}`, { token: customer.token });
+    assert.deepEqual(
+      { available: stock.body.available, reserved: stock.body.reserved },
+      { available: 1, reserved: 0 },
+    );
+  });
+
+  test('when a confirmed order is cancelled, then its stock is released', async () => {
+    const adminAuth = await adminToken();
+    const mug = await createProduct(adminAuth, {
+      name: 'Stoneware mug',
+      price: 1500,
+      initialStock: 4,
+    });
+    const customer = await signUp('carol');
+    const placed = await api.post(
+      '/orders',
+      { items: [{ productId: mug.id, quantity: 4 }] },
+      { token: customer.token },
+    );
+    assert.equal((await finalOrder(placed.body.id, customer.token)).status, 'CONFIRMED');
+
+    const cancelled = await api.post(`/orders/${placed.body.id}/cancel`, undefined, {
+      token: customer.token,
+    });
+    assert.equal(cancelled.status, 200, cancelled.text);
+    assert.equal(cancelled.body.status, 'CANCELLED');
+    await waitFor(
+      async () => {
+        const stock = await api.get(`/inventory/${mug.id}`, { token: customer.token });
+        return stock.body.available === 4 && stock.body.reserved === 0;
+      },
+      { what: 'the stock to be released' },
+    );
+    const again = await api.post(`/orders/${placed.body.id}/cancel`, undefined, {
+      token: customer.token,
+    });
+    assert.equal(again.status, 409);
+  });
+
+  test('when a refresh token is used, then it is rotated, and logout ends the session', async () => {
+    const customer = await signUp('dave');
+    const refreshed = await api.post('/users/refresh', {
+      refreshToken: customer.login.refreshToken,
+    });
+    assert.equal(refreshed.status, 200, refreshed.text);
+    assert.notEqual(refreshed.body.refreshToken, customer.login.refreshToken);
+    const me = await api.get('/users/me', { token: refreshed.body.accessToken });
+    assert.equal(me.body.id, customer.id);
+
+    const reused = await api.post('/users/refresh', { refreshToken: customer.login.refreshToken });
+    assert.equal(reused.status, 401);
+
+    const fresh = await signUp('erin');
+    const logout = await api.post(
+      '/users/logout',
+      { refreshToken: fresh.login.refreshToken },
+      { token: fresh.token },
+    );
+    assert.equal(logout.status, 204);
+    assert.equal(
+      (await api.post('/users/refresh', { refreshToken: fresh.login.refreshToken })).status,
+      401,
+    );
+  });
+
+  test('when a client forges identity headers, then no service believes them', async () => {
+    const customer = await signUp('frank');
+    const other = await signUp('grace');
+    const response = await api.get(`/users/${other.id}`, {
+      token: customer.token,
+      headers: { 'x-user-id': other.id, 'x-user-role': 'admin' },
+    });
+    assert.equal(response.status, 404);
+    assert.equal((await api.get('/orders')).status, 401);
+  });
+
+  test('when order-service is down, then a user is still shown, with ordersUnavailable', async () => {
+    const adminAuth = await adminToken();
+    const pen = await createProduct(adminAuth, {
+      name: 'Fountain pen',
+      price: 4500,
+      initialStock: 10,
+    });
+    const customer = await signUp('heidi');
+    const placed = await api.post(
+      '/orders',
+      { items: [{ productId: pen.id, quantity: 1 }] },
+      { token: customer.token },
+    );
+    await finalOrder(placed.body.id, customer.token);
+
+    const withOrders = await api.get(`/users/${customer.id}`, { token: customer.token });
+    assert.equal(withOrders.status, 200);
+    assert.deepEqual(
+      withOrders.body.orders.map((order: { id: string }) => order.id),
+      [placed.body.id],
+    );
+
+    await system.stopService('order-service');
+    try {
+      const started = Date.now();
+      const degraded = await api.get(`/users/${customer.id}`, { token: customer.token });
+      assert.equal(degraded.status, 200);
+      assert.deepEqual(degraded.body.orders, []);
+      assert.equal(degraded.body.ordersUnavailable, true);
+      assert.ok(Date.now() - started < 5000);
+      const orders = await api.get('/orders', { token: customer.token });
+      assert.equal(orders.status, 503);
+      assert.match(orders.headers.get('content-type') ?? '', /problem\+json/);
+    } finally {
+      await system.startService('order-service');
+    }
+  });
+
+  test('when the system goes quiet, then stock adds up and no order is left PENDING', async () => {
+    const token = await adminToken();
+    const orders = await waitFor(
+      async () => {
+        const page = await api.get('/orders?limit=100', { token });
+        assert.equal(page.status, 200, page.text);
+        const pending = page.body.items.filter(
+          (order: { status: string }) => order.status === 'PENDING',
+        );
+        return pending.length === 0 ? (page.body.items as OrderView[]) : undefined;
+      },
+      { what: 'every order to leave PENDING', timeoutMs: 20_000 },
+    );
+    for (const [productId, putIn] of stockPutIn) {
+      const stock = await api.get(`/inventory/${productId}`, { token });
+      const confirmed = orders
+        .filter((order) => order.status === 'CONFIRMED')
+        .flatMap((order) => order.items)
+        .filter((line) => line.productId === productId)
+        .reduce((sum, line) => sum + line.quantity, 0);
+      assert.equal(
+        stock.body.available + stock.body.reserved,
+        putIn,
+        `stock of ${productId} adds up`,
+      );
+      assert.equal(
+        stock.body.reserved,
+        confirmed,
+        `reserved of ${productId} is its confirmed orders`,
+      );
+    }
+  });
+});
+
+interface OrderView {
+  status: string;
+  items: { productId: string; quantity: number }[];
+}
