@@ -279,6 +279,7 @@ describe('the shop through its gateway', () => {
 
     const withOrders = await api.get(`/users/${customer.id}`, { token: customer.token });
     assert.equal(withOrders.status, 200);
+    assert.equal(withOrders.body.ordersUnavailable, false);
     assert.deepEqual(
       withOrders.body.orders.map((order: { id: string }) => order.id),
       [placed.body.id],

@@ -49,7 +49,7 @@ describe('who may read GET /users/:id', () => {
       token: session.accessToken,
     });
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body, { ...session.user, orders: [order] });
+    assert.deepEqual(res.body, { ...session.user, orders: [order], ordersUnavailable: false });
 
     const upstream = orderService.requests.at(-1)!;
     assert.equal(upstream.url, `/orders/user/${session.user.id}`);

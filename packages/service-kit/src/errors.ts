@@ -107,7 +107,6 @@ export interface ProblemDetails {
   title: string;
   status: number;
   detail: string;
-  instance?: string;
   requestId?: string;
   errors?: FieldError[];
   [extension: string]: unknown;
@@ -117,7 +116,7 @@ export function problemType(kind: ErrorKind): string {
   return `/problems/${kind}`;
 }
 
-export function toProblem(error: AppError, context: { requestId?: string; instance?: string }) {
+export function toProblem(error: AppError, context: { requestId?: string }) {
   const problem: ProblemDetails = {
     ...error.extensions,
     type: problemType(error.kind),
@@ -125,7 +124,6 @@ export function toProblem(error: AppError, context: { requestId?: string; instan
     status: error.status,
     detail: error.message,
   };
-  if (context.instance) problem.instance = context.instance;
   if (context.requestId) problem.requestId = context.requestId;
   if (error.errors) problem.errors = error.errors;
   return problem;

@@ -5,7 +5,8 @@ import { findUserById, type User } from '../db/users';
 
 export interface UserProfile extends User {
   orders: Order[];
-  ordersUnavailable?: true;
+  /** True when order-service could not be asked in time: `orders` is then empty, not the truth. */
+  ordersUnavailable: boolean;
 }
 
 export interface OrderHistory {
@@ -27,5 +28,7 @@ export async function readUserProfile(
   const user = await findUserById(deps.pool, id);
   if (!user) throw missing;
   const orders = await deps.orders.ordersOf(user.id, authorization);
-  return orders ? { ...user, orders } : { ...user, orders: [], ordersUnavailable: true };
+  return orders
+    ? { ...user, orders, ordersUnavailable: false }
+    : { ...user, orders: [], ordersUnavailable: true };
 }

@@ -54,6 +54,6 @@ export function problemHandler(logger: Logger) {
     res
       .status(appError.status)
       .type('application/problem+json')
-      .json(toProblem(appError, { requestId: req.requestId, instance: req.originalUrl }));
+      .json(toProblem(appError, { requestId: req.requestId }));
   };
 }
