@@ -1,0 +1,6 @@
+export * from './common';
+export * from './users';
+export * from './password-policy';
+export * from './products';
+export * from './orders';
+export * from './inventory';

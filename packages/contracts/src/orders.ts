@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { cents, id, pageOf, timestamp } from './common';
+
+export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+export const orderStatus = z.enum(ORDER_STATUSES);
+
+export const MAX_ORDER_LINES = 100;
+/** Per product, after duplicate lines are merged: a typo of 10000 should not reach inventory. */
+export const MAX_QUANTITY_PER_PRODUCT = 1000;
+
+function quantitiesPerProduct(lines: readonly { productId: string; quantity: number }[]) {
+  const sums = new Map<string, number>();
+  for (const line of lines)
+    sums.set(line.productId, (sums.get(line.productId) ?? 0) + line.quantity);
+  return [...sums.values()];
+}
+
+export const placeOrderBody = z
+  .object({
+    items: z
+      .array(
+        z.object({
+          productId: z.string().trim().min(1).max(100),
+          quantity: z.number().int().min(1).max(MAX_QUANTITY_PER_PRODUCT),
+        }),
+      )
+      .min(1)
+      .max(MAX_ORDER_LINES)
+      .describe(
+        'Lines naming the same product count as one. Unit prices are taken from the catalog, ' +
+          'never from the caller',
+      ),
+  })
+  .refine(
+    (body) =>
+      quantitiesPerProduct(body.items).every((quantity) => quantity <= MAX_QUANTITY_PER_PRODUCT),
+    {
+      message: `At most ${MAX_QUANTITY_PER_PRODUCT} of one product per order, duplicate lines included`,
+      path: ['items'],
+    },
+  );
+
+const MAX_ORDER_PAGE_SIZE = 100;
+
+export const listOrdersQuery = z.object({
+  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+  // Larger pages are capped rather than refused, so a client asking for "everything" still works.
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(20)
+    .transform((limit) => Math.min(limit, MAX_ORDER_PAGE_SIZE))
+    .describe(`Pages larger than ${MAX_ORDER_PAGE_SIZE} are capped to ${MAX_ORDER_PAGE_SIZE}`),
+  status: orderStatus.optional(),
+});
+
+export const orderLine = z.object({
+  productId: id,
+  name: z.string().describe('The catalog name when the order was placed'),
+  quantity: z.number().int().min(1),
+  unitPrice: cents.describe('The catalog price when the order was placed, integer cents'),
+  lineTotal: cents,
+});
+
+export const order = z.object({
+  id,
+  userId: id,
+  status: orderStatus,
+  items: z.array(orderLine),
+  total: cents,
+  rejectionReason: z
+    .object({
+      reason: z.string(),
+      shortages: z.array(
+        z.object({
+          productId: id,
+          requested: z.number().int(),
+          available: z.number().int(),
+        }),
+      ),
+    })
+    .optional()
+    .describe('Why inventory turned a REJECTED order down'),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+
+export const orderPage = pageOf(order);
