@@ -1,4 +1,5 @@
 import { Router, type Request } from 'express';
+import { loginBody, refreshTokenBody, registerBody } from '@shop/contracts';
 import type { Pool } from '@shop/postgres';
 import {
   AppError,
@@ -8,10 +9,7 @@ import {
   UnauthorizedError,
   type Logger,
 } from '@shop/service-kit';
-import { z } from 'zod';
 import { findUserById, publicUser } from '../db/users';
-import { normaliseEmail } from '../domain/email';
-import { passwordIsEmail, passwordProblems } from '../domain/password-policy';
 import type { AccountMetrics } from '../metrics';
 import { logIn } from '../use-cases/log-in';
 import { logOut } from '../use-cases/log-out';
@@ -19,36 +17,6 @@ import { readUserProfile, type OrderHistory } from '../use-cases/read-user';
 import { refreshSession } from '../use-cases/refresh-session';
 import { registerCustomer } from '../use-cases/register-customer';
 import type { AccountSettings } from '../use-cases/settings';
-
-const email = z.string().max(254).transform(normaliseEmail).pipe(z.email());
-
-const registration = z
-  .object({
-    email,
-    password: z.string().superRefine((password, context) => {
-      for (const problem of passwordProblems(password)) {
-        context.addIssue({ code: 'custom', message: `The password ${problem}` });
-      }
-    }),
-    name: z.string().trim().min(1).max(100),
-  })
-  .superRefine((body, context) => {
-    if (passwordIsEmail(body.password, body.email)) {
-      context.addIssue({
-        code: 'custom',
-        path: ['password'],
-        message: 'The password must not be the email address',
-      });
-    }
-  });
-
-const credentials = z.object({
-  email,
-  // No policy here: a login checks the password people have, whatever the rules were then.
-  password: z.string().min(1).max(1024),
-});
-
-const refreshTokenBody = z.object({ refreshToken: z.string().min(1).max(200) });
 
 export interface UserRoutesDeps {
   pool: Pool;
@@ -70,12 +38,12 @@ export function userRoutes(deps: UserRoutesDeps): Router {
   const signedIn = authenticate({ secret: deps.settings.jwtSecret });
 
   router.post('/users/register', async (req, res) => {
-    const body = parseInput(registration, req.body, 'body');
+    const body = parseInput(registerBody, req.body, 'body');
     res.status(201).json(await registerCustomer(deps, body));
   });
 
   router.post('/users/login', async (req, res) => {
-    const body = parseInput(credentials, req.body, 'body');
+    const body = parseInput(loginBody, req.body, 'body');
     try {
       const session = await logIn(deps, { ...body, ip: clientAddress(req) });
       deps.metrics.logins.inc({ outcome: 'success' });

@@ -1,9 +1,8 @@
+import { normaliseEmail, passwordProblems } from '@shop/contracts';
 import { withTransaction, type Pool } from '@shop/postgres';
 import type { Logger } from '@shop/service-kit';
 import { revokeAllOfUser } from '../db/refresh-tokens';
 import { findUserByEmail, upsertAdmin } from '../db/users';
-import { normaliseEmail } from '../domain/email';
-import { passwordProblems } from '../domain/password-policy';
 import { hashPassword, verifyPassword } from '../security/passwords';
 import type { AccountSettings } from './settings';
 

@@ -1,7 +1,7 @@
+import { normaliseEmail } from '@shop/contracts';
 import type { Pool } from '@shop/postgres';
 import { UnauthorizedError, type Logger } from '@shop/service-kit';
 import { findUserByEmail, publicUser, updatePasswordHash } from '../db/users';
-import { normaliseEmail } from '../domain/email';
 import { hashPassword, needsRehash, verifyPassword } from '../security/passwords';
 import { admitLogin, recordSuccessfulLogin } from './login-throttle';
 import { issueSession, type Session } from './sessions';
