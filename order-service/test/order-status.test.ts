@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { canMoveOrder, ORDER_STATUSES, type OrderStatus } from '../src/domain/order-status';
+import { ORDER_STATUSES } from '@shop/contracts';
+import { canMoveOrder, type OrderStatus } from '../src/domain/order-status';
 
 const legal: [OrderStatus, OrderStatus][] = [
   ['PENDING', 'CONFIRMED'],

@@ -4,10 +4,6 @@ export interface RequestedLine {
   quantity: number;
 }
 
-export const MAX_ORDER_LINES = 100;
-/** Per product, after duplicate lines are merged: a typo of 10000 should not reach inventory. */
-export const MAX_QUANTITY_PER_PRODUCT = 1000;
-
 /**
  * Lines naming the same product become one line with the summed quantity, in the order each
  * product first appeared. An order then holds at most one line per product, so inventory reserves

@@ -1,5 +1,7 @@
-export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED'] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
+import type { OrderStatus } from '@shop/contracts';
+
+// The statuses are part of the public API; the moves between them are this service's rule.
+export type { OrderStatus };
 
 /**
  * Every move an order may make (DESIGN.md section 4). Anything not listed is illegal, whoever asks:

@@ -1,4 +1,5 @@
 import { Router, type Request } from 'express';
+import { listOrdersQuery, placeOrderBody } from '@shop/contracts';
 import type { Pool } from '@shop/postgres';
 import {
   authenticate,
@@ -11,29 +12,10 @@ import { z } from 'zod';
 import type { ProductCatalog } from '../clients/product-catalog';
 import { findOrder, listOrders } from '../db/orders';
 import { mayAccessOrder } from '../domain/order';
-import { MAX_ORDER_LINES, MAX_QUANTITY_PER_PRODUCT, mergeOrderLines } from '../domain/order-lines';
-import { ORDER_STATUSES } from '../domain/order-status';
+import { mergeOrderLines } from '../domain/order-lines';
 import type { OrderMetrics } from '../metrics';
 import { cancelOrder } from '../use-cases/cancel-order';
 import { placeOrder } from '../use-cases/place-order';
-
-export const placeOrderBody = z
-  .object({
-    items: z
-      .array(
-        z.object({
-          productId: z.string().trim().min(1).max(100),
-          quantity: z.number().int().min(1).max(MAX_QUANTITY_PER_PRODUCT),
-        }),
-      )
-      .min(1)
-      .max(MAX_ORDER_LINES),
-  })
-  .transform((body) => mergeOrderLines(body.items))
-  .refine((lines) => lines.every((line) => line.quantity <= MAX_QUANTITY_PER_PRODUCT), {
-    message: `At most ${MAX_QUANTITY_PER_PRODUCT} of one product per order, duplicate lines included`,
-    path: ['items'],
-  });
 
 // Printable ASCII without spaces, like the other header values a client generates (UUIDs, ULIDs).
 const idempotencyKeyHeader = z
@@ -42,20 +24,6 @@ const idempotencyKeyHeader = z
   .max(255)
   .regex(/^[\x21-\x7e]+$/, 'must be 1 to 255 printable ASCII characters without spaces')
   .optional();
-
-const MAX_PAGE_SIZE = 100;
-
-export const listOrdersQuery = z.object({
-  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
-  // Larger pages are capped rather than refused, so a client asking for "everything" still works.
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .default(20)
-    .transform((limit) => Math.min(limit, MAX_PAGE_SIZE)),
-  status: z.enum(ORDER_STATUSES).optional(),
-});
 
 export interface OrdersRouterDeps {
   pool: Pool;
@@ -82,7 +50,7 @@ export function ordersRouter(deps: OrdersRouterDeps): Router {
   router.use(authenticate({ secret: deps.jwtSecret }));
 
   router.post('/', async (req, res) => {
-    const lines = parseInput(placeOrderBody, req.body, 'body');
+    const lines = mergeOrderLines(parseInput(placeOrderBody, req.body, 'body').items);
     const idempotencyKey = parseInput(
       idempotencyKeyHeader,
       req.get('Idempotency-Key'),
