@@ -25,6 +25,7 @@ export function buildApp(deps: RegistryAppDeps) {
     metrics: deps.metrics,
     // Registrations are a few fields; nothing bigger belongs here.
     bodyLimit: '4kb',
+    routinePaths: /^\/heartbeat\//,
     routes: (app) => app.use(registryRoutes(deps.registry)),
   });
 }

@@ -11,6 +11,11 @@ export interface ServiceAppOptions {
   logger: Logger;
   metrics: MetricsRegistry;
   readiness?: Record<string, ReadinessCheck>;
+  /**
+   * Requests so routine that a successful one is logged at debug, not info (the registry's
+   * heartbeats: several a minute per instance would drown everything else).
+   */
+  routinePaths?: RegExp;
   /** Largest JSON body accepted; larger ones get 413. */
   bodyLimit?: string;
   /** Middleware that must run before the JSON body parser (the gateway's proxy, for one). */
@@ -35,8 +40,11 @@ export function createServiceApp(options: ServiceAppOptions): Express {
       // The logger's mixin already puts requestId on every line.
       quietReqLogger: true,
       autoLogging: { ignore: (req) => ['/health', '/ready', '/metrics'].includes(req.url ?? '') },
-      customLogLevel: (_req, res, error) =>
-        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      customLogLevel: (req, res, error) => {
+        if (error || res.statusCode >= 500) return 'error';
+        if (res.statusCode >= 400) return 'warn';
+        return options.routinePaths?.test(req.url ?? '') ? 'debug' : 'info';
+      },
       serializers: {
         req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
