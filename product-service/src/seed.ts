@@ -1,3 +1,4 @@
+import { newProductBody } from '@shop/contracts';
 import { createLogger, loadConfigOrExit, type Logger } from '@shop/service-kit';
 import { Types, type AnyBulkWriteOperation } from 'mongoose';
 import { z } from 'zod';
@@ -5,7 +6,7 @@ import { configSchema } from './config';
 import { DEMO_CATALOG } from './demo-catalog';
 import { DEVELOPMENT_DATA_DIR, openCatalogDatabase } from './db/connection';
 import type { ProductDocument, ProductModel } from './db/product-model';
-import { newProductSchema, type NewProduct } from './domain/product';
+import type { NewProduct } from './domain/product';
 import { productCreated } from './domain/product-events';
 
 export interface SeedResult {
@@ -22,7 +23,7 @@ export async function seedCatalog(
   products: ProductModel,
   options: { catalog?: NewProduct[]; logger?: Logger } = {},
 ): Promise<SeedResult> {
-  const catalog = (options.catalog ?? DEMO_CATALOG).map((entry) => newProductSchema.parse(entry));
+  const catalog = (options.catalog ?? DEMO_CATALOG).map((entry) => newProductBody.parse(entry));
   const now = new Date();
   const operations: AnyBulkWriteOperation<ProductDocument>[] = catalog.map((entry) => {
     const _id = new Types.ObjectId();

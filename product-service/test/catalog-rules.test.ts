@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  canonicalQuery,
-  catalogQuerySchema,
-  escapeRegex,
-  offsetOf,
-} from '../src/domain/catalog-query';
-import { isProductId, newProductSchema, productChangesSchema } from '../src/domain/product';
+import { catalogQuery, newProductBody, productChangesBody } from '@shop/contracts';
+import { canonicalQuery, escapeRegex, offsetOf } from '../src/domain/catalog-query';
+import { isProductId } from '../src/domain/product';
 import { productCreated } from '../src/domain/product-events';
 
 test('when search text is escaped, then every metacharacter matches itself', () => {
@@ -19,8 +15,8 @@ test('when search text is escaped, then every metacharacter matches itself', () 
 });
 
 test('when two queries differ only in order or in spelling out defaults, then they share one cache key', () => {
-  const a = catalogQuerySchema.parse({ category: 'Books', maxPrice: '900', minPrice: '100' });
-  const b = catalogQuerySchema.parse({
+  const a = catalogQuery.parse({ category: 'Books', maxPrice: '900', minPrice: '100' });
+  const b = catalogQuery.parse({
     minPrice: '100',
     maxPrice: '900',
     category: 'books',
@@ -28,24 +24,24 @@ test('when two queries differ only in order or in spelling out defaults, then th
     limit: '20',
     sort: 'newest',
   });
-  const c = catalogQuerySchema.parse({ category: 'books', minPrice: '100', maxPrice: '901' });
+  const c = catalogQuery.parse({ category: 'books', minPrice: '100', maxPrice: '901' });
 
   assert.equal(canonicalQuery(a), canonicalQuery(b));
   assert.notEqual(canonicalQuery(a), canonicalQuery(c));
 });
 
 test('when a query is parsed, then defaults, bounds and the page offset follow the documented rules', () => {
-  const defaults = catalogQuerySchema.parse({});
+  const defaults = catalogQuery.parse({});
 
   assert.deepEqual(defaults, { sort: 'newest', page: 1, limit: 20 });
   assert.equal(offsetOf({ page: 3, limit: 25 }), 50);
-  assert.equal(catalogQuerySchema.safeParse({ limit: '100' }).success, true);
-  assert.equal(catalogQuerySchema.safeParse({ limit: '101' }).success, false);
-  assert.equal(catalogQuerySchema.safeParse({ limit: '0' }).success, false);
-  assert.equal(catalogQuerySchema.safeParse({ minPrice: '10', maxPrice: '9' }).success, false);
-  assert.equal(catalogQuerySchema.safeParse({ minPrice: '1e3' }).success, false);
-  assert.equal(catalogQuerySchema.safeParse({ q: ['a', 'b'] }).success, false);
-  assert.equal(catalogQuerySchema.safeParse({ q: { $ne: 'x' } }).success, false);
+  assert.equal(catalogQuery.safeParse({ limit: '100' }).success, true);
+  assert.equal(catalogQuery.safeParse({ limit: '101' }).success, false);
+  assert.equal(catalogQuery.safeParse({ limit: '0' }).success, false);
+  assert.equal(catalogQuery.safeParse({ minPrice: '10', maxPrice: '9' }).success, false);
+  assert.equal(catalogQuery.safeParse({ minPrice: '1e3' }).success, false);
+  assert.equal(catalogQuery.safeParse({ q: ['a', 'b'] }).success, false);
+  assert.equal(catalogQuery.safeParse({ q: { $ne: 'x' } }).success, false);
 });
 
 test('when a new product is parsed, then its category is lowercased and its sku and money are checked', () => {
@@ -57,12 +53,12 @@ test('when a new product is parsed, then its category is lowercased and its sku 
     sku: 'LAMP-1',
   };
 
-  assert.deepEqual(newProductSchema.parse(valid), { ...valid, name: 'Lamp', category: 'lighting' });
-  assert.equal(newProductSchema.safeParse({ ...valid, sku: 'has space' }).success, false);
-  assert.equal(newProductSchema.safeParse({ ...valid, price: 1.5 }).success, false);
-  assert.equal(newProductSchema.safeParse({ ...valid, initialStock: -1 }).success, false);
-  assert.equal(productChangesSchema.safeParse({}).success, false);
-  assert.equal(productChangesSchema.safeParse({ initialStock: 3 }).success, false);
+  assert.deepEqual(newProductBody.parse(valid), { ...valid, name: 'Lamp', category: 'lighting' });
+  assert.equal(newProductBody.safeParse({ ...valid, sku: 'has space' }).success, false);
+  assert.equal(newProductBody.safeParse({ ...valid, price: 1.5 }).success, false);
+  assert.equal(newProductBody.safeParse({ ...valid, initialStock: -1 }).success, false);
+  assert.equal(productChangesBody.safeParse({}).success, false);
+  assert.equal(productChangesBody.safeParse({ initialStock: 3 }).success, false);
 });
 
 test('when ids are checked, then only 24 hex digits can name a product', () => {

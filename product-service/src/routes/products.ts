@@ -1,7 +1,6 @@
+import { catalogQuery, newProductBody, productChangesBody } from '@shop/contracts';
 import { authenticate, parseInput, requireRole } from '@shop/service-kit';
 import { Router, type Request, type Response } from 'express';
-import { catalogQuerySchema } from '../domain/catalog-query';
-import { newProductSchema, productChangesSchema } from '../domain/product';
 import type { Catalog } from '../use-cases/catalog';
 
 type ProductRequest = Request<{ id: string }>;
@@ -13,7 +12,7 @@ export function productRoutes(deps: { catalog: Catalog; jwtSecret: string }): Ro
   const admin = requireRole('admin');
 
   router.get('/products', async (req, res) => {
-    const query = parseInput(catalogQuerySchema, req.query, 'query');
+    const query = parseInput(catalogQuery, req.query, 'query');
     res.json(await catalog.listProducts(query));
   });
 
@@ -22,13 +21,13 @@ export function productRoutes(deps: { catalog: Catalog; jwtSecret: string }): Ro
   });
 
   router.post('/products', signedIn, admin, async (req, res) => {
-    const input = parseInput(newProductSchema, req.body, 'body');
+    const input = parseInput(newProductBody, req.body, 'body');
     const product = await catalog.createProduct(input);
     res.status(201).json(product);
   });
 
   router.patch('/products/:id', signedIn, admin, async (req: ProductRequest, res: Response) => {
-    const changes = parseInput(productChangesSchema, req.body, 'body');
+    const changes = parseInput(productChangesBody, req.body, 'body');
     res.json(await catalog.updateProduct(req.params.id, changes));
   });
 
