@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { restockBody, stockPageQuery, stockParams } from '@shop/contracts';
 import { withTransaction, type Pool } from '@shop/postgres';
 import {
   authenticate,
@@ -8,37 +9,26 @@ import {
   principalOf,
   requireRole,
 } from '@shop/service-kit';
-import { z } from 'zod';
 import { findStock, listLedger, listStock, restock } from '../db/stock';
-
-const productParams = z.object({ productId: z.string().min(1).max(128) });
-const restockBody = z.object({
-  // An int4 column: a larger count is a typo, not a warehouse.
-  available: z.number().int().min(0).max(1_000_000_000),
-});
-const pageQuery = z.object({
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-});
 
 export function inventoryRoutes(deps: { pool: Pool; jwtSecret: string }) {
   const router = Router();
   router.use(authenticate({ secret: deps.jwtSecret }));
 
   router.get('/', requireRole('admin'), async (req, res) => {
-    const page = parseInput(pageQuery, req.query, 'query');
+    const page = parseInput(stockPageQuery, req.query, 'query');
     res.json(await listStock(deps.pool, page));
   });
 
   router.get('/:productId', async (req, res) => {
-    const { productId } = parseInput(productParams, req.params, 'path');
+    const { productId } = parseInput(stockParams, req.params, 'path');
     const stock = await findStock(deps.pool, productId);
     if (!stock) throw NotFoundError(`No stock is kept for product ${productId}`);
     res.json(stock);
   });
 
   router.put('/:productId', requireRole('admin'), async (req, res) => {
-    const { productId } = parseInput(productParams, req.params, 'path');
+    const { productId } = parseInput(stockParams, req.params, 'path');
     const { available } = parseInput(restockBody, req.body, 'body');
     const { userId } = principalOf(req);
     const result = await withTransaction(deps.pool, (tx) =>
@@ -49,8 +39,8 @@ export function inventoryRoutes(deps: { pool: Pool; jwtSecret: string }) {
   });
 
   router.get('/:productId/ledger', requireRole('admin'), async (req, res) => {
-    const { productId } = parseInput(productParams, req.params, 'path');
-    const page = parseInput(pageQuery, req.query, 'query');
+    const { productId } = parseInput(stockParams, req.params, 'path');
+    const page = parseInput(stockPageQuery, req.query, 'query');
     if (!(await findStock(deps.pool, productId))) {
       throw NotFoundError(`No stock is kept for product ${productId}`);
     }
