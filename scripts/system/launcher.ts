@@ -28,6 +28,8 @@ export interface RunningSystem {
   mongoUrl: string;
   startService(name: ServiceName): Promise<void>;
   stopService(name: ServiceName): Promise<void>;
+  /** The process id of a running service (or the embedded MongoDB), for benchmarks reading its memory. */
+  pid(name: ServiceName | 'mongo-embedded'): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -207,5 +209,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     await stop();
     throw error;
   }
-  return { urls, mongoUrl: mongo.url, startService, stopService, stop };
+  const pid = (name: ServiceName | 'mongo-embedded'): number | undefined =>
+    name === 'mongo-embedded' ? mongo.child?.pid : children.get(name)?.pid;
+  return { urls, mongoUrl: mongo.url, startService, stopService, pid, stop };
 }

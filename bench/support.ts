@@ -1,0 +1,341 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { connectRabbit, deadQueueName, qualify, retryQueueName } from '@shop/messaging';
+import { dropDatabase } from '@shop/postgres';
+import { createLogger, createMetricsRegistry } from '@shop/service-kit';
+import { clientFor, testServers, uniqueName, waitFor } from '@shop/testkit';
+import { startSystem, type RunningSystem } from '../scripts/system/launcher';
+import { SERVICES, type ServiceName } from '../scripts/system/services';
+
+export const root = path.resolve(__dirname, '..');
+
+/** A benchmark the runner can start by name. */
+export interface Benchmark {
+  name: string;
+  measures: string;
+  run(): Promise<void>;
+}
+
+// Undone in reverse order at the end of a benchmark, also when it fails or the user presses ^C,
+// so the shared servers keep no database, queue or key of ours.
+const cleanups: { what: string; run: () => Promise<void> }[] = [];
+
+export function onCleanup(what: string, run: () => Promise<void>): void {
+  cleanups.push({ what, run });
+}
+
+export async function cleanUp(): Promise<void> {
+  while (cleanups.length > 0) {
+    const step = cleanups.pop()!;
+    try {
+      await step.run();
+    } catch (error) {
+      console.error(`  cleanup: could not ${step.what}: ${(error as Error).message}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures
+
+export interface Percentiles {
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** Nearest-rank percentiles of a sample (milliseconds in, milliseconds out). */
+export function percentiles(samples: readonly number[]): Percentiles {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = (p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+  return {
+    count: sorted.length,
+    p50: rank(50),
+    p95: rank(95),
+    p99: rank(99),
+    max: sorted.at(-1) ?? NaN,
+  };
+}
+
+export const ms = (value: number): string =>
+  Number.isNaN(value) ? '-' : value >= 100 ? `${value.toFixed(0)} ms` : `${value.toFixed(1)} ms`;
+
+export const seconds = (milliseconds: number): string => `${(milliseconds / 1000).toFixed(2)} s`;
+
+export const perSecond = (count: number, milliseconds: number): string =>
+  `${(count / (milliseconds / 1000)).toFixed(1)}/s`;
+
+/** A latency row for `printTable`: what, count, p50, p95, p99, max. */
+export function latencyRow(what: string, samples: readonly number[]): string[] {
+  const p = percentiles(samples);
+  return [what, String(p.count), ms(p.p50), ms(p.p95), ms(p.p99), ms(p.max)];
+}
+
+export const LATENCY_HEADER = ['latency', 'n', 'p50', 'p95', 'p99', 'max'];
+
+export function printTable(title: string, header: string[], rows: string[][]): void {
+  const widths = header.map((cell, column) =>
+    Math.max(cell.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    `  ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ')}`.trimEnd();
+  console.log(title === '' ? '' : `\n${title}`);
+  console.log(line(header));
+  console.log(line(widths.map((width) => '-'.repeat(width))));
+  for (const row of rows) console.log(line(row));
+}
+
+/** Prints "<verb> 120/200 <noun>" at most every two seconds, and once at the end. */
+export function progress(verb: string, noun: string, total: number) {
+  let lastPrinted = 0;
+  return (done: number) => {
+    const now = Date.now();
+    if (done < total && now - lastPrinted < 2000) return;
+    lastPrinted = now;
+    console.log(`  ${verb} ${done}/${total} ${noun}`);
+  };
+}
+
+/** Resident memory of a process in MiB, from /proc (Linux); undefined if it cannot be read. */
+export function residentMemoryMiB(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kilobytes = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
+    return kilobytes === undefined ? undefined : Number(kilobytes) / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load
+
+export interface PoolRun {
+  completed: number;
+  elapsedMs: number;
+}
+
+/**
+ * Runs `task(0..total-1)` with at most `concurrency` in flight, the way autocannon keeps a fixed
+ * number of connections busy; stops starting new tasks after `deadlineMs`. A task that throws
+ * stops the run: a benchmark over failing requests measures nothing.
+ */
+export async function runPool(options: {
+  total: number;
+  concurrency: number;
+  deadlineMs: number;
+  task: (index: number, worker: number) => Promise<void>;
+  onProgress?: (done: number) => void;
+}): Promise<PoolRun> {
+  const began = performance.now();
+  let next = 0;
+  let completed = 0;
+  const worker = async (id: number) => {
+    while (next < options.total && performance.now() - began < options.deadlineMs) {
+      const index = next++;
+      await options.task(index, id);
+      completed += 1;
+      options.onProgress?.(completed);
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, (_, id) => worker(id)));
+  return { completed, elapsedMs: performance.now() - began };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The whole system as local processes
+
+export const benchLogLevel = process.env.BENCH_LOG_LEVEL ?? 'warn';
+
+export interface BenchSystem {
+  system: RunningSystem;
+  api: ReturnType<typeof clientFor>;
+  namespace: string;
+  databases: { users: string; orders: string; inventory: string };
+  /** Per service: seconds from its spawn to /ready 200, and since the start of the whole system. */
+  ready: Map<ServiceName, { ownSeconds: number; sinceStartSeconds: number }>;
+  totalSeconds: number;
+  adminToken(): Promise<string>;
+  databaseUrl(name: string): string;
+}
+
+const admin = { email: 'bench-admin@shop.test', password: 'bench-admin-password-1' };
+const jwtSecret = 'bench-secret-that-is-long-enough-for-hs256-abcdef';
+const CONSUMER_QUEUES = ['inventory-order-events', 'order-inventory-events'];
+// The consumers' default retry path has four delays (messaging's DEFAULT_RETRY_DELAYS_MS).
+const RETRY_QUEUES_PER_CONSUMER = 4;
+
+function databaseUrl(name: string): string {
+  const url = new URL(testServers.postgresUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/**
+ * Starts every service as its own process on free ports, with its own databases, RabbitMQ
+ * namespace and Redis key prefixes, and registers the cleanup that removes all of them.
+ */
+export async function startBenchSystem(
+  options: { env?: Record<string, string> } = {},
+): Promise<BenchSystem> {
+  const namespace = uniqueName('bench').toLowerCase();
+  const databases = {
+    users: `${namespace}_users`,
+    orders: `${namespace}_orders`,
+    inventory: `${namespace}_inventory`,
+  };
+  // The last lines of each service, shown only if the start fails.
+  const recent: string[] = [];
+  const ready: BenchSystem['ready'] = new Map();
+
+  onCleanup('drop the databases', async () => {
+    for (const name of Object.values(databases)) await dropDatabase(databaseUrl(name));
+  });
+  onCleanup('delete the Redis keys', () => deleteRedisKeys(`${namespace}:`));
+  onCleanup('delete the RabbitMQ queues and exchanges', () => deleteRabbitNamespace(namespace));
+
+  const began = performance.now();
+  let system: RunningSystem;
+  try {
+    system = await startSystem({
+      root,
+      ports: Object.fromEntries(SERVICES.map(({ name }) => [name, 0])),
+      postgresUrl: testServers.postgresUrl,
+      databases,
+      redisUrl: testServers.redisUrl,
+      rabbitmqUrl: testServers.rabbitmqUrl,
+      mongoUrl: process.env.MONGODB_URL,
+      jwtSecret,
+      admin,
+      env: {
+        LOG_LEVEL: benchLogLevel,
+        RABBITMQ_NAMESPACE: namespace,
+        RATE_LIMIT_MAX: '1000000',
+        AUTH_RATE_LIMIT_MAX: '100000',
+        RATE_LIMIT_PREFIX: `${namespace}:rate-limit:`,
+        CACHE_KEY_PREFIX: `${namespace}:cache:`,
+        ...options.env,
+      },
+      output: (source, line) => {
+        recent.push(`${source} | ${line}`);
+        if (recent.length > 40) recent.shift();
+      },
+      onReady: (service, _url, ownSeconds) =>
+        ready.set(service, {
+          ownSeconds,
+          sinceStartSeconds: (performance.now() - began) / 1000,
+        }),
+    });
+  } catch (error) {
+    console.error(recent.join('\n'));
+    throw error;
+  }
+  const totalSeconds = (performance.now() - began) / 1000;
+  onCleanup('stop the services', () => system.stop());
+
+  const api = clientFor(`${system.urls['api-gateway']}/api`);
+  return {
+    system,
+    api,
+    namespace,
+    databases,
+    ready,
+    totalSeconds,
+    databaseUrl,
+    async adminToken() {
+      const login = await api.post('/users/login', admin);
+      if (login.status !== 200) throw new Error(`admin login: ${login.status} ${login.text}`);
+      return login.body.accessToken as string;
+    },
+  };
+}
+
+async function deleteRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(testServers.redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = nextCursor;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Deletes the queues the services' consumers declared in `namespace`, and its exchanges. */
+export async function deleteRabbitNamespace(namespace: string): Promise<void> {
+  const rabbit = connectRabbit({
+    url: testServers.rabbitmqUrl,
+    namespace,
+    logger: createLogger({ service: 'bench', level: 'warn' }),
+    metrics: createMetricsRegistry('bench'),
+  });
+  try {
+    rabbit.recordQueues(
+      CONSUMER_QUEUES.flatMap((queue) => {
+        const qualified = qualify(namespace, queue);
+        return [
+          qualified,
+          deadQueueName(qualified),
+          ...Array.from({ length: RETRY_QUEUES_PER_CONSUMER }, (_, index) =>
+            retryQueueName(qualified, index + 1),
+          ),
+        ];
+      }),
+    );
+    await rabbit.deleteTopology();
+  } finally {
+    await rabbit.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shop actions through the gateway
+
+export interface Customer {
+  id: string;
+  token: string;
+}
+
+export async function signUp(api: BenchSystem['api'], name: string): Promise<Customer> {
+  const email = `${uniqueName(name)}@shop.test`;
+  const password = 'correct-horse-battery-9';
+  const registered = await api.post('/users/register', { email, password, name });
+  if (registered.status !== 201) throw new Error(`register: ${registered.status}`);
+  const login = await api.post('/users/login', { email, password });
+  if (login.status !== 200) throw new Error(`login: ${login.status}`);
+  return { id: registered.body.id as string, token: login.body.accessToken as string };
+}
+
+/** Creates a product with stock and waits until inventory has its row (PRODUCT_CREATED). */
+export async function createStockedProduct(
+  api: BenchSystem['api'],
+  token: string,
+  fields: { name: string; price: number; initialStock: number },
+): Promise<string> {
+  const created = await api.post(
+    '/products',
+    {
+      name: fields.name,
+      description: `${fields.name}, made for the benchmarks`,
+      price: fields.price,
+      category: 'bench',
+      sku: uniqueName('SKU').toUpperCase(),
+      initialStock: fields.initialStock,
+    },
+    { token },
+  );
+  if (created.status !== 201) throw new Error(`create product: ${created.status} ${created.text}`);
+  const id = created.body.id as string;
+  await waitFor(async () => (await api.get(`/inventory/${id}`, { token })).status === 200, {
+    what: `stock row for ${fields.name}`,
+    timeoutMs: 20_000,
+  });
+  return id;
+}
