@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { catalogQuery, placeOrderBody, registerBody, restockBody } from '@shop/contracts';
 import { call, tokenFor } from '@shop/testkit';
+import { z } from 'zod';
 import { GATEWAY_ROUTES } from '../src/domain/routing';
 import { API_OPERATIONS, pathParameters } from '../src/openapi/document';
 import { admin, startEchoes, startGateway, upstreamEnv, type GatewayUnderTest } from './support';
@@ -45,6 +47,27 @@ describe('the API documentation', () => {
       ),
     );
     assert.equal(document.paths['/api/v1/users/login'].post.security, undefined, 'login is public');
+  });
+
+  test('when the OpenAPI document is fetched, then its request schemas are the ones the services validate with', async () => {
+    const { body: document } = await gateway.api.get('/api/docs/openapi.json');
+    const requestSchema = (path: string, method: string) =>
+      document.paths[path][method].requestBody.content['application/json'].schema;
+    const contract = (schema: z.ZodType) => {
+      const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+        io: 'input',
+        unrepresentable: 'any',
+      });
+      return rest;
+    };
+
+    assert.deepEqual(requestSchema('/api/v1/orders', 'post'), contract(placeOrderBody));
+    assert.deepEqual(requestSchema('/api/v1/users/register', 'post'), contract(registerBody));
+    assert.deepEqual(requestSchema('/api/v1/inventory/{productId}', 'put'), contract(restockBody));
+    const catalogParameters = document.paths['/api/v1/products'].get.parameters.map(
+      (parameter: { name: string }) => parameter.name,
+    );
+    assert.deepEqual(catalogParameters, Object.keys(catalogQuery.shape));
   });
 
   test('when the docs page is opened, then it lists every operation and loads nothing from elsewhere', async () => {

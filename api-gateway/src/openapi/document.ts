@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import * as schema from './schemas';
+import * as schema from '@shop/contracts';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export type Audience = 'anyone' | 'user' | 'admin' | 'owner or admin';
@@ -79,7 +79,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     summary: 'Search the catalog',
     tag: 'products',
     audience: 'anyone',
-    query: schema.productQuery,
+    query: schema.catalogQuery,
     responses: { 200: ok('A page of products', schema.productPage) },
   },
   {
@@ -131,7 +131,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     summary: 'Own orders (admin: all), newest first',
     tag: 'orders',
     audience: 'user',
-    query: schema.orderQuery,
+    query: schema.listOrdersQuery,
     responses: { 200: ok('A page of orders', schema.orderPage) },
   },
   {

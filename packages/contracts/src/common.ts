@@ -23,3 +23,16 @@ export const problem = z.object({
   requestId: z.string(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
+
+/** GET /health of every process, the gateway included. */
+export const health = z.object({
+  status: z.literal('ok'),
+  service: z.string(),
+  uptimeSeconds: z.number(),
+});
+
+/** GET /ready: 200 when every dependency answers, 503 otherwise. */
+export const readiness = z.object({
+  status: z.enum(['ready', 'not-ready']),
+  checks: z.record(z.string(), z.enum(['up', 'down'])),
+});

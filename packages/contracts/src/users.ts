@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { id } from './common';
+import { order } from './orders';
 import { passwordIsEmail, passwordProblems } from './password-policy';
 
 /**
@@ -57,4 +58,12 @@ export const session = z.object({
   refreshToken: z.string(),
   expiresIn: z.number().int().describe('Seconds until the access token expires'),
   user,
+});
+
+/** GET /users/{id}: the user with their orders, even when order-service does not answer. */
+export const userWithOrders = user.extend({
+  orders: z.array(order),
+  ordersUnavailable: z
+    .boolean()
+    .describe('True when order-service did not answer in time: orders is then empty'),
 });
