@@ -65,7 +65,7 @@ export const saga: Benchmark = {
     const placing = await runPool({
       total: ORDERS,
       concurrency: CUSTOMERS,
-      deadlineMs: 40_000,
+      deadlineMs: 30_000,
       onProgress: report,
       async task(index, worker) {
         // Deterministic, varied baskets: one or two lines of one to three units.
@@ -87,7 +87,7 @@ export const saga: Benchmark = {
     const settling = performance.now();
     let pending = orderIds.length;
     const settled = progress('final', 'orders', orderIds.length);
-    while (pending > 0 && performance.now() - settling < 30_000) {
+    while (pending > 0 && performance.now() - settling < 20_000) {
       const answer = await api.get('/orders?status=PENDING&limit=1', { token: admin });
       pending = answer.body.total as number;
       settled(orderIds.length - pending);
