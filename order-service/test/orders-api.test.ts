@@ -248,7 +248,7 @@ describe('orders API', () => {
     assert.equal((await service.http.get('/orders?page=0', { token: carol.token })).status, 400);
   });
 
-  test('when listing a user’s orders, then only that user or an admin may, in the same paginated shape', async () => {
+  test('when listing a user’s orders, then only that user or an admin may, in the same paginated shape; anyone else gets 404', async () => {
     const erin = customer();
     const frank = customer();
     await service.http.post(
@@ -273,7 +273,14 @@ describe('orders API', () => {
     const snooping = await service.http.get(`/orders/user/${erin.userId}`, {
       token: frank.token,
     });
-    assert.equal(snooping.status, 403);
+    const nobody = await service.http.get('/orders/user/no-such-user', { token: frank.token });
+    assert.equal(snooping.status, 404);
+    assert.match(snooping.headers.get('content-type') ?? '', /application\/problem\+json/);
+    assert.deepEqual(
+      { status: snooping.status, detail: snooping.body.detail },
+      { status: nobody.status, detail: nobody.body.detail },
+      'another user’s list looks exactly like one of a user who does not exist',
+    );
   });
 
   test('when an Idempotency-Key is retried 20 times at once, then exactly one order exists and every answer is that order', async () => {
