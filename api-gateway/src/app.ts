@@ -66,6 +66,7 @@ export function buildApp(deps: AppDeps) {
     logger,
     metrics: deps.metrics,
     bodyLimit: `${config.BODY_LIMIT_BYTES}b`,
+    trustProxy: config.TRUST_PROXY,
     readiness: {
       redis: () => redis.ping(),
       upstreams: () => directory.assertEveryUpstreamHasATarget(),

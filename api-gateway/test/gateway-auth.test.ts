@@ -79,6 +79,18 @@ describe('gateway routing and authentication', () => {
     assert.equal(response.body.headers.authorization, `Bearer ${token}`, 'services verify it too');
   });
 
+  test('when a client sends its own X-Forwarded-For, then services see the address the gateway saw instead', async () => {
+    const response = await gateway.api.post(
+      '/api/users/login',
+      { email: 'a@b.c', password: 'x' },
+      { headers: { 'x-forwarded-for': '203.0.113.7, 198.51.100.1' } },
+    );
+    assert.equal(response.body.upstream, 'user-service');
+    const forwarded = String(response.body.headers['x-forwarded-for']);
+    assert.doesNotMatch(forwarded, /203\.0\.113\.7|198\.51\.100\.1/);
+    assert.match(forwarded, /^(::ffff:)?127\.0\.0\.1$/);
+  });
+
   test('when a public route is called with a valid token, then the identity is forwarded too', async () => {
     const response = await gateway.api.get('/api/products/p1', { token: tokenFor(admin) });
     assert.equal(response.body.headers['x-user-id'], admin.userId);

@@ -115,6 +115,24 @@ describe('gateway rate limits on a shared Redis', () => {
     assert.equal((await second!.api.get('/api/products')).status, 200);
   });
 
+  test('when a client varies X-Forwarded-For or the case of the path, then it is still counted as one client', async () => {
+    const [gateway] = await gatewayPair({ RATE_LIMIT_MAX: '100', AUTH_RATE_LIMIT_MAX: '3' });
+    const credentials = { email: 'a@shop.example', password: 'guess' };
+    const statuses = [];
+    for (const [i, path] of [
+      '/api/users/login',
+      '/api/users/LOGIN',
+      '/api/users/Login',
+      '/api/users/login',
+    ].entries()) {
+      const response = await gateway!.api.post(path, credentials, {
+        headers: { 'x-forwarded-for': `203.0.113.${i + 1}` },
+      });
+      statuses.push(response.status);
+    }
+    assert.deepEqual(statuses, [200, 200, 200, 429]);
+  });
+
   test('when Redis is unreachable, then requests pass without limits (fail open) and /ready says so', async () => {
     const proxy = await startTcpProxy({
       host: '127.0.0.1',

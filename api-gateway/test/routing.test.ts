@@ -18,6 +18,11 @@ describe('gateway routing rules', () => {
     assert.equal(accessFor('users', 'GET', ['login']), 'authenticated');
     assert.equal(accessFor('users', 'GET', ['me']), 'authenticated');
     assert.equal(accessFor('users', 'POST', ['login', 'extra']), 'authenticated');
+    assert.equal(
+      accessFor('users', 'POST', ['LOGIN']),
+      'public',
+      'services match paths case-insensitively',
+    );
     assert.equal(accessFor('users', 'GET', []), 'authenticated');
   });
 
@@ -40,6 +45,11 @@ describe('gateway routing rules', () => {
     assert.equal(isCredentialAttempt('users', 'POST', ['login']), true);
     assert.equal(isCredentialAttempt('users', 'POST', ['register']), true);
     assert.equal(isCredentialAttempt('users', 'POST', ['refresh']), false);
+    assert.equal(
+      isCredentialAttempt('users', 'POST', ['Login']),
+      true,
+      'a capital letter is still a login',
+    );
     assert.equal(isCredentialAttempt('products', 'POST', ['login']), false);
   });
 

@@ -48,9 +48,10 @@ export type Access = 'public' | 'authenticated';
 const PUBLIC_USER_ACTIONS = new Set(['register', 'login', 'refresh']);
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** Lower-cased, because the services' routers match paths case-insensitively: /users/LOGIN is a login. */
 function firstSegmentOnly(rest: readonly string[]): string | undefined {
   const segments = rest.filter(Boolean);
-  return segments.length === 1 ? segments[0] : undefined;
+  return segments.length === 1 ? segments[0]!.toLowerCase() : undefined;
 }
 
 /**

@@ -89,6 +89,13 @@ export function createGatewayProxy(options: {
       if (!call) return;
       call.proxyReq = proxyReq;
       proxyReq.once('timeout', () => (call.timedOut = true));
+      // Written, never appended to: services believe this header from the gateway, so what a
+      // client put in its own X-Forwarded-For must not reach them (it would let a client choose
+      // the address that login throttling and rate limits count).
+      const request = req as Request;
+      proxyReq.setHeader('X-Forwarded-For', request.ip ?? request.socket.remoteAddress ?? '');
+      proxyReq.setHeader('X-Forwarded-Proto', request.protocol);
+      proxyReq.setHeader('X-Forwarded-Host', request.get('host') ?? '');
     });
 
     proxyServer.on('proxyRes', (proxyRes: IncomingMessage, req: IncomingMessage) => {
@@ -133,7 +140,6 @@ export function createGatewayProxy(options: {
     router: (req) => req.upstreamCall!.target,
     pathRewrite: (_path, req) => req.upstreamCall!.upstreamPath,
     changeOrigin: true,
-    xfwd: true,
     proxyTimeout: options.timeoutMs,
     // A client that stalls while sending its body is cut off too.
     timeout: options.timeoutMs * 2,

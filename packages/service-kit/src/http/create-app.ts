@@ -16,6 +16,12 @@ export interface ServiceAppOptions {
    * heartbeats: several a minute per instance would drown everything else).
    */
   routinePaths?: RegExp;
+  /**
+   * Which hops' X-Forwarded-For to believe (Express's `trust proxy`). Services behind the gateway
+   * trust private-network hops, since the gateway writes that header itself; the gateway trusts
+   * only as many hops as its own load balancers (`TRUST_PROXY`), so a client cannot pick its IP.
+   */
+  trustProxy?: boolean | number | string;
   /** Largest JSON body accepted; larger ones get 413. */
   bodyLimit?: string;
   /** Middleware that must run before the JSON body parser (the gateway's proxy, for one). */
@@ -31,7 +37,7 @@ export interface ServiceAppOptions {
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.set('trust proxy', options.trustProxy ?? 'loopback, linklocal, uniquelocal');
   app.use(requestId());
   app.use(
     pinoHttp({
