@@ -11,10 +11,12 @@ import {
   startStubProductService,
   type OrderServiceUnderTest,
 } from './support';
+import { MAX_ORDER_TOTAL_CENTS } from '../src/domain/pricing';
 
 const products = [
   { id: 'p-mug', name: 'Mug', price: 1299 },
   { id: 'p-tea', name: 'Tea', price: 450 },
+  { id: 'p-yacht', name: 'Yacht', price: Number.MAX_SAFE_INTEGER },
 ];
 
 describe('orders API', () => {
@@ -151,6 +153,45 @@ describe('orders API', () => {
     assert.deepEqual(response.body.unknownProductIds, ['p-nope', 'p-gone']);
     assert.equal(
       await countRows(service.pool, 'SELECT count(*) FROM orders WHERE user_id = $1', [
+        alice.userId,
+      ]),
+      0,
+    );
+  });
+
+  test('when a line would cost more than one order may (2^53 - 1 cents times 3), then it is 422 naming the line, and nothing is stored or sent', async () => {
+    const alice = customer();
+    const response = await service.http.post(
+      '/orders',
+      {
+        items: [
+          { productId: 'p-mug', quantity: 1 },
+          { productId: 'p-yacht', quantity: 3 },
+        ],
+      },
+      { token: alice.token, headers: { 'Idempotency-Key': 'yacht-1' } },
+    );
+    assert.equal(response.status, 422, response.text);
+    assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
+    assert.equal(response.body.productId, 'p-yacht');
+    assert.equal(response.body.maxTotal, MAX_ORDER_TOTAL_CENTS);
+    assert.match(response.body.detail, /p-yacht/);
+    assert.equal(
+      await countRows(service.pool, 'SELECT count(*) FROM orders WHERE user_id = $1', [
+        alice.userId,
+      ]),
+      0,
+    );
+    assert.equal(
+      await countRows(
+        service.pool,
+        "SELECT count(*) FROM outbox WHERE event_type = 'ORDER_CREATED' AND envelope->'data'->>'userId' = $1",
+        [alice.userId],
+      ),
+      0,
+    );
+    assert.equal(
+      await countRows(service.pool, 'SELECT count(*) FROM idempotency_keys WHERE user_id = $1', [
         alice.userId,
       ]),
       0,

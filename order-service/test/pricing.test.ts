@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { orderRequestFingerprint } from '../src/domain/idempotency';
 import { mergeOrderLines } from '../src/domain/order-lines';
-import { priceOrderLines, type CatalogProduct } from '../src/domain/pricing';
+import { MAX_ORDER_TOTAL_CENTS, priceOrderLines, type CatalogProduct } from '../src/domain/pricing';
 
 const catalog = new Map<string, CatalogProduct>([
   ['p-mug', { id: 'p-mug', name: 'Mug', price: 1299 }],
@@ -37,7 +37,11 @@ describe('priceOrderLines', () => {
       ],
       catalog,
     );
-    assert.deepEqual(result, { ok: false, unknownProductIds: ['p-gone', 'p-lost'] });
+    assert.deepEqual(result, {
+      ok: false,
+      refusal: 'unknown-products',
+      unknownProductIds: ['p-gone', 'p-lost'],
+    });
   });
 
   test('when prices are odd cents, then the total is exact (no float drift)', () => {
@@ -46,6 +50,52 @@ describe('priceOrderLines', () => {
     assert.ok(result.ok);
     assert.equal(result.total, 30);
     assert.ok(Number.isInteger(result.total));
+  });
+});
+
+describe('priceOrderLines at the most one order may cost', () => {
+  const pricey = new Map<string, CatalogProduct>([
+    ['p-max', { id: 'p-max', name: 'Max', price: Number.MAX_SAFE_INTEGER }],
+    ['p-half', { id: 'p-half', name: 'Half', price: MAX_ORDER_TOTAL_CENTS / 2 }],
+    ['p-cent', { id: 'p-cent', name: 'Cent', price: 1 }],
+    ['p-mug', { id: 'p-mug', name: 'Mug', price: 1299 }],
+  ]);
+
+  test('when a line costs more than the maximum (a price near 2^53 times 3), then it is refused naming that line', () => {
+    const result = priceOrderLines(
+      [
+        { productId: 'p-mug', quantity: 1 },
+        { productId: 'p-max', quantity: 3 },
+      ],
+      pricey,
+    );
+    assert.deepEqual(result, {
+      ok: false,
+      refusal: 'over-limit',
+      productId: 'p-max',
+      maxTotal: MAX_ORDER_TOTAL_CENTS,
+    });
+  });
+
+  test('when every line fits but their sum is over the maximum, then the order is refused as a whole', () => {
+    const result = priceOrderLines(
+      [
+        { productId: 'p-half', quantity: 2 },
+        { productId: 'p-cent', quantity: 1 },
+      ],
+      pricey,
+    );
+    assert.deepEqual(result, { ok: false, refusal: 'over-limit', maxTotal: MAX_ORDER_TOTAL_CENTS });
+  });
+
+  test('when the total is exactly the maximum, then it is priced, and the maximum is a safe integer', () => {
+    const result = priceOrderLines([{ productId: 'p-half', quantity: 2 }], pricey);
+    assert.ok(result.ok);
+    assert.equal(result.total, MAX_ORDER_TOTAL_CENTS);
+    assert.ok(
+      Number.isSafeInteger(MAX_ORDER_TOTAL_CENTS * 100),
+      '100 lines at the limit stay exact',
+    );
   });
 });
 

@@ -8,7 +8,7 @@ import { findOrder, insertOrder } from '../db/orders';
 import { orderRequestFingerprint } from '../domain/idempotency';
 import type { Order } from '../domain/order';
 import type { RequestedLine } from '../domain/order-lines';
-import { priceOrderLines } from '../domain/pricing';
+import { priceOrderLines, type PricingResult } from '../domain/pricing';
 import type { OrderMetrics } from '../metrics';
 
 export interface PlaceOrderDeps {
@@ -48,11 +48,7 @@ export async function placeOrder(
 
   const catalog = await deps.catalog.findProducts(request.lines.map((line) => line.productId));
   const pricing = priceOrderLines(request.lines, catalog);
-  if (!pricing.ok) {
-    throw UnprocessableError(`Unknown products: ${pricing.unknownProductIds.join(', ')}`, {
-      unknownProductIds: pricing.unknownProductIds,
-    });
-  }
+  if (!pricing.ok) throw pricingRefused(pricing);
 
   const orderId = randomUUID();
   const order = await withTransaction(deps.pool, async (tx) => {
@@ -88,6 +84,22 @@ export async function placeOrder(
   const earlier = key === undefined ? undefined : await replay(deps, { userId, key, fingerprint });
   if (!earlier) throw new Error('An idempotency key was taken but its record cannot be read');
   return earlier;
+}
+
+function pricingRefused(refusal: Exclude<PricingResult, { ok: true }>) {
+  if (refusal.refusal === 'unknown-products') {
+    return UnprocessableError(`Unknown products: ${refusal.unknownProductIds.join(', ')}`, {
+      unknownProductIds: refusal.unknownProductIds,
+    });
+  }
+  const what =
+    refusal.productId === undefined
+      ? 'The order total'
+      : `The line for product ${refusal.productId}`;
+  return UnprocessableError(`${what} is over the most one order may cost`, {
+    ...(refusal.productId === undefined ? {} : { productId: refusal.productId }),
+    maxTotal: refusal.maxTotal,
+  });
 }
 
 async function replay(
