@@ -6,6 +6,13 @@ export const configSchema = z.object({
   DATABASE_URL: z.url(),
   ...rabbitmqConfig(),
   JWT_SECRET: z.string().min(32),
+  // Comma-separated milliseconds before the consumer's attempt 2, 3, ...; unset means the
+  // defaults in src/events/consumers.ts.
+  CONSUMER_RETRY_DELAYS_MS: z
+    .string()
+    .regex(/^[1-9]\d*(,[1-9]\d*)*$/, 'comma-separated positive integers (milliseconds)')
+    .transform((delays) => delays.split(',').map(Number))
+    .optional(),
 });
 
 export type Config = z.output<typeof configSchema>;

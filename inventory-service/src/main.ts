@@ -34,12 +34,20 @@ void runService({
         logger.warn({ err: error }, 'RabbitMQ not reachable yet; starting anyway'),
       );
     const relay = startOutboxRelay({ pool, rabbit, logger, metrics });
-    const consumer = startInventoryConsumers({ rabbit, pool, logger, metrics, prefetch: 10 });
+    const consumer = startInventoryConsumers({
+      rabbit,
+      pool,
+      logger,
+      metrics,
+      prefetch: 10,
+      retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
+    });
     return {
       app: buildApp({ logger, metrics, pool, jwtSecret: config.JWT_SECRET, rabbit }),
       afterListen: (server) =>
         registrationSteps({
           registryUrl: config.REGISTRY_URL,
+          registryToken: config.REGISTRY_TOKEN,
           serviceHost: config.SERVICE_HOST,
           name: 'inventory-service',
           port: server.port,

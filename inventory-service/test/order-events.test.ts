@@ -69,6 +69,17 @@ describe('inventory answering order events over RabbitMQ', () => {
       what: `${count} ${eventType} consumed with ${result}`,
     });
 
+  const rowsAbout = async (orderId: string, eventId: string) => {
+    const { rows } = await db.pool.query<{ what: string }>(
+      `SELECT 'inbox' AS what FROM inbox WHERE event_id = $2
+       UNION ALL SELECT 'outcome' FROM order_outcomes WHERE order_id = $1
+       UNION ALL SELECT 'answer' FROM outbox WHERE envelope->'data'->>'orderId' = $1
+       UNION ALL SELECT 'reservation' FROM reservations WHERE order_id = $1`,
+      [orderId, eventId],
+    );
+    return rows.map((row) => row.what).sort();
+  };
+
   const addProduct = async (productId: string, initialStock: number) => {
     await publisher.publish('PRODUCT_CREATED', {
       productId,
@@ -119,8 +130,9 @@ describe('inventory answering order events over RabbitMQ', () => {
       logger,
       metrics,
       prefetch: 15,
-      maxAttempts: 3,
-      retryDelaysMs: [50, 100],
+      // About two seconds of retries: room for a late PRODUCT_CREATED, short for a dead letter.
+      maxAttempts: 10,
+      retryDelaysMs: [50, 250],
     });
     // Publishing before the queues are bound would route the first events nowhere.
     await Promise.all([consumer.waitUntilConsuming(), listener.waitUntilConsuming()]);
@@ -313,6 +325,51 @@ describe('inventory answering order events over RabbitMQ', () => {
       { productId: 'withdrawn', requested: 1, available: 0 },
     ]);
     putIn.withdrawn = 0;
+    await assertInventoryInvariant(db.pool, putIn);
+  });
+
+  test('when ORDER_CREATED overtakes its PRODUCT_CREATED, then it is retried and reserved once the product arrives', async () => {
+    const order = orderCreated([{ productId: 'fresh', quantity: 2 }]);
+    const retriedBefore = await consumed('ORDER_CREATED', 'retried');
+    const sent = await publisher.publish('ORDER_CREATED', order);
+    await waitForConsumed('ORDER_CREATED', 'retried', retriedBefore + 1);
+    assert.deepEqual(
+      await rowsAbout(order.orderId, sent.eventId),
+      [],
+      'a failed attempt leaves no inbox record, outcome, answer or reservation',
+    );
+    assert.equal(answersFor(order.orderId).length, 0, 'the order is not rejected');
+
+    await addProduct('fresh', 3);
+    const answer = await answerTo(order.orderId);
+    assert.equal(answer.eventType, 'INVENTORY_RESERVED');
+    assert.deepEqual(answer.data, {
+      orderId: order.orderId,
+      items: [{ productId: 'fresh', quantity: 2 }],
+    });
+    assert.deepEqual(await outcomeOf(db.pool, order.orderId), {
+      outcome: 'reserved',
+      reason: null,
+    });
+    assert.deepEqual(await stockOf(db.pool, 'fresh'), { available: 1, reserved: 2 });
+    assert.deepEqual(
+      await rowsAbout(order.orderId, sent.eventId),
+      ['answer', 'inbox', 'outcome', 'reservation'],
+      'one inbox record and one answer once it succeeded',
+    );
+    assert.equal(answersFor(order.orderId).length, 1);
+    await assertInventoryInvariant(db.pool, putIn);
+  });
+
+  test('when the product never arrives, then the order is dead-lettered after the last attempt, unanswered and holding nothing', async () => {
+    const order = orderCreated([{ productId: 'never-created', quantity: 1 }]);
+    const deadBefore = await consumed('ORDER_CREATED', 'dead-lettered');
+    const sent = await publisher.publish('ORDER_CREATED', order);
+    await waitForConsumed('ORDER_CREATED', 'dead-lettered', deadBefore + 1);
+
+    assert.deepEqual(await rowsAbout(order.orderId, sent.eventId), []);
+    assert.equal(answersFor(order.orderId).length, 0);
+    assert.equal(await stockOf(db.pool, 'never-created'), undefined);
     await assertInventoryInvariant(db.pool, putIn);
   });
 });

@@ -4,6 +4,7 @@ import {
   decideReservation,
   mergeOrderLines,
   REJECTED_FOR_SHORTAGE,
+  StockNotYetKnown,
   type StockLevel,
 } from '../src/domain/reservation';
 import { stepOnOrderCancelled, stepOnOrderCreated } from '../src/domain/order-outcome';
@@ -49,19 +50,42 @@ describe('reservation decision', () => {
     });
   });
 
-  test('when a product is unknown or no longer sold, then it is a shortage with nothing available', () => {
+  test('when a product is no longer sold, then it is a shortage with nothing available', () => {
     const decision = decideReservation(
       [
         { productId: 'gone', quantity: 1 },
-        { productId: 'unknown', quantity: 2 },
+        { productId: 'kept', quantity: 2 },
       ],
-      new Map([['gone', { available: 7, sellable: false }]]),
+      new Map([
+        ['gone', { available: 7, sellable: false }],
+        ['kept', sellable(2)],
+      ]),
     );
-    assert.equal(decision.outcome, 'rejected');
-    assert.deepEqual(decision.outcome === 'rejected' && decision.shortages, [
-      { productId: 'gone', requested: 1, available: 0 },
-      { productId: 'unknown', requested: 2, available: 0 },
-    ]);
+    assert.deepEqual(decision, {
+      outcome: 'rejected',
+      reason: REJECTED_FOR_SHORTAGE,
+      shortages: [{ productId: 'gone', requested: 1, available: 0 }],
+    });
+  });
+
+  test('when a product has no stock yet, then nothing is decided and every such product is named', () => {
+    assert.throws(
+      () =>
+        decideReservation(
+          [
+            { productId: 'unheard-b', quantity: 1 },
+            { productId: 'gone', quantity: 1 },
+            { productId: 'unheard-a', quantity: 2 },
+          ],
+          new Map([['gone', { available: 0, sellable: false }]]),
+        ),
+      (error: unknown) => {
+        assert.ok(error instanceof StockNotYetKnown);
+        assert.deepEqual(error.productIds, ['unheard-a', 'unheard-b']);
+        return true;
+      },
+      'a missing stock row is "not heard of yet", not a shortage',
+    );
   });
 
   test('when an order names a product twice, then the lines are added up before checking', () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { withTransaction } from '@shop/postgres';
 import { createStock, markDeleted, restock } from '../src/db/stock';
+import { StockNotYetKnown } from '../src/domain/reservation';
 import { cancelOrder, reserveOrder } from '../src/events/order-events';
 import { assertInventoryInvariant } from './invariant';
 import {
@@ -102,6 +103,34 @@ describe('reserving and releasing stock in Postgres', () => {
       outcome: 'rejected',
       reason: 'insufficient stock',
     });
+    await assertInventoryInvariant(db.pool, putIn);
+  });
+
+  test('when an order names a product with no stock yet, then it throws StockNotYetKnown, writes nothing, and is reserved once the product arrives', async () => {
+    await addProduct('in-catalog', 5);
+    const order = orderCreated([
+      { productId: 'in-catalog', quantity: 2 },
+      { productId: 'just-created', quantity: 1 },
+    ]);
+    await assert.rejects(reserve(order), (error: unknown) => {
+      assert.ok(error instanceof StockNotYetKnown);
+      assert.deepEqual(error.productIds, ['just-created']);
+      return true;
+    });
+    assert.equal(await outcomeOf(db.pool, order.orderId), undefined, 'the order is not answered');
+    assert.deepEqual(await stockOf(db.pool, 'in-catalog'), { available: 5, reserved: 0 });
+    const { rows: written } = await db.pool.query(
+      `SELECT 'outbox' AS what FROM outbox WHERE envelope->'data'->>'orderId' = $1
+       UNION ALL SELECT 'ledger' FROM stock_ledger WHERE order_id = $1
+       UNION ALL SELECT 'reservation' FROM reservations WHERE order_id = $1`,
+      [order.orderId],
+    );
+    assert.deepEqual(written, [], 'no answer, movement or reservation is left behind');
+
+    await addProduct('just-created', 1);
+    assert.equal((await reserve(order)).result, 'reserved');
+    assert.deepEqual(await stockOf(db.pool, 'just-created'), { available: 0, reserved: 1 });
+    assert.deepEqual(await stockOf(db.pool, 'in-catalog'), { available: 3, reserved: 2 });
     await assertInventoryInvariant(db.pool, putIn);
   });
 

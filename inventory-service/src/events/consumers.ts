@@ -7,6 +7,15 @@ import { productCreated, productDeleted } from './product-events';
 
 export const INVENTORY_QUEUE = 'inventory-order-events';
 
+/**
+ * An order for a product whose PRODUCT_CREATED has not arrived yet is retried (`StockNotYetKnown`)
+ * rather than rejected, so the retries must outlast a product-service relay that is slow or
+ * briefly down: about 13 minutes in all before the order is dead-lettered and order-service's
+ * pending-order sweeper cancels it. Changing these for an existing queue means deleting its
+ * `.retry.<n>` queues first (see packages/messaging/README.md).
+ */
+export const DEFAULT_RETRY_DELAYS_MS = [1000, 5000, 30_000, 120_000, 600_000];
+
 export interface InventoryConsumerDeps {
   rabbit: RabbitConnection;
   pool: Pool;
@@ -14,7 +23,9 @@ export interface InventoryConsumerDeps {
   metrics: MetricsRegistry;
   /** Messages handled at once; each holds a pooled connection while it runs. */
   prefetch?: number;
+  /** Handler runs before an event is dead-lettered; one more than the retry delays by default. */
   maxAttempts?: number;
+  /** Wait before attempt 2, 3, ...; `DEFAULT_RETRY_DELAYS_MS` unless given (small in tests). */
   retryDelaysMs?: number[];
 }
 
@@ -33,7 +44,7 @@ export function startInventoryConsumers(deps: InventoryConsumerDeps) {
     events: ['ORDER_CREATED', 'ORDER_CANCELLED', 'PRODUCT_CREATED', 'PRODUCT_DELETED'],
     prefetch: deps.prefetch,
     maxAttempts: deps.maxAttempts,
-    retryDelaysMs: deps.retryDelaysMs,
+    retryDelaysMs: deps.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
     handlers: {
       ORDER_CREATED: async (event, tx) => {
         const correlation = { correlationId: event.correlationId ?? undefined };

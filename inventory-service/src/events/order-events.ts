@@ -39,6 +39,9 @@ type Correlation = { correlationId?: string };
  * (`decideReservation`), and a short order never writes anything it would have to undo. Holding
  * the row locks until commit is what makes overselling impossible; taking them in one global
  * order is what makes deadlock impossible.
+ *
+ * A line whose product has no stock row yet throws `StockNotYetKnown` before anything is written;
+ * the consumer's transaction, inbox record included, rolls back and the event is retried.
  */
 export async function reserveOrder(
   tx: Queryable,
