@@ -1,4 +1,4 @@
-import { baseConfig, loadConfigOrExit } from '@shop/service-kit';
+import { baseConfig, loadConfigOrExit, positiveInt } from '@shop/service-kit';
 import { z } from 'zod';
 
 export const configSchema = z.object({
@@ -12,6 +12,9 @@ export const configSchema = z.object({
     .optional(),
   JWT_SECRET: z.string().min(32),
   PRODUCT_SERVICE_URL: z.url(),
+  // A PENDING order older than this is cancelled: inventory lost or dead-lettered ORDER_CREATED.
+  PENDING_ORDER_TIMEOUT_MS: positiveInt(15 * 60_000),
+  PENDING_SWEEP_INTERVAL_MS: positiveInt(60_000),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -8,11 +8,15 @@ import { readConfig } from './config';
 import { migrations } from './db/migrations';
 import { startOrderConsumers } from './events/order-consumers';
 import { createOrderMetrics } from './metrics';
+import { startPendingOrderSweeper } from './use-cases/expire-pending-orders';
 
 const config = readConfig();
 
 // Long enough for a product-service under load, short enough that pricing never hangs an order.
 const PRODUCT_SERVICE_TIMEOUT_MS = 1500;
+// Orders cancelled per sweep transaction: a backlog after a long inventory outage is worked off in
+// short transactions that hold few row locks.
+const PENDING_SWEEP_BATCH = 100;
 // Waiting this long for RabbitMQ at boot lets /ready be green at once in the usual case; if the
 // broker is down the service still starts, orders queue in the outbox, and /ready says why.
 const RABBIT_BOOT_WAIT_MS = 5000;
@@ -56,6 +60,14 @@ void runService({
       }),
       afterListen: (server) => {
         const consumers = startOrderConsumers({ rabbit, pool, logger, metrics, orderMetrics });
+        const sweeper = startPendingOrderSweeper({
+          pool,
+          orderMetrics,
+          logger,
+          intervalMs: config.PENDING_SWEEP_INTERVAL_MS,
+          timeoutMs: config.PENDING_ORDER_TIMEOUT_MS,
+          batchSize: PENDING_SWEEP_BATCH,
+        });
         return [
           ...registrationSteps({
             registryUrl: config.REGISTRY_URL,
@@ -65,6 +77,8 @@ void runService({
             logger,
           }),
           { name: 'inventory consumers', run: () => consumers.stop() },
+          // Before the relay stops, so the ORDER_CANCELLED of a last sweep still leaves.
+          { name: 'pending-order sweeper', run: () => sweeper.stop() },
         ];
       },
       // After HTTP has drained: the relay last sends what the final requests wrote.

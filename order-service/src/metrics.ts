@@ -5,6 +5,8 @@ export interface OrderMetrics {
   orderCreated(): void;
   /** A committed move of one order from `from` to `to`. */
   orderMoved(move: { from: OrderStatus; to: OrderStatus; createdAt: Date; at: Date }): void;
+  /** A PENDING order cancelled because inventory never answered (counted in final too). */
+  orderExpired(): void;
 }
 
 /** The order-service metrics, on the instance's own registry (never prom-client's global one). */
@@ -26,9 +28,15 @@ export function createOrderMetrics(registry: MetricsRegistry): OrderMetrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers: [registry],
   });
+  const expired = new promClient.Counter({
+    name: 'orders_expired_total',
+    help: 'PENDING orders cancelled by the sweeper because inventory did not answer in time',
+    registers: [registry],
+  });
   for (const status of ['CONFIRMED', 'REJECTED', 'CANCELLED']) final.inc({ status }, 0);
   return {
     orderCreated: () => created.inc(),
+    orderExpired: () => expired.inc(),
     orderMoved({ from, to, createdAt, at }) {
       final.inc({ status: to });
       if (from === 'PENDING') {

@@ -27,6 +27,7 @@ import { productCatalogOverHttp } from '../src/clients/product-catalog';
 import { migrations } from '../src/db/migrations';
 import { startOrderConsumers } from '../src/events/order-consumers';
 import { createOrderMetrics } from '../src/metrics';
+import { startPendingOrderSweeper } from '../src/use-cases/expire-pending-orders';
 
 const logLevel = (process.env.LOG_LEVEL ?? 'silent') as LogLevel;
 
@@ -91,6 +92,9 @@ export async function startOrderService(options: {
   rabbitmqUrl?: string;
   productServiceTimeoutMs?: number;
   namespace?: string;
+  /** The production defaults (15 min, every minute) unless a suite wants to see orders expire. */
+  pendingOrderTimeoutMs?: number;
+  pendingSweepIntervalMs?: number;
 }) {
   const database = await createTestDatabase('orders');
   const pool = createPool(database.url);
@@ -132,6 +136,14 @@ export async function startOrderService(options: {
     maxAttempts: 3,
   });
   await consumers.waitUntilConsuming(10_000);
+  const sweeper = startPendingOrderSweeper({
+    pool,
+    orderMetrics,
+    logger,
+    intervalMs: options.pendingSweepIntervalMs ?? 60_000,
+    timeoutMs: options.pendingOrderTimeoutMs ?? 15 * 60_000,
+    batchSize: 100,
+  });
   const app = buildApp({
     logger,
     metrics,
@@ -149,9 +161,11 @@ export async function startOrderService(options: {
     rabbit,
     namespace,
     metrics,
+    orderMetrics,
     async stop() {
       await server.close();
       await consumers.stop();
+      await sweeper.stop();
       await relay.stop();
       catalog.close();
       await rabbit.deleteTopology().catch(() => undefined);

@@ -52,4 +52,10 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'pending orders by age, for the sweeper',
+    // Partial: only PENDING rows, which are few and short-lived, so the index stays tiny.
+    sql: `CREATE INDEX orders_pending_created_idx ON orders (created_at) WHERE status = 'PENDING';`,
+  },
 ];

@@ -140,6 +140,26 @@ export async function updateOrderStatus(
   return { order: order!, createdAt: row.created_at, updatedAt: row.updated_at };
 }
 
+/**
+ * Locks up to `limit` orders PENDING since before `olderThanMs` ago, oldest first, for the caller's
+ * transaction. SKIP LOCKED lets several sweeping replicas share the work: each takes rows the
+ * others have not, and none waits on an order a consumer or a customer is moving right now.
+ */
+export async function lockStalePendingOrders(
+  tx: Queryable,
+  filter: { olderThanMs: number; limit: number },
+): Promise<string[]> {
+  const { rows } = await tx.query<{ id: string }>(
+    `SELECT id FROM orders
+      WHERE status = 'PENDING' AND created_at < now() - make_interval(secs => $1::double precision / 1000)
+      ORDER BY created_at
+      LIMIT $2
+      FOR UPDATE SKIP LOCKED`,
+    [filter.olderThanMs, filter.limit],
+  );
+  return rows.map((row) => row.id);
+}
+
 export async function recordStatusChange(
   tx: Queryable,
   change: { orderId: string; from: OrderStatus | null; to: OrderStatus; reason: string },

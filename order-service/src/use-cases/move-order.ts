@@ -17,12 +17,20 @@ export type MoveResult =
  */
 export async function moveOrder(
   tx: Queryable,
-  request: { orderId: string; to: OrderStatus; reason: string; rejection?: OrderRejection },
+  request: {
+    orderId: string;
+    to: OrderStatus;
+    reason: string;
+    rejection?: OrderRejection;
+    /** Move only from this status (still within the state machine); anything else is refused. */
+    onlyFrom?: OrderStatus;
+  },
 ): Promise<MoveResult> {
   for (;;) {
     const order = await findOrder(tx, request.orderId);
     if (!order) return { kind: 'not-found' };
-    if (!canMoveOrder(order.status, request.to)) return { kind: 'refused', order };
+    const fromAllowed = request.onlyFrom === undefined || order.status === request.onlyFrom;
+    if (!fromAllowed || !canMoveOrder(order.status, request.to)) return { kind: 'refused', order };
     const moved = await updateOrderStatus(tx, {
       id: order.id,
       from: order.status,
