@@ -16,13 +16,19 @@ void runService({
     redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
     const registryUrl = config.REGISTRY_URL;
     const discovery = registryUrl
-      ? createDiscovery({ registryUrl, cacheTtlMs: config.DISCOVERY_CACHE_MS, logger })
+      ? createDiscovery({
+          registryUrl,
+          registryToken: config.REGISTRY_TOKEN,
+          cacheTtlMs: config.DISCOVERY_CACHE_MS,
+          logger,
+        })
       : undefined;
     return {
       app: buildApp({ config, logger, metrics, redis, ...(discovery ? { discovery } : {}) }),
       afterListen: (server) =>
         registrationSteps({
           registryUrl,
+          registryToken: config.REGISTRY_TOKEN,
           serviceHost: config.SERVICE_HOST,
           name: 'api-gateway',
           port: server.port,

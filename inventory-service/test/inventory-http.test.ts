@@ -116,15 +116,24 @@ describe('inventory HTTP API', () => {
     await assertInventoryInvariant(db.pool, { counted: 10 + 14 - 18 });
   });
 
-  test('when an admin restocks a product inventory never heard of, then its row is created', async () => {
-    const { status, body } = await api.put(
-      '/inventory/brand-new',
+  test('when an admin restocks a product inventory never heard of, then the answer is a 404 problem and no stock appears', async () => {
+    const { status, headers, body } = await api.put(
+      '/inventory/not-in-catalog',
       { available: 5 },
       { token: admin },
     );
-    assert.equal(status, 200);
-    assert.deepEqual(body, { productId: 'brand-new', available: 5, reserved: 0, deleted: false });
-    await assertInventoryInvariant(db.pool, { 'brand-new': 5 });
+    assert.equal(status, 404);
+    assert.match(headers.get('content-type') ?? '', /application\/problem\+json/);
+    assert.equal(body.type, '/problems/not-found');
+    assert.match(body.detail, /no stock record for product not-in-catalog yet/);
+    assert.match(body.detail, /created when the product is/);
+    const { rows } = await db.pool.query(
+      `SELECT 'stock' AS what FROM stock WHERE product_id = $1
+       UNION ALL SELECT 'ledger' FROM stock_ledger WHERE product_id = $1`,
+      ['not-in-catalog'],
+    );
+    assert.deepEqual(rows, [], 'no phantom stock row or ledger entry');
+    assert.equal((await api.get('/inventory/not-in-catalog', { token: admin })).status, 404);
   });
 
   test('when a customer tries to restock, then it is forbidden and nothing changes', async () => {
@@ -165,7 +174,7 @@ describe('inventory HTTP API', () => {
     assert.equal(body.limit, 2);
     assert.deepEqual(
       body.items.map((item: { productId: string }) => item.productId),
-      ['brand-new', 'counted'],
+      ['counted', 'discontinued'],
     );
   });
 

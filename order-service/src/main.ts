@@ -71,6 +71,7 @@ void runService({
         return [
           ...registrationSteps({
             registryUrl: config.REGISTRY_URL,
+            registryToken: config.REGISTRY_TOKEN,
             serviceHost: config.SERVICE_HOST,
             name: 'order-service',
             port: server.port,

@@ -81,6 +81,7 @@ void runService({
       afterListen: (server) =>
         registrationSteps({
           registryUrl: config.REGISTRY_URL,
+          registryToken: config.REGISTRY_TOKEN,
           serviceHost: config.SERVICE_HOST,
           name: 'product-service',
           port: server.port,

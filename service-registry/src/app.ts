@@ -6,6 +6,8 @@ export interface RegistryAppDeps {
   logger: Logger;
   metrics: MetricsRegistry;
   registry: ServiceRegistry;
+  /** The shared secret callers must present; undefined leaves the registry open. */
+  token: string | undefined;
 }
 
 export function buildApp(deps: RegistryAppDeps) {
@@ -26,6 +28,6 @@ export function buildApp(deps: RegistryAppDeps) {
     // Registrations are a few fields; nothing bigger belongs here.
     bodyLimit: '4kb',
     routinePaths: /^\/heartbeat\//,
-    routes: (app) => app.use(registryRoutes(deps.registry)),
+    routes: (app) => app.use(registryRoutes(deps.registry, deps.token)),
   });
 }

@@ -13,6 +13,12 @@ void runService({
   host: config.HOST,
   logLevel: config.LOG_LEVEL,
   start: async ({ logger, metrics }) => {
+    if (!config.REGISTRY_TOKEN) {
+      logger.warn(
+        'REGISTRY_TOKEN is unset: anyone who can reach the registry can register, deregister and ' +
+          'discover instances (fine for local development only)',
+      );
+    }
     const registry = new ServiceRegistry(
       {
         ttlMs: config.REGISTRY_TTL_MS,
@@ -25,7 +31,7 @@ void runService({
     );
     const sweeper = startSweeper({ registry, logger, intervalMs: config.REGISTRY_TTL_MS });
     return {
-      app: buildApp({ logger, metrics, registry }),
+      app: buildApp({ logger, metrics, registry, token: config.REGISTRY_TOKEN }),
       shutdown: [{ name: 'sweeper', run: () => sweeper.stop() }],
     };
   },

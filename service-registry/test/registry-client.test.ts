@@ -35,7 +35,7 @@ describe('registry client', () => {
     assert.equal(registration.serviceId, undefined);
     await new Promise((resolve) => setTimeout(resolve, 150));
 
-    const registry = await startRegistry({}, port);
+    const registry = await startRegistry({}, { port });
     cleanups.push(registry.close);
     const serviceId = await waitFor(() => registration.serviceId, { what: 'registration' });
     const found = await clientFor(registry.url).get('/discover/late-service');
@@ -80,7 +80,7 @@ describe('registry client', () => {
     await waitFor(() => registration.serviceId);
     await before.close();
 
-    const restarted = await startRegistry({}, before.port);
+    const restarted = await startRegistry({}, { port: before.port });
     cleanups.push(restarted.close);
     await waitFor(() => restarted.registry.healthyInstances('restart-service').length === 1);
   });

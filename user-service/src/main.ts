@@ -72,6 +72,7 @@ void runService({
       afterListen: (server) =>
         registrationSteps({
           registryUrl: config.REGISTRY_URL,
+          registryToken: config.REGISTRY_TOKEN,
           serviceHost: config.SERVICE_HOST,
           name: 'user-service',
           port: server.port,

@@ -167,11 +167,12 @@ export async function writeOffReturned(
   });
 }
 
-export type RestockResult = { restocked: Stock } | { deleted: true };
+export type RestockResult = { restocked: Stock } | { deleted: true } | { notYetKnown: true };
 
 /**
  * Sets what is available to the counted amount and records the difference against the admin who
- * did it. Reserved units are not touched: they belong to orders.
+ * did it. Reserved units are not touched: they belong to orders. Only product events create a
+ * stock row, so a restock never brings into being stock for a product the catalog does not have.
  */
 export async function restock(
   tx: Queryable,
@@ -179,12 +180,8 @@ export async function restock(
   available: number,
   actorId: string,
 ): Promise<RestockResult> {
-  await tx.query(
-    `INSERT INTO stock (product_id, available, reserved) VALUES ($1, 0, 0)
-     ON CONFLICT (product_id) DO NOTHING`,
-    [productId],
-  );
-  const before = (await lockStock(tx, [productId])).get(productId)!;
+  const before = (await lockStock(tx, [productId])).get(productId);
+  if (!before) return { notYetKnown: true };
   if (before.deleted) return { deleted: true };
   const { rows } = await tx.query<StockRow>(
     `UPDATE stock SET available = $2, updated_at = now() WHERE product_id = $1

@@ -34,6 +34,11 @@ export function inventoryRoutes(deps: { pool: Pool; jwtSecret: string }) {
     const result = await withTransaction(deps.pool, (tx) =>
       restock(tx, productId, available, userId),
     );
+    if ('notYetKnown' in result) {
+      throw NotFoundError(
+        `Inventory has no stock record for product ${productId} yet; it is created when the product is`,
+      );
+    }
     if ('deleted' in result) throw ConflictError(`Product ${productId} is no longer sold`);
     res.json(result.restocked);
   });

@@ -1,9 +1,11 @@
-import axios from 'axios';
 import type { Logger } from '@shop/service-kit';
-import { failureReason } from './reason';
+import { failureReason, unexpectedAnswer } from './reason';
+import { registryHttp } from './registry-http';
 
 export interface DiscoveryOptions {
   registryUrl: string;
+  /** The registry's shared secret (REGISTRY_TOKEN); sent on every lookup when set. */
+  registryToken?: string | undefined;
   /** How long an answer (or a failure) is reused before asking the registry again. */
   cacheTtlMs?: number;
   requestTimeoutMs?: number;
@@ -37,11 +39,10 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
   const cacheTtlMs = options.cacheTtlMs ?? 2000;
   const now = options.now ?? Date.now;
   const cache = new Map<string, CacheEntry>();
-  const http = axios.create({
-    baseURL: options.registryUrl,
-    timeout: options.requestTimeoutMs ?? 1000,
-    validateStatus: () => true,
-    proxy: false,
+  const http = registryHttp({
+    registryUrl: options.registryUrl,
+    registryToken: options.registryToken,
+    timeoutMs: options.requestTimeoutMs ?? 1000,
   });
 
   // Logged when the registry becomes unreachable and when it is back, not on every lookup.
@@ -52,7 +53,7 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
       const response = await http.get<ServicesAnswer>('/services', {
         params: { name, state: 'healthy' },
       });
-      if (response.status !== 200) throw new Error(`the registry answered ${response.status}`);
+      if (response.status !== 200) throw unexpectedAnswer(response.status);
       if (registryDown) options.logger?.info('the registry answers again');
       registryDown = false;
       return response.data.instances.map((instance) => instance.url);

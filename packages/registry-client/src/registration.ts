@@ -1,10 +1,13 @@
 import os from 'node:os';
-import axios, { type AxiosInstance } from 'axios';
+import type { AxiosInstance } from 'axios';
 import type { Logger } from '@shop/service-kit';
-import { failureReason } from './reason';
+import { failureReason, unexpectedAnswer } from './reason';
+import { registryHttp } from './registry-http';
 
 export interface RegistrationOptions {
   registryUrl: string;
+  /** The registry's shared secret (REGISTRY_TOKEN); sent on every call when set. */
+  registryToken?: string | undefined;
   /** The service name others discover it by: "order-service". */
   name: string;
   /** How other processes reach this instance (a hostname or IP, never 0.0.0.0). */
@@ -56,11 +59,10 @@ class Registration implements RegistryRegistration {
     this.retryDelayMs = options.retryDelayMs ?? 500;
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
     this.logger = options.logger.child({ registry: options.registryUrl });
-    this.http = axios.create({
-      baseURL: options.registryUrl,
-      timeout: options.requestTimeoutMs ?? 2000,
-      validateStatus: () => true,
-      proxy: false,
+    this.http = registryHttp({
+      registryUrl: options.registryUrl,
+      registryToken: options.registryToken,
+      timeoutMs: options.requestTimeoutMs ?? 2000,
     });
   }
 
@@ -80,7 +82,8 @@ class Registration implements RegistryRegistration {
     if (!serviceId) return;
     this.id = undefined;
     try {
-      await this.http.delete(`/services/${encodeURIComponent(serviceId)}`);
+      const response = await this.http.delete(`/services/${encodeURIComponent(serviceId)}`);
+      if (response.status !== 204) throw unexpectedAnswer(response.status);
       this.logger.info({ serviceId }, 'deregistered from the registry');
     } catch (error) {
       this.logger.warn(
@@ -104,9 +107,7 @@ class Registration implements RegistryRegistration {
     try {
       const response = await this.http.post('/register', { name, host, port, healthCheck });
       if (response.status !== 200 && response.status !== 201) {
-        throw new Error(
-          `the registry answered ${response.status}: ${JSON.stringify(response.data)}`,
-        );
+        throw unexpectedAnswer(response.status, response.data);
       }
       this.id = String((response.data as { serviceId: unknown }).serviceId);
       this.failures = 0;
@@ -132,7 +133,7 @@ class Registration implements RegistryRegistration {
         this.schedule(0);
         return;
       }
-      if (response.status !== 204) throw new Error(`the registry answered ${response.status}`);
+      if (response.status !== 204) throw unexpectedAnswer(response.status);
     } catch (error) {
       this.logger.warn(
         { reason: failureReason(error), serviceId },
@@ -155,6 +156,7 @@ class Registration implements RegistryRegistration {
  */
 export function registrationSteps(options: {
   registryUrl: string | undefined;
+  registryToken: string | undefined;
   serviceHost: string | undefined;
   name: string;
   port: number;
@@ -163,6 +165,7 @@ export function registrationSteps(options: {
   if (!options.registryUrl) return [];
   const registration = registerWithRegistry({
     registryUrl: options.registryUrl,
+    registryToken: options.registryToken,
     name: options.name,
     host: options.serviceHost ?? os.hostname(),
     port: options.port,

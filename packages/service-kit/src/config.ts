@@ -22,6 +22,12 @@ export function baseConfig(defaultPort: number) {
     HOST: z.string().min(1).default('0.0.0.0'),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     REGISTRY_URL: z.url().optional(),
+    // The registry's shared secret, sent as a bearer token (so only token68 characters).
+    REGISTRY_TOKEN: z
+      .string()
+      .min(32)
+      .regex(/^[A-Za-z0-9._~+/-]+=*$/, 'letters, digits and ._~+/- only')
+      .optional(),
     // How this instance tells the registry to reach it; defaults to the machine's hostname.
     SERVICE_HOST: z.string().min(1).optional(),
   };

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { NotFoundError, TooManyRequestsError, parseInput } from '@shop/service-kit';
 import type { InstanceView, ServiceRegistry } from '../domain/registry';
+import { requireRegistryToken } from '../registry-token';
 import { registrationSchema, serviceIdParam, serviceName, servicesQuery } from './schemas';
 
 function toResponse(view: InstanceView) {
@@ -17,11 +18,16 @@ function toResponse(view: InstanceView) {
   };
 }
 
-export function registryRoutes(registry: ServiceRegistry): Router {
+/**
+ * Every route needs the token when one is configured: reads too, since a discovery answer lists
+ * internal addresses. Guarded route by route, so an unknown path is still a 404.
+ */
+export function registryRoutes(registry: ServiceRegistry, token: string | undefined): Router {
   const router = Router();
+  const authorized = requireRegistryToken(token);
   const retryAfterSeconds = Math.max(1, Math.ceil(registry.limits.ttlMs / 1000));
 
-  router.post('/register', (req, res) => {
+  router.post('/register', authorized, (req, res) => {
     const registration = parseInput(registrationSchema, req.body, 'registration');
     const outcome = registry.register(registration);
     switch (outcome.kind) {
@@ -43,7 +49,7 @@ export function registryRoutes(registry: ServiceRegistry): Router {
     }
   });
 
-  router.post('/heartbeat/:serviceId', (req, res) => {
+  router.post('/heartbeat/:serviceId', authorized, (req, res) => {
     const serviceId = parseInput(serviceIdParam, req.params.serviceId, 'service id');
     if (!registry.heartbeat(serviceId)) {
       throw NotFoundError(`No instance ${serviceId} is registered; register again`);
@@ -51,13 +57,13 @@ export function registryRoutes(registry: ServiceRegistry): Router {
     res.status(204).end();
   });
 
-  router.delete('/services/:serviceId', (req, res) => {
+  router.delete('/services/:serviceId', authorized, (req, res) => {
     const serviceId = parseInput(serviceIdParam, req.params.serviceId, 'service id');
     registry.deregister(serviceId);
     res.status(204).end();
   });
 
-  router.get('/discover/:name', (req, res) => {
+  router.get('/discover/:name', authorized, (req, res) => {
     const name = parseInput(serviceName, req.params.name, 'service name');
     const instance = registry.discover(name);
     if (!instance) throw NotFoundError(`No healthy instance of ${name} is registered`);
@@ -70,7 +76,7 @@ export function registryRoutes(registry: ServiceRegistry): Router {
     });
   });
 
-  router.get('/services', (req, res) => {
+  router.get('/services', authorized, (req, res) => {
     const query = parseInput(servicesQuery, req.query, 'query');
     const instances = registry
       .list()
