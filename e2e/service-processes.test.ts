@@ -27,7 +27,8 @@ function databaseUrl(): string {
 
 const common = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', JWT_SECRET: TEST_JWT_SECRET };
 const services: Record<string, () => Record<string, string>> = {
-  'service-registry': () => ({}),
+  // Started as in production (NODE_ENV unset), where the registry refuses to run without its secret.
+  'service-registry': () => ({ REGISTRY_TOKEN: 'e2e-registry-token-0123456789abcdef0123456789' }),
   'user-service': () => ({
     DATABASE_URL: databaseUrl(),
     ORDER_SERVICE_URL: 'http://127.0.0.1:9',
