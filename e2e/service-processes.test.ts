@@ -44,6 +44,8 @@ const services: Record<string, () => Record<string, string>> = {
     RABBITMQ_URL: testServers.rabbitmqUrl,
   }),
   'product-service': () => ({
+    // No MONGODB_URL: the embedded server, which only development and test allow.
+    NODE_ENV: 'test',
     REDIS_URL: testServers.redisUrl,
     RABBITMQ_URL: testServers.rabbitmqUrl,
   }),
@@ -114,3 +116,13 @@ for (const service of ['user-service', 'order-service', 'inventory-service']) {
     assert.equal(stderr.trim(), 'Invalid configuration: DATABASE_URL is required');
   });
 }
+
+test('when product-service starts in production without MONGODB_URL, then it refuses with one line', async () => {
+  const env = services['product-service']!();
+  delete env.NODE_ENV;
+  const { code, stderr } = await waitForExit(
+    spawnTs(path.join(root, 'product-service', 'src', 'main.ts'), { ...common, ...env }),
+  );
+  assert.notEqual(code, 0);
+  assert.equal(stderr.trim(), 'Invalid configuration: MONGODB_URL is required');
+});

@@ -1,9 +1,10 @@
 import { baseConfig, rabbitmqConfig, loadConfigOrExit, positiveInt } from '@shop/service-kit';
 import { z } from 'zod';
 
-export const configSchema = z.object({
+/** The variables alone, for tools (the seed command) that read a few of them. */
+export const configFields = z.object({
   ...baseConfig(3003),
-  // Unset: the embedded MongoDB-compatible server is started (development and tests only).
+  // Unset: the embedded MongoDB-compatible server is started (development and test only).
   MONGODB_URL: z.url().optional(),
   // Where the embedded server keeps its data; defaults to <repo>/.data/mongo in development.
   MONGO_DATA_DIR: z.string().min(1).optional(),
@@ -19,6 +20,14 @@ export const configSchema = z.object({
     .default('false')
     .transform((value) => value === 'true'),
 });
+
+export const configSchema = configFields
+  // The embedded server keeps the catalog in this process: a restart would lose it while orders
+  // and stock still name its products. Fine for development and tests, refused in production.
+  .refine((config) => config.MONGODB_URL !== undefined || config.NODE_ENV !== 'production', {
+    path: ['MONGODB_URL'],
+    message: 'MONGODB_URL is required in production',
+  });
 
 export type Config = z.output<typeof configSchema>;
 

@@ -2,7 +2,7 @@ import { newProductBody } from '@shop/contracts';
 import { createLogger, loadConfigOrExit, type Logger } from '@shop/service-kit';
 import { Types, type AnyBulkWriteOperation } from 'mongoose';
 import { z } from 'zod';
-import { configSchema } from './config';
+import { configFields } from './config';
 import { DEMO_CATALOG } from './demo-catalog';
 import { DEVELOPMENT_DATA_DIR, openCatalogDatabase } from './db/connection';
 import type { ProductDocument, ProductModel } from './db/product-model';
@@ -64,7 +64,7 @@ export async function seedCatalog(
   return outcome;
 }
 
-const seedConfigSchema = configSchema
+const seedConfigSchema = configFields
   .pick({ NODE_ENV: true, LOG_LEVEL: true, MONGODB_URL: true, MONGO_DATA_DIR: true })
   .extend({ NODE_ENV: z.enum(['development', 'test', 'production']).default('development') });
 
