@@ -63,6 +63,7 @@ describe('docker-compose.yml', () => {
     const example = readText('.env.example').split('\n');
     for (const secret of [
       'JWT_SECRET',
+      'REGISTRY_TOKEN',
       'ADMIN_PASSWORD',
       'POSTGRES_PASSWORD',
       'MONGO_PASSWORD',

@@ -28,22 +28,24 @@ export const serviceNames = Object.keys(serviceConfigs) as ServiceName[];
 
 /**
  * Variables a deployment must set although the schema lets them be absent: without MONGODB_URL
- * product-service starts its embedded test server, without REGISTRY_URL nothing registers, and
- * the gateway's static upstream URLs are its way through while the registry is down.
+ * product-service starts its embedded test server, without REGISTRY_URL nothing registers,
+ * without REGISTRY_TOKEN anyone on the network could register as a service, and the gateway's
+ * static upstream URLs are its way through while the registry is down.
  */
 const deploymentRequires: Record<ServiceName, string[]> = {
   'api-gateway': [
     'REGISTRY_URL',
+    'REGISTRY_TOKEN',
     'USER_SERVICE_URL',
     'ORDER_SERVICE_URL',
     'PRODUCT_SERVICE_URL',
     'INVENTORY_SERVICE_URL',
   ],
-  'user-service': ['REGISTRY_URL', 'ADMIN_EMAIL', 'ADMIN_PASSWORD'],
-  'order-service': ['REGISTRY_URL'],
-  'product-service': ['REGISTRY_URL', 'MONGODB_URL'],
-  'inventory-service': ['REGISTRY_URL'],
-  'service-registry': [],
+  'user-service': ['REGISTRY_URL', 'REGISTRY_TOKEN', 'ADMIN_EMAIL', 'ADMIN_PASSWORD'],
+  'order-service': ['REGISTRY_URL', 'REGISTRY_TOKEN'],
+  'product-service': ['REGISTRY_URL', 'REGISTRY_TOKEN', 'MONGODB_URL'],
+  'inventory-service': ['REGISTRY_URL', 'REGISTRY_TOKEN'],
+  'service-registry': ['REGISTRY_TOKEN'],
 };
 
 /** A key is required when the schema refuses it absent: no default and not optional. */
