@@ -5,6 +5,7 @@ export type ErrorKind =
   | 'not-found'
   | 'conflict'
   | 'payload-too-large'
+  | 'unsupported-media-type'
   | 'unprocessable'
   | 'too-many-requests'
   | 'unavailable'
@@ -22,6 +23,7 @@ const STATUS: Record<ErrorKind, number> = {
   'not-found': 404,
   conflict: 409,
   'payload-too-large': 413,
+  'unsupported-media-type': 415,
   unprocessable: 422,
   'too-many-requests': 429,
   unavailable: 503,
@@ -35,6 +37,7 @@ const TITLE: Record<ErrorKind, string> = {
   'not-found': 'Not found',
   conflict: 'Conflict',
   'payload-too-large': 'Payload too large',
+  'unsupported-media-type': 'Unsupported media type',
   unprocessable: 'Unprocessable request',
   'too-many-requests': 'Too many requests',
   unavailable: 'Service unavailable',

@@ -74,6 +74,20 @@ describe('service app skeleton', () => {
     assert.equal(body.detail, 'The request body is not valid JSON');
   });
 
+  test('when the body is not declared as JSON, then the answer is a 415 problem naming the Content-Type', async () => {
+    const { status, body } = await call(server.url, 'POST', '/things', {
+      body: 'name=a&count=1',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    assert.equal(status, 415);
+    assert.match(body.detail, /Content-Type: application\/json/);
+    const json = await call(server.url, 'POST', '/things', {
+      body: { name: 'a', count: 1 },
+      headers: { 'content-type': 'application/merge-patch+json' },
+    });
+    assert.equal(json.status, 201);
+  });
+
   test('when the body exceeds the limit, then the answer is a 413 problem', async () => {
     const response = await fetch(`${server.url}/things`, {
       method: 'POST',

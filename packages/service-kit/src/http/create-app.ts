@@ -1,4 +1,11 @@
-import express, { type Express, type Router } from 'express';
+import express, {
+  type Express,
+  type NextFunction,
+  type Request,
+  type Response,
+  type Router,
+} from 'express';
+import { AppError } from '../errors';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../logger';
 import { httpMetrics, type MetricsRegistry } from '../metrics';
@@ -34,6 +41,27 @@ export interface ServiceAppOptions {
  * The skeleton every service shares: request id, access log, metrics, health routes, JSON body,
  * then the service's routes, then 404 and problem-details errors. It does not listen.
  */
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
+/**
+ * A body in any other format would reach handlers as `undefined` and be reported as a missing
+ * field; naming the real mistake (the Content-Type) saves the caller a puzzle.
+ */
+function requireJsonBody() {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const length = req.headers['content-length'];
+    const hasBody =
+      req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+    if (hasBody && !req.is(JSON_TYPES)) {
+      throw new AppError(
+        'unsupported-media-type',
+        'Send the body as JSON (Content-Type: application/json)',
+      );
+    }
+    next();
+  };
+}
+
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -66,7 +94,8 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     }),
   );
   options.beforeBody?.(app);
-  app.use(express.json({ limit: options.bodyLimit ?? '100kb' }));
+  app.use(express.json({ limit: options.bodyLimit ?? '100kb', type: JSON_TYPES }));
+  app.use(requireJsonBody());
   options.routes(app);
   app.use(notFoundHandler());
   app.use(problemHandler(options.logger));
