@@ -52,7 +52,11 @@ describe('who may read GET /users/:id', () => {
     assert.deepEqual(res.body, { ...session.user, orders: [order], ordersUnavailable: false });
 
     const upstream = orderService.requests.at(-1)!;
-    assert.equal(upstream.url, `/orders/user/${session.user.id}`);
+    assert.equal(
+      upstream.url,
+      `/orders/user/${session.user.id}?limit=100`,
+      'the latest 100, not the default page',
+    );
     assert.equal(upstream.headers.authorization, `Bearer ${session.accessToken}`);
     assert.ok(upstream.headers['x-request-id'], 'the request id travels along');
   });

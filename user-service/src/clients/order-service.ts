@@ -1,6 +1,8 @@
 import { AppError, UpstreamClient, type Logger } from '@shop/service-kit';
 import { z } from 'zod';
 
+const PROFILE_ORDERS_LIMIT = 100;
+
 /** An order as order-service describes it; we pass it through without reshaping it. */
 export type Order = Record<string, unknown>;
 
@@ -36,7 +38,11 @@ export class OrderServiceClient {
     try {
       const response = await this.upstream.get<unknown>(
         `/orders/user/${encodeURIComponent(userId)}`,
-        { headers: authorization ? { Authorization: authorization } : {} },
+        {
+          // The profile shows the latest orders, up to order-service's page cap, newest first.
+          params: { limit: PROFILE_ORDERS_LIMIT },
+          headers: authorization ? { Authorization: authorization } : {},
+        },
       );
       const page = orderPage.safeParse(response.data);
       if (response.status === 200 && page.success) return page.data.items;
