@@ -1,10 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Redis } from 'ioredis';
-import { connectRabbit, deadQueueName, qualify, retryQueueName } from '@shop/messaging';
-import { dropDatabase } from '@shop/postgres';
-import { createLogger, createMetricsRegistry } from '@shop/service-kit';
 import { clientFor, testServers, uniqueName, waitFor } from '@shop/testkit';
+import { removeSystemState } from '../scripts/system/cleanup';
 import { startSystem, type RunningSystem } from '../scripts/system/launcher';
 import { SERVICES, type ServiceName } from '../scripts/system/services';
 
@@ -165,9 +162,6 @@ export interface BenchSystem {
 
 const admin = { email: 'bench-admin@shop.test', password: 'bench-admin-password-1' };
 const jwtSecret = 'bench-secret-that-is-long-enough-for-hs256-abcdef';
-const CONSUMER_QUEUES = ['inventory-order-events', 'order-inventory-events'];
-// The consumers' default retry path has four delays (messaging's DEFAULT_RETRY_DELAYS_MS).
-const RETRY_QUEUES_PER_CONSUMER = 4;
 
 function databaseUrl(name: string): string {
   const url = new URL(testServers.postgresUrl);
@@ -192,11 +186,16 @@ export async function startBenchSystem(
   const recent: string[] = [];
   const ready: BenchSystem['ready'] = new Map();
 
-  onCleanup('drop the databases', async () => {
-    for (const name of Object.values(databases)) await dropDatabase(databaseUrl(name));
-  });
-  onCleanup('delete the Redis keys', () => deleteRedisKeys(`${namespace}:`));
-  onCleanup('delete the RabbitMQ queues and exchanges', () => deleteRabbitNamespace(namespace));
+  onCleanup('drop the databases, Redis keys and RabbitMQ queues and exchanges', () =>
+    removeSystemState({
+      postgresUrl: testServers.postgresUrl,
+      databases: Object.values(databases),
+      redisUrl: testServers.redisUrl,
+      redisPrefixes: [`${namespace}:`],
+      rabbitmqUrl: testServers.rabbitmqUrl,
+      rabbitmqNamespace: namespace,
+    }),
+  );
 
   const began = performance.now();
   let system: RunningSystem;
@@ -252,47 +251,6 @@ export async function startBenchSystem(
       return login.body.accessToken as string;
     },
   };
-}
-
-async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = new Redis(testServers.redisUrl, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = nextCursor;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
-
-/** Deletes the queues the services' consumers declared in `namespace`, and its exchanges. */
-export async function deleteRabbitNamespace(namespace: string): Promise<void> {
-  const rabbit = connectRabbit({
-    url: testServers.rabbitmqUrl,
-    namespace,
-    logger: createLogger({ service: 'bench', level: 'warn' }),
-    metrics: createMetricsRegistry('bench'),
-  });
-  try {
-    rabbit.recordQueues(
-      CONSUMER_QUEUES.flatMap((queue) => {
-        const qualified = qualify(namespace, queue);
-        return [
-          qualified,
-          deadQueueName(qualified),
-          ...Array.from({ length: RETRY_QUEUES_PER_CONSUMER }, (_, index) =>
-            retryQueueName(qualified, index + 1),
-          ),
-        ];
-      }),
-    );
-    await rabbit.deleteTopology();
-  } finally {
-    await rabbit.close();
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

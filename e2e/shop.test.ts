@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { dropDatabase } from '@shop/postgres';
 import { clientFor, testServers, uniqueName, waitFor } from '@shop/testkit';
+import { removeSystemState } from '../scripts/system/cleanup';
 import { startSystem, type RunningSystem } from '../scripts/system/launcher';
 
 // The whole system as separate processes, driven only through the gateway over HTTP, the way a
 // user with curl or Postman meets it.
 const root = path.resolve(__dirname, '..');
 const admin = { email: 'e2e-admin@shop.test', password: 'e2e-admin-password-1' };
+const namespace = uniqueName('e2e');
 const databases = {
   users: uniqueName('e2e_users'),
   orders: uniqueName('e2e_orders'),
@@ -41,10 +42,11 @@ before(async () => {
     admin,
     env: {
       LOG_LEVEL: 'info',
-      RABBITMQ_NAMESPACE: uniqueName('e2e'),
+      RABBITMQ_NAMESPACE: namespace,
       RATE_LIMIT_MAX: '10000',
       AUTH_RATE_LIMIT_MAX: '1000',
-      RATE_LIMIT_PREFIX: `${uniqueName('e2e')}:`,
+      RATE_LIMIT_PREFIX: `${namespace}:rate-limit:`,
+      CACHE_KEY_PREFIX: `${namespace}:cache:`,
     },
     output: (source, line) => logs.push(`${source} | ${line}`),
   });
@@ -53,11 +55,14 @@ before(async () => {
 
 after(async () => {
   await system?.stop();
-  for (const name of Object.values(databases)) {
-    const url = new URL(testServers.postgresUrl);
-    url.pathname = `/${name}`;
-    await dropDatabase(url.toString());
-  }
+  await removeSystemState({
+    postgresUrl: testServers.postgresUrl,
+    databases: Object.values(databases),
+    redisUrl: testServers.redisUrl,
+    redisPrefixes: [`${namespace}:`],
+    rabbitmqUrl: testServers.rabbitmqUrl,
+    rabbitmqNamespace: namespace,
+  });
 });
 
 async function signUp(name: string) {
@@ -120,7 +125,8 @@ async function finalOrder(id: string, token: string) {
 describe('the shop through its gateway', () => {
   test('when the system is up, then every service is registered and discoverable', async () => {
     const registry = clientFor(system.urls['service-registry']);
-    const services = await registry.get('/services');
+    assert.equal((await registry.get('/services')).status, 401, 'the registry wants its token');
+    const services = await registry.get('/services', { token: system.registryToken });
     assert.equal(services.status, 200);
     const names = new Set(JSON.stringify(services.body).match(/[a-z]+-(service|gateway)/g));
     for (const name of [

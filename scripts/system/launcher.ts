@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -25,6 +26,8 @@ export interface SystemOptions {
 
 export interface RunningSystem {
   urls: Record<ServiceName, string>;
+  /** What the registry asks of callers (`Authorization: Bearer ...`). */
+  registryToken: string;
   mongoUrl: string;
   startService(name: ServiceName): Promise<void>;
   stopService(name: ServiceName): Promise<void>;
@@ -136,8 +139,12 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     mongo = await startEmbeddedMongo(options);
   }
 
+  // A fresh registry token per run: the registry and the services it trusts share it, and the
+  // authenticated registry path runs every time, as in production.
+  const registryToken = randomBytes(24).toString('hex');
   const common = {
     NODE_ENV: 'development',
+    REGISTRY_TOKEN: registryToken,
     HOST: '127.0.0.1',
     SERVICE_HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
@@ -211,5 +218,5 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   }
   const pid = (name: ServiceName | 'mongo-embedded'): number | undefined =>
     name === 'mongo-embedded' ? mongo.child?.pid : children.get(name)?.pid;
-  return { urls, mongoUrl: mongo.url, startService, stopService, pid, stop };
+  return { urls, registryToken, mongoUrl: mongo.url, startService, stopService, pid, stop };
 }
