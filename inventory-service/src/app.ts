@@ -1,6 +1,7 @@
 import { createServiceApp, type Logger, type MetricsRegistry } from '@shop/service-kit';
 import { pingDatabase, type Pool } from '@shop/postgres';
 import { inventoryRoutes } from './routes/inventory';
+import { rabbitReadiness } from '@shop/messaging';
 
 export interface AppDeps {
   logger: Logger;
@@ -18,9 +19,7 @@ export function buildApp(deps: AppDeps) {
     metrics: deps.metrics,
     readiness: {
       postgres: () => pingDatabase(deps.pool),
-      rabbitmq: () => {
-        if (!deps.rabbit.isConnected()) throw new Error('not connected to RabbitMQ');
-      },
+      rabbitmq: rabbitReadiness(deps.rabbit),
     },
     routes: (app) => {
       app.use('/inventory', inventoryRoutes(deps));

@@ -1,6 +1,6 @@
 import { runService } from '@shop/service-kit';
-import { createPool, ensureDatabase, migrate } from '@shop/postgres';
-import { connectRabbit, migrateMessaging, startOutboxRelay } from '@shop/messaging';
+import { openServiceDatabase } from '@shop/postgres';
+import { connectRabbitAtStartup, migrateMessaging, startOutboxRelay } from '@shop/messaging';
 import { registrationSteps } from '@shop/registry-client';
 import { buildApp } from './app';
 import { readConfig } from './config';
@@ -15,24 +15,19 @@ void runService({
   host: config.HOST,
   logLevel: config.LOG_LEVEL,
   start: async ({ logger, metrics }) => {
-    await ensureDatabase(config.DATABASE_URL);
     // Room for the consumer's prefetch plus the relay and HTTP requests.
-    const pool = createPool(config.DATABASE_URL, { max: 20 });
-    await migrate(pool, migrations, { lockKey: MIGRATION_LOCK_KEY });
+    const pool = await openServiceDatabase(config.DATABASE_URL, {
+      migrations,
+      lockKey: MIGRATION_LOCK_KEY,
+      maxConnections: 20,
+    });
     await migrateMessaging(pool);
-    const rabbit = connectRabbit({
+    const rabbit = await connectRabbitAtStartup({
       url: config.RABBITMQ_URL,
       namespace: config.RABBITMQ_NAMESPACE,
       logger,
       metrics,
     });
-    // A short wait so a normal start is ready at once; a broker that is down does not stop the
-    // start: the connection keeps retrying and /ready says not ready until it is back.
-    await rabbit
-      .waitUntilConnected(5000)
-      .catch((error: unknown) =>
-        logger.warn({ err: error }, 'RabbitMQ not reachable yet; starting anyway'),
-      );
     const relay = startOutboxRelay({ pool, rabbit, logger, metrics });
     const consumer = startInventoryConsumers({
       rabbit,

@@ -3,6 +3,7 @@ import { pingDatabase, type Pool } from '@shop/postgres';
 import type { ProductCatalog } from './clients/product-catalog';
 import type { OrderMetrics } from './metrics';
 import { ordersRouter } from './routes/orders';
+import { rabbitReadiness } from '@shop/messaging';
 
 export interface AppDeps {
   logger: Logger;
@@ -22,9 +23,7 @@ export function buildApp(deps: AppDeps) {
     metrics: deps.metrics,
     readiness: {
       postgres: () => pingDatabase(deps.pool),
-      rabbitmq: () => {
-        if (!deps.rabbit.isConnected()) throw new Error('not connected to RabbitMQ');
-      },
+      rabbitmq: rabbitReadiness(deps.rabbit),
     },
     routes: (app) => app.use('/orders', ordersRouter(deps)),
   });

@@ -1,5 +1,5 @@
-import { connectRabbit, migrateMessaging, startOutboxRelay } from '@shop/messaging';
-import { createPool, ensureDatabase, migrate } from '@shop/postgres';
+import { connectRabbitAtStartup, migrateMessaging, startOutboxRelay } from '@shop/messaging';
+import { openServiceDatabase } from '@shop/postgres';
 import { registrationSteps } from '@shop/registry-client';
 import { runService } from '@shop/service-kit';
 import { buildApp } from './app';
@@ -17,9 +17,6 @@ const PRODUCT_SERVICE_TIMEOUT_MS = 1500;
 // Orders cancelled per sweep transaction: a backlog after a long inventory outage is worked off in
 // short transactions that hold few row locks.
 const PENDING_SWEEP_BATCH = 100;
-// Waiting this long for RabbitMQ at boot lets /ready be green at once in the usual case; if the
-// broker is down the service still starts, orders queue in the outbox, and /ready says why.
-const RABBIT_BOOT_WAIT_MS = 5000;
 
 void runService({
   service: 'order-service',
@@ -27,19 +24,14 @@ void runService({
   host: config.HOST,
   logLevel: config.LOG_LEVEL,
   start: async ({ logger, metrics }) => {
-    await ensureDatabase(config.DATABASE_URL);
     // Room for the consumer's prefetch (10 deliveries, a connection each), the relay and HTTP.
-    const pool = createPool(config.DATABASE_URL, { max: 20 });
-    await migrate(pool, migrations);
+    const pool = await openServiceDatabase(config.DATABASE_URL, { migrations, maxConnections: 20 });
     await migrateMessaging(pool);
-    const rabbit = connectRabbit({
+    const rabbit = await connectRabbitAtStartup({
       url: config.RABBITMQ_URL,
+      namespace: config.RABBITMQ_NAMESPACE,
       logger,
       metrics,
-      namespace: config.RABBITMQ_NAMESPACE,
-    });
-    await rabbit.waitUntilConnected(RABBIT_BOOT_WAIT_MS).catch(() => {
-      logger.warn('RabbitMQ is not reachable yet; orders wait in the outbox until it is');
     });
     const orderMetrics = createOrderMetrics(metrics);
     const catalog = productCatalogOverHttp({

@@ -1,4 +1,4 @@
-import { connectRabbit } from '@shop/messaging';
+import { connectRabbitAtStartup, rabbitReadiness } from '@shop/messaging';
 import { registrationSteps } from '@shop/registry-client';
 import { runService } from '@shop/service-kit';
 import { buildApp } from './app';
@@ -11,7 +11,6 @@ import { startProductEventRelay } from './events/product-event-relay';
 import { seedCatalog } from './seed';
 
 const config = readConfig();
-const RABBIT_BOOT_WAIT_MS = 5000;
 const REDIS_BOOT_WAIT_MS = 1000;
 
 void runService({
@@ -47,16 +46,12 @@ void runService({
     if (config.SEED_DEMO_CATALOG) await seedCatalog(database.products, { logger });
     // The catalog may have changed while no replica was running (a seed, a restore).
     await cache.catalogChanged();
-    const rabbit = connectRabbit({
+    // If the broker is away, product events wait in their product documents until it is back.
+    const rabbit = await connectRabbitAtStartup({
       url: config.RABBITMQ_URL,
+      namespace: config.RABBITMQ_NAMESPACE,
       logger,
       metrics,
-      namespace: config.RABBITMQ_NAMESPACE,
-    });
-    // Waiting briefly at boot lets /ready be green at once in the usual case; if the broker is
-    // away, events wait in their product documents and /ready says so until it is back.
-    await rabbit.waitUntilConnected(RABBIT_BOOT_WAIT_MS).catch(() => {
-      logger.warn('RabbitMQ is not reachable yet; product events wait in the catalog until it is');
     });
     const relay = startProductEventRelay({
       products: database.products,
@@ -73,9 +68,7 @@ void runService({
         jwtSecret: config.JWT_SECRET,
         onEventsQueued: relay.nudge,
         readiness: {
-          rabbitmq: () => {
-            if (!rabbit.isConnected()) throw new Error('RabbitMQ is not connected');
-          },
+          rabbitmq: rabbitReadiness(rabbit),
         },
       }),
       afterListen: (server) =>

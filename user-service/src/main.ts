@@ -1,6 +1,11 @@
-import { connectRabbit, migrateMessaging, startOutboxRelay } from '@shop/messaging';
+import {
+  connectRabbitAtStartup,
+  migrateMessaging,
+  rabbitReadiness,
+  startOutboxRelay,
+} from '@shop/messaging';
 import { runService } from '@shop/service-kit';
-import { createPool, ensureDatabase, migrate } from '@shop/postgres';
+import { openServiceDatabase } from '@shop/postgres';
 import { registrationSteps } from '@shop/registry-client';
 import { buildApp } from './app';
 import { OrderServiceClient } from './clients/order-service';
@@ -12,7 +17,6 @@ import { accountSettingsFrom } from './use-cases/settings';
 
 const config = readConfig();
 const PURGE_INTERVAL_MS = 10 * 60_000;
-const BROKER_WAIT_MS = 5000;
 
 void runService({
   service: 'user-service',
@@ -20,9 +24,10 @@ void runService({
   host: config.HOST,
   logLevel: config.LOG_LEVEL,
   start: async ({ logger, metrics }) => {
-    await ensureDatabase(config.DATABASE_URL);
-    const pool = createPool(config.DATABASE_URL);
-    await migrate(pool, migrations, { lockKey: MIGRATION_LOCK_KEY });
+    const pool = await openServiceDatabase(config.DATABASE_URL, {
+      migrations,
+      lockKey: MIGRATION_LOCK_KEY,
+    });
     await migrateMessaging(pool);
     const settings = accountSettingsFrom(config);
     if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
@@ -44,17 +49,12 @@ void runService({
       );
     }, PURGE_INTERVAL_MS);
     purge.unref();
-    const rabbit = connectRabbit({
+    const rabbit = await connectRabbitAtStartup({
       url: config.RABBITMQ_URL,
       namespace: config.RABBITMQ_NAMESPACE,
       logger,
       metrics,
     });
-    // Start ready when the broker is up; when it is not, serve anyway (sign-ups wait in the outbox)
-    // and let /ready say so until the connection comes back.
-    await rabbit
-      .waitUntilConnected(BROKER_WAIT_MS)
-      .catch(() => logger.warn('RabbitMQ not reachable yet; events wait in the outbox'));
     const relay = startOutboxRelay({ pool, rabbit, logger, metrics });
     return {
       app: buildApp({
@@ -64,9 +64,7 @@ void runService({
         settings,
         orders,
         readiness: {
-          rabbit: () => {
-            if (!rabbit.isConnected()) throw new Error('RabbitMQ is not connected');
-          },
+          rabbitmq: rabbitReadiness(rabbit),
         },
       }),
       afterListen: (server) =>

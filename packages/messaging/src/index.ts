@@ -8,3 +8,4 @@ export * from './inbox';
 export * from './migrations';
 export * from './metrics';
 export { qualify, retryQueueName, deadQueueName } from './topology';
+export * from './startup';

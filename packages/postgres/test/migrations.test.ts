@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@shop/testkit';
-import { createPool, migrate, withTransaction, type Pool } from '../src';
+import {
+  createPool,
+  dropDatabase,
+  migrate,
+  openServiceDatabase,
+  withTransaction,
+  type Pool,
+} from '../src';
 
 let database: TestDatabase;
 let pool: Pool;
@@ -73,4 +80,17 @@ test('when work inside a transaction throws, then nothing of it is kept', async 
     (await pool.query("SELECT count(*)::int AS n FROM widgets WHERE name = 'ghost'")).rows[0].n,
     0,
   );
+});
+
+test('when a service opens a database that does not exist yet, then it is created and migrated', async () => {
+  const url = new URL(database.url);
+  url.pathname = `/${url.pathname.slice(1)}_fresh`;
+  const fresh = await openServiceDatabase(url.toString(), { migrations, lockKey: 9 });
+  try {
+    const { rows } = await fresh.query('SELECT max(version) AS v FROM schema_migrations');
+    assert.equal(rows[0].v, 2);
+  } finally {
+    await fresh.end();
+    await dropDatabase(url.toString());
+  }
 });
