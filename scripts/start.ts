@@ -1,6 +1,7 @@
 // `npm start`: the whole system as local processes against Postgres, Redis and RabbitMQ on
 // localhost, with MongoDB at MONGODB_URL or the embedded MongoDB-compatible server.
 import path from 'node:path';
+import { DEVELOPMENT_JWT_SECRET } from '@shop/service-kit';
 import { startSystem } from './system/launcher';
 import { colourFor, formatLogLine } from './system/log-format';
 import { localDependencies, unreachableDependencies } from './system/preflight';
@@ -13,7 +14,7 @@ const settings = {
   redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   rabbitmqUrl: env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
   mongoUrl: env.MONGODB_URL,
-  jwtSecret: env.JWT_SECRET ?? 'development-only-secret-change-me-0123456789abcdef',
+  jwtSecret: env.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
   admin: {
     email: env.ADMIN_EMAIL ?? 'admin@shop.local',
     password: env.ADMIN_PASSWORD ?? 'admin-dev-password',

@@ -1,4 +1,9 @@
-import { baseConfig, loadConfigOrExit, positiveInt } from '@shop/service-kit';
+import {
+  baseConfig,
+  loadConfigOrExit,
+  positiveInt,
+  DEVELOPMENT_JWT_SECRET,
+} from '@shop/service-kit';
 import { z } from 'zod';
 
 const origins = z
@@ -62,7 +67,7 @@ export const configSchema = z
 export type Config = z.output<typeof configSchema>;
 
 export const developmentDefaults = {
-  JWT_SECRET: 'development-only-secret-change-me-0123456789abcdef',
+  JWT_SECRET: DEVELOPMENT_JWT_SECRET,
   REDIS_URL: 'redis://127.0.0.1:6379',
   USER_SERVICE_URL: 'http://127.0.0.1:3001',
   ORDER_SERVICE_URL: 'http://127.0.0.1:3002',

@@ -1,4 +1,9 @@
-import { baseConfig, rabbitmqConfig, loadConfigOrExit } from '@shop/service-kit';
+import {
+  baseConfig,
+  rabbitmqConfig,
+  loadConfigOrExit,
+  DEVELOPMENT_JWT_SECRET,
+} from '@shop/service-kit';
 import { z } from 'zod';
 
 export const configSchema = z.object({
@@ -20,7 +25,7 @@ export type Config = z.output<typeof configSchema>;
 export const developmentDefaults = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/inventory',
   RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:5672',
-  JWT_SECRET: 'development-only-secret-change-me-0123456789abcdef',
+  JWT_SECRET: DEVELOPMENT_JWT_SECRET,
 };
 
 export const readConfig = (env = process.env): Config =>

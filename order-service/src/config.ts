@@ -1,4 +1,9 @@
-import { baseConfig, loadConfigOrExit, positiveInt } from '@shop/service-kit';
+import {
+  baseConfig,
+  loadConfigOrExit,
+  positiveInt,
+  DEVELOPMENT_JWT_SECRET,
+} from '@shop/service-kit';
 import { z } from 'zod';
 
 export const configSchema = z.object({
@@ -22,7 +27,7 @@ export type Config = z.output<typeof configSchema>;
 export const developmentDefaults = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/orders',
   RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:5672',
-  JWT_SECRET: 'development-only-secret-change-me-0123456789abcdef',
+  JWT_SECRET: DEVELOPMENT_JWT_SECRET,
   PRODUCT_SERVICE_URL: 'http://127.0.0.1:3003',
 };
 

@@ -1,4 +1,10 @@
-import { baseConfig, rabbitmqConfig, loadConfigOrExit, positiveInt } from '@shop/service-kit';
+import {
+  baseConfig,
+  rabbitmqConfig,
+  loadConfigOrExit,
+  positiveInt,
+  DEVELOPMENT_JWT_SECRET,
+} from '@shop/service-kit';
 import { z } from 'zod';
 
 /** The variables alone, for tools (the seed command) that read a few of them. */
@@ -34,7 +40,7 @@ export type Config = z.output<typeof configSchema>;
 export const developmentDefaults = {
   REDIS_URL: 'redis://127.0.0.1:6379',
   RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:5672',
-  JWT_SECRET: 'development-only-secret-change-me-0123456789abcdef',
+  JWT_SECRET: DEVELOPMENT_JWT_SECRET,
 };
 
 export const readConfig = (env = process.env): Config =>

@@ -1,4 +1,10 @@
-import { baseConfig, rabbitmqConfig, loadConfigOrExit, positiveInt } from '@shop/service-kit';
+import {
+  baseConfig,
+  rabbitmqConfig,
+  loadConfigOrExit,
+  positiveInt,
+  DEVELOPMENT_JWT_SECRET,
+} from '@shop/service-kit';
 import { z } from 'zod';
 
 export const configSchema = z
@@ -33,7 +39,7 @@ export type Config = z.output<typeof configSchema>;
 
 export const developmentDefaults = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/users',
-  JWT_SECRET: 'development-only-secret-change-me-0123456789abcdef',
+  JWT_SECRET: DEVELOPMENT_JWT_SECRET,
   ORDER_SERVICE_URL: 'http://127.0.0.1:3002',
   RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:5672',
 };

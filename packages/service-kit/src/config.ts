@@ -46,6 +46,9 @@ export function rabbitmqConfig() {
   };
 }
 
+/** The one signing secret every service defaults to in development, so tokens work across them. */
+export const DEVELOPMENT_JWT_SECRET = 'development-only-secret-change-me-0123456789abcdef';
+
 export interface LoadConfigOptions {
   /**
    * Values used only when NODE_ENV=development and the variable is unset. Secrets get their
