@@ -1,24 +1,16 @@
+import type { z } from 'zod';
+import type { ledgerEntry } from '@shop/contracts';
 import type { Queryable } from '@shop/postgres';
 import type { StockLevel } from '../domain/reservation';
 
-export type LedgerReason = 'initial' | 'restock' | 'reserve' | 'release' | 'product_deleted';
+export type LedgerEntry = z.output<typeof ledgerEntry>;
+export type LedgerReason = LedgerEntry['reason'];
 
 export interface Stock {
   productId: string;
   available: number;
   reserved: number;
   deleted: boolean;
-}
-
-export interface LedgerEntry {
-  id: number;
-  productId: string;
-  deltaAvailable: number;
-  deltaReserved: number;
-  reason: LedgerReason;
-  orderId: string | null;
-  actorId: string | null;
-  at: string;
 }
 
 interface StockRow {

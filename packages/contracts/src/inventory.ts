@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { id, pageOf } from './common';
+import { id, pageOf, timestamp } from './common';
 
 export const stockParams = z.object({ productId: z.string().min(1).max(128) });
 
@@ -21,3 +21,25 @@ export const stockLevel = z.object({
 });
 
 export const stockPage = pageOf(stockLevel);
+
+/** Why stock moved; every movement is one ledger entry, so stock can be audited. */
+export const LEDGER_REASONS = [
+  'initial',
+  'restock',
+  'reserve',
+  'release',
+  'product_deleted',
+] as const;
+
+export const ledgerEntry = z.object({
+  id: z.number().int(),
+  productId: id,
+  deltaAvailable: z.number().int(),
+  deltaReserved: z.number().int(),
+  reason: z.enum(LEDGER_REASONS),
+  orderId: id.nullable().describe('The order that moved it, for reserve and release'),
+  actorId: id.nullable().describe('The admin who moved it, for restock'),
+  at: timestamp,
+});
+
+export const ledgerPage = pageOf(ledgerEntry);
