@@ -90,12 +90,14 @@ export async function startProductService(
     cache?: Partial<CatalogCacheSettings>;
     onEventsQueued?: () => void;
     database?: TestCatalogDatabase;
+    redisCommandTimeoutMs?: number;
   } = {},
 ): Promise<ServiceUnderTest> {
   const database = options.database ?? (await createTestCatalogDatabase());
   const keyPrefix = `${uniqueName('test:product-service')}:`;
   const redis = createCacheRedis(options.redisUrl ?? testServers.redisUrl, logger, {
     maxReconnectDelayMs: 100,
+    commandTimeoutMs: options.redisCommandTimeoutMs,
   });
   // Commands fail at once until the client is connected; start with a connected cache.
   await waitFor(() => redis.status === 'ready', { timeoutMs: 5000, what: 'Redis' });

@@ -14,27 +14,73 @@ export interface CatalogDatabase {
   close(): Promise<void>;
 }
 
+export interface CatalogConnectionOptions {
+  /** How long a query waits for an unreachable database before it becomes a 503. */
+  serverSelectionTimeoutMs?: number;
+  /** How long a query waits on a connection that went silent (a cut without a reset). */
+  socketTimeoutMs?: number;
+  /**
+   * How long the first connection may take in all, in attempts of `serverSelectionTimeoutMs`
+   * each: a short selection timeout must not fail a start on a busy machine.
+   */
+  startupTimeoutMs?: number;
+}
+
+const UNREACHABLE = new Set([
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoServerSelectionError',
+  'MongooseServerSelectionError',
+  'MongoNotConnectedError',
+  'MongoPoolClearedError',
+  'MongoTopologyClosedError',
+]);
+
+/** True for the driver's errors that mean the database could not be reached, not a bad query. */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  return error instanceof Error && UNREACHABLE.has(error.name);
+}
+
 function hasDatabaseName(url: string): boolean {
   return new URL(url).pathname.replace(/^\//, '') !== '';
+}
+
+async function openConnection(url: string, options: CatalogConnectionOptions): Promise<Connection> {
+  const serverSelectionTimeoutMS = options.serverSelectionTimeoutMs ?? 5000;
+  const deadline = Date.now() + (options.startupTimeoutMs ?? serverSelectionTimeoutMS);
+  for (;;) {
+    const connection = mongoose.createConnection(url, {
+      ...(hasDatabaseName(url) ? {} : { dbName: DEFAULT_DATABASE }),
+      serverSelectionTimeoutMS,
+      // Every wait on the database is bounded, so no request can hang on it.
+      socketTimeoutMS: options.socketTimeoutMs ?? 10_000,
+      connectTimeoutMS: 10_000,
+      // Fail fast instead of queueing queries while the database is away.
+      bufferCommands: false,
+    });
+    try {
+      return await connection.asPromise();
+    } catch (error) {
+      await connection.close();
+      if (!isDatabaseUnreachable(error) || Date.now() >= deadline) throw error;
+    }
+  }
 }
 
 /** Connects mongoose and makes sure the products collection has its indexes. */
 export async function connectCatalog(
   url: string,
-  options: { serverSelectionTimeoutMs?: number } = {},
+  options: CatalogConnectionOptions = {},
 ): Promise<CatalogDatabase> {
-  const connection = await mongoose
-    .createConnection(url, {
-      ...(hasDatabaseName(url) ? {} : { dbName: DEFAULT_DATABASE }),
-      // How long a query waits for an unreachable database before it becomes a 503.
-      serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 5000,
-      // Fail fast instead of queueing queries while the database is away.
-      bufferCommands: false,
-    })
-    .asPromise();
-  const products = productModelOn(connection);
-  await products.init();
-  return { connection, products, close: () => connection.close() };
+  const connection = await openConnection(url, options);
+  try {
+    const products = productModelOn(connection);
+    await products.init();
+    return { connection, products, close: () => connection.close() };
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   type CatalogQuery,
   type CatalogSort,
 } from '../domain/catalog-query';
+import { isDatabaseUnreachable } from './connection';
 import type { NewProduct, Product, ProductChanges } from '../domain/product';
 import { productCreated, productDeleted, type PendingProductEvent } from '../domain/product-events';
 import type { ProductDocument, ProductModel } from './product-model';
@@ -61,22 +62,12 @@ export function catalogFilter(query: CatalogQuery): FilterQuery<ProductDocument>
   return filter;
 }
 
-const UNAVAILABLE = new Set([
-  'MongoNetworkError',
-  'MongoNetworkTimeoutError',
-  'MongoServerSelectionError',
-  'MongooseServerSelectionError',
-  'MongoNotConnectedError',
-  'MongoPoolClearedError',
-  'MongoTopologyClosedError',
-]);
-
 /** A database that cannot be reached is a 503 for the caller, not a 500. */
 async function onDatabase<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof Error && UNAVAILABLE.has(error.name)) {
+    if (isDatabaseUnreachable(error)) {
       throw UnavailableError('The catalog database is unavailable', error);
     }
     throw error;
