@@ -1,126 +1,29 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { clientFor, testServers, uniqueName, waitFor } from '@shop/testkit';
-import { removeSystemState } from '../scripts/system/cleanup';
-import { startSystem, type RunningSystem } from '../scripts/system/launcher';
+import { clientFor, waitFor } from '@shop/testkit';
+import type { RunningSystem } from '../scripts/system/launcher';
+import { startShop, type Api, type Shop } from './support';
 
 // The whole system as separate processes, driven only through the gateway over HTTP, the way a
 // user with curl or Postman meets it.
-const root = path.resolve(__dirname, '..');
-const admin = { email: 'e2e-admin@shop.test', password: 'e2e-admin-password-1' };
-const namespace = uniqueName('e2e');
-const databases = {
-  users: uniqueName('e2e_users'),
-  orders: uniqueName('e2e_orders'),
-  inventory: uniqueName('e2e_inventory'),
-};
-const logs: string[] = [];
-// Every unit of stock the suite puts in, by product, for the invariant of DESIGN.md section 7.
-const stockPutIn = new Map<string, number>();
-
+let shop: Shop;
 let system: RunningSystem;
-let api: ReturnType<typeof clientFor>;
+let api: Api;
 
 before(async () => {
-  system = await startSystem({
-    root,
-    ports: {
-      'service-registry': 0,
-      'user-service': 0,
-      'product-service': 0,
-      'inventory-service': 0,
-      'order-service': 0,
-      'api-gateway': 0,
-    },
-    postgresUrl: testServers.postgresUrl,
-    databases,
-    redisUrl: testServers.redisUrl,
-    rabbitmqUrl: testServers.rabbitmqUrl,
-    mongoUrl: process.env.MONGODB_URL,
-    jwtSecret: 'e2e-secret-that-is-long-enough-for-hs256-abcdef',
-    admin,
-    env: {
-      LOG_LEVEL: 'info',
-      RABBITMQ_NAMESPACE: namespace,
-      RATE_LIMIT_MAX: '10000',
-      AUTH_RATE_LIMIT_MAX: '1000',
-      RATE_LIMIT_PREFIX: `${namespace}:rate-limit:`,
-      CACHE_KEY_PREFIX: `${namespace}:cache:`,
-    },
-    output: (source, line) => logs.push(`${source} | ${line}`),
-  });
-  api = clientFor(`${system.urls['api-gateway']}/api`);
+  shop = await startShop();
+  system = shop.system;
+  api = shop.api;
 });
+after(() => shop?.stop());
 
-after(async () => {
-  await system?.stop();
-  await removeSystemState({
-    postgresUrl: testServers.postgresUrl,
-    databases: Object.values(databases),
-    redisUrl: testServers.redisUrl,
-    redisPrefixes: [`${namespace}:`],
-    rabbitmqUrl: testServers.rabbitmqUrl,
-    rabbitmqNamespace: namespace,
-  });
-});
-
-async function signUp(name: string) {
-  const email = `${uniqueName(name)}@shop.test`;
-  const password = 'correct-horse-battery-9';
-  const registered = await api.post('/users/register', { email, password, name });
-  assert.equal(registered.status, 201, registered.text);
-  const login = await api.post('/users/login', { email, password });
-  assert.equal(login.status, 200, login.text);
-  return {
-    id: registered.body.id as string,
-    token: login.body.accessToken as string,
-    login: login.body,
-  };
-}
-
-async function adminToken(): Promise<string> {
-  const login = await api.post('/users/login', admin);
-  assert.equal(login.status, 200, login.text);
-  return login.body.accessToken;
-}
-
-async function createProduct(
+const signUp = (name: string) => shop.signUp(name);
+const adminToken = () => shop.adminToken();
+const createProduct = (
   token: string,
   fields: { name: string; price: number; initialStock: number },
-) {
-  const created = await api.post(
-    '/products',
-    {
-      name: fields.name,
-      description: `${fields.name}, made for the end-to-end suite`,
-      price: fields.price,
-      category: 'e2e',
-      sku: uniqueName('SKU').toUpperCase(),
-      initialStock: fields.initialStock,
-    },
-    { token },
-  );
-  assert.equal(created.status, 201, created.text);
-  const id = created.body.id as string;
-  stockPutIn.set(id, fields.initialStock);
-  // Inventory learns about the product from PRODUCT_CREATED over RabbitMQ.
-  await waitFor(async () => (await api.get(`/inventory/${id}`, { token })).status === 200, {
-    what: `stock row for ${fields.name}`,
-    timeoutMs: 20_000,
-  });
-  return created.body;
-}
-
-async function finalOrder(id: string, token: string) {
-  return waitFor(
-    async () => {
-      const order = await api.get(`/orders/${id}`, { token });
-      return order.body.status !== 'PENDING' ? order.body : undefined;
-    },
-    { what: `order ${id} to leave PENDING`, timeoutMs: 20_000 },
-  );
-}
+) => shop.createProduct(token, fields);
+const finalOrder = (id: string, token: string) => shop.finalOrder(id, token);
 
 describe('the shop through its gateway', () => {
   test('when the system is up, then every service is registered and discoverable', async () => {
@@ -308,40 +211,6 @@ describe('the shop through its gateway', () => {
   });
 
   test('when the system goes quiet, then stock adds up and no order is left PENDING', async () => {
-    const token = await adminToken();
-    const orders = await waitFor(
-      async () => {
-        const page = await api.get('/orders?limit=100', { token });
-        assert.equal(page.status, 200, page.text);
-        const pending = page.body.items.filter(
-          (order: { status: string }) => order.status === 'PENDING',
-        );
-        return pending.length === 0 ? (page.body.items as OrderView[]) : undefined;
-      },
-      { what: 'every order to leave PENDING', timeoutMs: 20_000 },
-    );
-    for (const [productId, putIn] of stockPutIn) {
-      const stock = await api.get(`/inventory/${productId}`, { token });
-      const confirmed = orders
-        .filter((order) => order.status === 'CONFIRMED')
-        .flatMap((order) => order.items)
-        .filter((line) => line.productId === productId)
-        .reduce((sum, line) => sum + line.quantity, 0);
-      assert.equal(
-        stock.body.available + stock.body.reserved,
-        putIn,
-        `stock of ${productId} adds up`,
-      );
-      assert.equal(
-        stock.body.reserved,
-        confirmed,
-        `reserved of ${productId} is its confirmed orders`,
-      );
-    }
+    await shop.assertInvariant();
   });
 });
-
-interface OrderView {
-  status: string;
-  items: { productId: string; quantity: number }[];
-}

@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { clientFor, testServers, uniqueName, waitFor } from '@shop/testkit';
+import { removeSystemState } from '../scripts/system/cleanup';
+import { startSystem, type RunningSystem } from '../scripts/system/launcher';
+import { SERVICES } from '../scripts/system/services';
+
+const root = path.resolve(__dirname, '..');
+const admin = { email: 'e2e-admin@shop.test', password: 'e2e-admin-password-1' };
+
+export type Api = ReturnType<typeof clientFor>;
+
+export interface Shop {
+  system: RunningSystem;
+  /** The gateway's `/api`. */
+  api: Api;
+  /** Every unit of stock put in, by product, for the invariant of DESIGN.md section 7. */
+  stockPutIn: Map<string, number>;
+  /** The last lines the services printed, for a failure message. */
+  recentLogs(): string;
+  adminToken(): Promise<string>;
+  signUp(name: string): Promise<{ id: string; token: string; login: Record<string, string> }>;
+  createProduct(
+    token: string,
+    fields: { name: string; price: number; initialStock: number },
+  ): Promise<{ id: string }>;
+  finalOrder(id: string, token: string): Promise<{ status: string; rejectionReason?: unknown }>;
+  assertInvariant(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole system as separate processes on free ports, with its own databases, RabbitMQ
+ * namespace and Redis prefixes, and the shop's actions through the gateway.
+ */
+export async function startShop(options: { rabbitmqUrl?: string } = {}): Promise<Shop> {
+  const namespace = uniqueName('e2e');
+  const databases = {
+    users: `${namespace}_users`,
+    orders: `${namespace}_orders`,
+    inventory: `${namespace}_inventory`,
+  };
+  const logs: string[] = [];
+  const cleanUp = () =>
+    removeSystemState({
+      postgresUrl: testServers.postgresUrl,
+      databases: Object.values(databases),
+      redisUrl: testServers.redisUrl,
+      redisPrefixes: [`${namespace}:`],
+      rabbitmqUrl: testServers.rabbitmqUrl,
+      rabbitmqNamespace: namespace,
+    });
+  let system: RunningSystem;
+  try {
+    system = await startSystem({
+      root,
+      ports: Object.fromEntries(SERVICES.map(({ name }) => [name, 0])),
+      postgresUrl: testServers.postgresUrl,
+      databases,
+      redisUrl: testServers.redisUrl,
+      rabbitmqUrl: options.rabbitmqUrl ?? testServers.rabbitmqUrl,
+      mongoUrl: process.env.MONGODB_URL,
+      jwtSecret: 'e2e-secret-that-is-long-enough-for-hs256-abcdef',
+      admin,
+      env: {
+        LOG_LEVEL: 'info',
+        RABBITMQ_NAMESPACE: namespace,
+        RATE_LIMIT_MAX: '10000',
+        AUTH_RATE_LIMIT_MAX: '1000',
+        RATE_LIMIT_PREFIX: `${namespace}:rate-limit:`,
+        CACHE_KEY_PREFIX: `${namespace}:cache:`,
+      },
+      output: (source, line) => {
+        logs.push(`${source} | ${line}`);
+        if (logs.length > 200) logs.shift();
+      },
+    });
+  } catch (error) {
+    await cleanUp();
+    throw new Error(`${(error as Error).message}\n${logs.slice(-40).join('\n')}`);
+  }
+  const api = clientFor(`${system.urls['api-gateway']}/api`);
+  const stockPutIn = new Map<string, number>();
+
+  async function adminToken(): Promise<string> {
+    const login = await api.post('/users/login', admin);
+    assert.equal(login.status, 200, login.text);
+    return login.body.accessToken;
+  }
+
+  return {
+    system,
+    api,
+    stockPutIn,
+    recentLogs: () => logs.slice(-40).join('\n'),
+    adminToken,
+    async signUp(name) {
+      const email = `${uniqueName(name)}@shop.test`;
+      const password = 'correct-horse-battery-9';
+      const registered = await api.post('/users/register', { email, password, name });
+      assert.equal(registered.status, 201, registered.text);
+      const login = await api.post('/users/login', { email, password });
+      assert.equal(login.status, 200, login.text);
+      return { id: registered.body.id, token: login.body.accessToken, login: login.body };
+    },
+    async createProduct(token, fields) {
+      const created = await api.post(
+        '/products',
+        {
+          name: fields.name,
+          description: `${fields.name}, made for the end-to-end suite`,
+          price: fields.price,
+          category: 'e2e',
+          sku: uniqueName('SKU').toUpperCase(),
+          initialStock: fields.initialStock,
+        },
+        { token },
+      );
+      assert.equal(created.status, 201, created.text);
+      const id: string = created.body.id;
+      stockPutIn.set(id, fields.initialStock);
+      // Inventory learns about the product from PRODUCT_CREATED over RabbitMQ.
+      await waitFor(async () => (await api.get(`/inventory/${id}`, { token })).status === 200, {
+        what: `stock row for ${fields.name}`,
+        timeoutMs: 20_000,
+      });
+      return created.body;
+    },
+    finalOrder(id, token) {
+      return waitFor(
+        async () => {
+          const order = await api.get(`/orders/${id}`, { token });
+          return order.body.status !== 'PENDING' ? order.body : undefined;
+        },
+        { what: `order ${id} to leave PENDING`, timeoutMs: 30_000 },
+      );
+    },
+    async assertInvariant() {
+      const token = await adminToken();
+      const orders = await waitFor(
+        async () => {
+          const page = await api.get('/orders?limit=100', { token });
+          assert.equal(page.status, 200, page.text);
+          const items = page.body.items as OrderView[];
+          return items.every((order) => order.status !== 'PENDING') ? items : undefined;
+        },
+        { what: 'every order to leave PENDING', timeoutMs: 30_000 },
+      );
+      for (const [productId, putIn] of stockPutIn) {
+        const stock = await api.get(`/inventory/${productId}`, { token });
+        const confirmed = orders
+          .filter((order) => order.status === 'CONFIRMED')
+          .flatMap((order) => order.items)
+          .filter((line) => line.productId === productId)
+          .reduce((sum, line) => sum + line.quantity, 0);
+        assert.equal(
+          stock.body.available + stock.body.reserved,
+          putIn,
+          `stock of ${productId} adds up`,
+        );
+        assert.equal(
+          stock.body.reserved,
+          confirmed,
+          `reserved of ${productId} is its confirmed orders`,
+        );
+      }
+    },
+    async stop() {
+      await system.stop();
+      await cleanUp();
+    },
+  };
+}
+
+interface OrderView {
+  status: string;
+  items: { productId: string; quantity: number }[];
+}
