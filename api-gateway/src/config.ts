@@ -3,6 +3,7 @@ import {
   loadConfigOrExit,
   positiveInt,
   DEVELOPMENT_JWT_SECRET,
+  secret,
 } from '@shop/service-kit';
 import { z } from 'zod';
 
@@ -26,7 +27,7 @@ const STATIC_URLS = [
 export const configSchema = z
   .object({
     ...baseConfig(3000),
-    JWT_SECRET: z.string().min(32),
+    JWT_SECRET: secret(),
     REDIS_URL: z.url(),
     // Each is the fallback when the registry is unset, down or knows no instance; so each is
     // required unless REGISTRY_URL is set.

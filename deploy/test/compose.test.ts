@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -77,17 +78,42 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  test('when the example .env is used, then every service config accepts its environment', () => {
-    const result = dockerCompose('.env.example', 'config');
+  function resolvedEnvironments(envFile: string) {
+    const result = dockerCompose(envFile, 'config');
     assert.equal(result.status, 0, result.stderr);
     const resolved = parse(result.stdout) as ComposeFile;
-    for (const service of serviceNames) {
-      const env = Object.fromEntries(
+    return serviceNames.map((service) => ({
+      service,
+      env: Object.fromEntries(
         Object.entries(resolved.services[service]?.environment ?? {}).map(([k, v]) => [
           k,
           String(v),
         ]),
-      );
+      ),
+    }));
+  }
+
+  test('when the example .env is used as it is, then the services refuse its placeholder secrets', () => {
+    for (const { service, env } of resolvedEnvironments('.env.example')) {
+      const problems = configProblems(service, env).join('; ');
+      assert.match(problems, /placeholder/, `${service} must not start with the example secrets`);
+    }
+  });
+
+  test('when the example .env has real secrets, then every service config accepts its environment', () => {
+    const envFile = path.join(scratch, 'with-secrets.env');
+    writeFileSync(
+      envFile,
+      readText('.env.example')
+        .split('\n')
+        .map((line) =>
+          /^(JWT_SECRET|REGISTRY_TOKEN)=/.test(line)
+            ? `${line.split('=')[0]}=${randomBytes(24).toString('hex')}`
+            : line,
+        )
+        .join('\n'),
+    );
+    for (const { service, env } of resolvedEnvironments(envFile)) {
       assert.deepEqual(configProblems(service, env), [], `${service} would refuse to start`);
     }
   });

@@ -3,6 +3,7 @@ import {
   rabbitmqConfig,
   loadConfigOrExit,
   DEVELOPMENT_JWT_SECRET,
+  secret,
 } from '@shop/service-kit';
 import { z } from 'zod';
 
@@ -10,7 +11,7 @@ export const configSchema = z.object({
   ...baseConfig(3004),
   DATABASE_URL: z.url(),
   ...rabbitmqConfig(),
-  JWT_SECRET: z.string().min(32),
+  JWT_SECRET: secret(),
   // Comma-separated milliseconds before the consumer's attempt 2, 3, ...; unset means the
   // defaults in src/events/consumers.ts.
   CONSUMER_RETRY_DELAYS_MS: z

@@ -3,6 +3,7 @@ import {
   loadConfigOrExit,
   positiveInt,
   DEVELOPMENT_JWT_SECRET,
+  secret,
 } from '@shop/service-kit';
 import { z } from 'zod';
 
@@ -15,7 +16,7 @@ export const configSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.-]+$/)
     .optional(),
-  JWT_SECRET: z.string().min(32),
+  JWT_SECRET: secret(),
   PRODUCT_SERVICE_URL: z.url(),
   // A PENDING order older than this is cancelled: inventory lost or dead-lettered ORDER_CREATED.
   PENDING_ORDER_TIMEOUT_MS: positiveInt(15 * 60_000),

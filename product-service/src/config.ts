@@ -4,6 +4,7 @@ import {
   loadConfigOrExit,
   positiveInt,
   DEVELOPMENT_JWT_SECRET,
+  secret,
 } from '@shop/service-kit';
 import { z } from 'zod';
 
@@ -16,7 +17,7 @@ export const configFields = z.object({
   MONGO_DATA_DIR: z.string().min(1).optional(),
   REDIS_URL: z.url(),
   ...rabbitmqConfig(),
-  JWT_SECRET: z.string().min(32),
+  JWT_SECRET: secret(),
   CACHE_KEY_PREFIX: z.string().min(1).default('product-service:'),
   PRODUCT_CACHE_TTL_SECONDS: positiveInt(300),
   LIST_CACHE_TTL_SECONDS: positiveInt(60),

@@ -4,6 +4,7 @@ import {
   loadConfigOrExit,
   positiveInt,
   DEVELOPMENT_JWT_SECRET,
+  secret,
 } from '@shop/service-kit';
 import { z } from 'zod';
 
@@ -11,7 +12,7 @@ export const configSchema = z
   .object({
     ...baseConfig(3001),
     DATABASE_URL: z.url(),
-    JWT_SECRET: z.string().min(32),
+    JWT_SECRET: secret(),
     ADMIN_EMAIL: z.email().optional(),
     ADMIN_PASSWORD: z.string().min(8).optional(),
     ORDER_SERVICE_URL: z.url(),

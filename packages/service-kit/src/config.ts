@@ -14,6 +14,19 @@ export const url = () => z.url();
 export const positiveInt = (fallback: number) =>
   z.coerce.number().int().positive().default(fallback);
 
+// The example values in .env.example say "change-me": a deployment that forgot to replace them
+// would sign tokens with a key published in the repository, so they are refused everywhere.
+const PLACEHOLDER = /change-?me/i;
+
+/** A shared secret: long enough to resist guessing, and never the documented placeholder. */
+export const secret = () =>
+  z
+    .string()
+    .min(32)
+    .refine((value) => !PLACEHOLDER.test(value), {
+      message: 'is the placeholder from .env.example; generate a real secret',
+    });
+
 /** Settings every service reads (DESIGN.md section 3), plus NODE_ENV. */
 export function baseConfig(defaultPort: number) {
   return {
@@ -23,9 +36,7 @@ export function baseConfig(defaultPort: number) {
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     REGISTRY_URL: z.url().optional(),
     // The registry's shared secret, sent as a bearer token (so only token68 characters).
-    REGISTRY_TOKEN: z
-      .string()
-      .min(32)
+    REGISTRY_TOKEN: secret()
       .regex(/^[A-Za-z0-9._~+/-]+=*$/, 'letters, digits and ._~+/- only')
       .optional(),
     // How this instance tells the registry to reach it; defaults to the machine's hostname.
@@ -47,7 +58,7 @@ export function rabbitmqConfig() {
 }
 
 /** The one signing secret every service defaults to in development, so tokens work across them. */
-export const DEVELOPMENT_JWT_SECRET = 'development-only-secret-change-me-0123456789abcdef';
+export const DEVELOPMENT_JWT_SECRET = 'development-only-secret-never-valid-in-production-42';
 
 export interface LoadConfigOptions {
   /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { z } from 'zod';
-import { baseConfig, ConfigError, loadConfig } from '../src';
+import { baseConfig, ConfigError, loadConfig, secret } from '../src';
 
 const schema = z.object({
   ...baseConfig(3001),
@@ -56,4 +56,13 @@ test('when a variable is set to the empty string, then it counts as unset', () =
     () => loadConfig(schema, { DATABASE_URL: '', JWT_SECRET: 'x'.repeat(32) }),
     /DATABASE_URL is required/,
   );
+});
+
+test('when a secret is the placeholder from .env.example, then the service refuses to start with it', () => {
+  const withSecret = z.object({ JWT_SECRET: secret() });
+  assert.throws(
+    () => loadConfig(withSecret, { JWT_SECRET: 'change-me-0123456789abcdef0123456789abcdef' }),
+    /JWT_SECRET is invalid \(is the placeholder from \.env\.example; generate a real secret\)/,
+  );
+  assert.equal(loadConfig(withSecret, { JWT_SECRET: 'a'.repeat(40) }).JWT_SECRET, 'a'.repeat(40));
 });
