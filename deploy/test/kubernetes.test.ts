@@ -230,4 +230,15 @@ describe('deploy/k8s/overlays/production (kubectl kustomize)', () => {
     assert.equal(images.length, serviceNames.length);
     for (const image of images) assert.match(image, /^registry\.example\.com\/shop\/[a-z-]+:\d/);
   });
+
+  test('when an Ingress fronts the gateway, then the gateway believes that one proxy hop', () => {
+    const resources = kustomize('deploy/k8s/overlays/production');
+    assert.ok(resources.some((resource) => resource.kind === 'Ingress'));
+    const gatewayConfig = resources.find(
+      (resource) =>
+        resource.kind === 'ConfigMap' && resource.metadata.name === 'api-gateway-config',
+    );
+    // With TRUST_PROXY=0 every client would be the Ingress controller: one rate limit for all.
+    assert.ok(Number(gatewayConfig?.data?.TRUST_PROXY) >= 1, 'TRUST_PROXY counts the Ingress');
+  });
 });
