@@ -67,7 +67,12 @@ describe('moveOrder under concurrent transactions', () => {
       const confirmed = await moveOrder(confirming, { orderId, to: 'CONFIRMED', reason: 'r' });
       assert.equal(confirmed.kind, 'moved');
       const cancelBlocked = blockedOnLock(cancelling);
-      const cancel = moveOrder(cancelling, { orderId, to: 'CANCELLED', reason: 'c' });
+      const cancel = moveOrder(cancelling, {
+        orderId,
+        to: 'CANCELLED',
+        reason: 'c',
+        cancelledBy: 'customer',
+      });
       await cancelBlocked;
       await confirming.query('COMMIT');
       const cancelled = await cancel;
@@ -91,7 +96,14 @@ describe('moveOrder under concurrent transactions', () => {
     const confirming = await begin();
     try {
       assert.equal(
-        (await moveOrder(cancelling, { orderId, to: 'CANCELLED', reason: 'c' })).kind,
+        (
+          await moveOrder(cancelling, {
+            orderId,
+            to: 'CANCELLED',
+            reason: 'c',
+            cancelledBy: 'customer',
+          })
+        ).kind,
         'moved',
       );
       const confirmBlocked = blockedOnLock(confirming);

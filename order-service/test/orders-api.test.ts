@@ -406,6 +406,53 @@ describe('orders API', () => {
     assert.equal(badKey.status, 400);
   });
 
+  test('when customers cancel their own order, then the order shows the cancellation by the customer, in the answer, by id and in lists', async () => {
+    const judy = customer();
+    const placed = await service.http.post(
+      '/orders',
+      { items: [{ productId: 'p-tea', quantity: 1 }] },
+      { token: judy.token },
+    );
+    assert.equal(placed.body.cancellation, undefined, 'a PENDING order has none');
+
+    const cancelled = await service.http.post(`/orders/${placed.body.id}/cancel`, undefined, {
+      token: judy.token,
+    });
+    assert.equal(cancelled.status, 200);
+    assert.deepEqual(cancelled.body.cancellation, {
+      reason: 'cancelled by the customer',
+      by: 'customer',
+      at: cancelled.body.updatedAt,
+    });
+    const byId = await service.http.get(`/orders/${placed.body.id}`, { token: judy.token });
+    assert.deepEqual(byId.body.cancellation, cancelled.body.cancellation);
+    const list = await service.http.get('/orders?status=CANCELLED', { token: judy.token });
+    assert.deepEqual(
+      list.body.items.map((order: { cancellation?: unknown }) => order.cancellation),
+      [cancelled.body.cancellation],
+    );
+  });
+
+  test('when an admin cancels a customer’s order, then the order shows the cancellation by an admin', async () => {
+    const kim = customer();
+    const placed = await service.http.post(
+      '/orders',
+      { items: [{ productId: 'p-tea', quantity: 1 }] },
+      { token: kim.token },
+    );
+
+    const cancelled = await service.http.post(`/orders/${placed.body.id}/cancel`, undefined, {
+      token: admin().token,
+    });
+    assert.equal(cancelled.status, 200);
+    assert.equal(cancelled.body.cancellation.by, 'admin');
+    assert.equal(cancelled.body.cancellation.reason, 'cancelled by an admin');
+    const seenByOwner = await service.http.get(`/orders/${placed.body.id}`, { token: kim.token });
+    assert.deepEqual(seenByOwner.body.cancellation, cancelled.body.cancellation);
+    const theirList = await service.http.get(`/orders/user/${kim.userId}`, { token: kim.token });
+    assert.equal(theirList.body.items[0].cancellation.by, 'admin');
+  });
+
   test('when an order is cancelled twice, then the second is 409 and the order stays CANCELLED with one ORDER_CANCELLED', async () => {
     const ivan = customer();
     const placed = await service.http.post(

@@ -85,6 +85,11 @@ describe('the pending-order sweeper as main.ts runs it', () => {
 
     const order = await service.http.get(`/orders/${orderId}`, { token: alice.token });
     assert.equal(order.body.status, 'CANCELLED');
+    assert.deepEqual(order.body.cancellation, {
+      reason: EXPIRY_REASON,
+      by: 'system',
+      at: order.body.updatedAt,
+    });
     assert.deepEqual(inventory.envelopeOf(orderId, 'ORDER_CANCELLED')?.data, {
       orderId,
       userId: alice.userId,

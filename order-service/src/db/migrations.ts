@@ -58,4 +58,32 @@ export const migrations: Migration[] = [
     // Partial: only PENDING rows, which are few and short-lived, so the index stays tiny.
     sql: `CREATE INDEX orders_pending_created_idx ON orders (created_at) WHERE status = 'PENDING';`,
   },
+  {
+    version: 3,
+    name: 'who cancelled an order, why and when',
+    // Orders cancelled before this version get theirs from the history, whose reasons name the
+    // canceller, so every CANCELLED order shows one.
+    sql: `
+      ALTER TABLE orders
+        ADD COLUMN cancelled_by text CHECK (cancelled_by IN ('customer', 'admin', 'system')),
+        ADD COLUMN cancellation_reason text,
+        ADD COLUMN cancelled_at timestamptz;
+
+      UPDATE orders
+         SET cancelled_by = CASE history.reason
+               WHEN 'cancelled by its owner' THEN 'customer'
+               WHEN 'cancelled by an admin' THEN 'admin'
+               WHEN 'inventory did not answer in time' THEN 'system'
+             END,
+             cancellation_reason = history.reason,
+             cancelled_at = history.at
+        FROM order_status_history history
+       WHERE history.order_id = orders.id
+         AND history.to_status = 'CANCELLED'
+         AND history.reason IN (
+               'cancelled by its owner', 'cancelled by an admin', 'inventory did not answer in time'
+             )
+         AND orders.status = 'CANCELLED';
+    `,
+  },
 ];

@@ -1,5 +1,5 @@
 import type { Queryable } from '@shop/postgres';
-import type { Order, OrderRejection } from '../domain/order';
+import type { CancelledBy, Order, OrderRejection } from '../domain/order';
 import type { OrderStatus } from '../domain/order-status';
 import type { PricedLine } from '../domain/pricing';
 
@@ -9,6 +9,9 @@ interface OrderRow {
   status: OrderStatus;
   total: number;
   rejection_reason: OrderRejection | null;
+  cancelled_by: CancelledBy | null;
+  cancellation_reason: string | null;
+  cancelled_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -21,7 +24,8 @@ interface LineRow {
   unit_price: number;
 }
 
-const ORDER_COLUMNS = 'id, user_id, status, total, rejection_reason, created_at, updated_at';
+const ORDER_COLUMNS = `id, user_id, status, total, rejection_reason,
+  cancelled_by, cancellation_reason, cancelled_at, created_at, updated_at`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function toOrder(row: OrderRow, lines: readonly LineRow[]): Order {
@@ -38,6 +42,18 @@ function toOrder(row: OrderRow, lines: readonly LineRow[]): Order {
     })),
     total: row.total,
     ...(row.rejection_reason ? { rejectionReason: row.rejection_reason } : {}),
+    ...(row.status === 'CANCELLED' &&
+    row.cancelled_by &&
+    row.cancellation_reason !== null &&
+    row.cancelled_at
+      ? {
+          cancellation: {
+            reason: row.cancellation_reason,
+            by: row.cancelled_by,
+            at: row.cancelled_at.toISOString(),
+          },
+        }
+      : {}),
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -118,21 +134,38 @@ export async function listOrders(
 
 /**
  * Moves the order only if it is still in the status the caller decided from. No row back means
- * someone else moved it first: the caller re-reads and decides again.
+ * someone else moved it first: the caller re-reads and decides again. A cancellation is written by
+ * the same guarded UPDATE, so a CANCELLED order never lacks its canceller.
  */
 export async function updateOrderStatus(
   tx: Queryable,
-  move: { id: string; from: OrderStatus; to: OrderStatus; rejection?: OrderRejection },
+  move: {
+    id: string;
+    from: OrderStatus;
+    to: OrderStatus;
+    rejection?: OrderRejection;
+    cancellation?: { by: CancelledBy; reason: string };
+  },
 ): Promise<{ order: Order; createdAt: Date; updatedAt: Date } | undefined> {
   const { rows } = await tx.query<OrderRow>(
     `UPDATE orders
         SET status = $3,
             rejection_reason = COALESCE($4::jsonb, rejection_reason),
+            cancelled_by = COALESCE($5::text, cancelled_by),
+            cancellation_reason = COALESCE($6::text, cancellation_reason),
+            cancelled_at = CASE WHEN $5::text IS NULL THEN cancelled_at ELSE now() END,
             updated_at = now(),
             finalized_at = COALESCE(finalized_at, now())
       WHERE id = $1 AND status = $2
       RETURNING ${ORDER_COLUMNS}`,
-    [move.id, move.from, move.to, move.rejection ? JSON.stringify(move.rejection) : null],
+    [
+      move.id,
+      move.from,
+      move.to,
+      move.rejection ? JSON.stringify(move.rejection) : null,
+      move.cancellation?.by ?? null,
+      move.cancellation?.reason ?? null,
+    ],
   );
   const [row] = rows;
   if (!row) return undefined;

@@ -2,9 +2,15 @@ import { enqueueEvent } from '@shop/messaging';
 import { withTransaction, type Pool } from '@shop/postgres';
 import { ConflictError, NotFoundError, type Principal } from '@shop/service-kit';
 import { findOrder } from '../db/orders';
-import { mayAccessOrder, type Order } from '../domain/order';
+import { cancellerOf, mayAccessOrder, type Order } from '../domain/order';
 import type { OrderMetrics } from '../metrics';
 import { moveOrder } from './move-order';
+
+// Shown to the customer on the order, so in their words.
+const CANCEL_REASONS = {
+  customer: 'cancelled by the customer',
+  admin: 'cancelled by an admin',
+} as const;
 
 /**
  * PENDING or CONFIRMED -> CANCELLED, with ORDER_CANCELLED in the same transaction so inventory
@@ -19,9 +25,13 @@ export async function cancelOrder(
   const result = await withTransaction(deps.pool, async (tx) => {
     const order = await findOrder(tx, orderId);
     if (!order || !mayAccessOrder(principal, order.userId)) throw NotFoundError('No such order');
-    const reason =
-      principal.userId === order.userId ? 'cancelled by its owner' : 'cancelled by an admin';
-    const move = await moveOrder(tx, { orderId, to: 'CANCELLED', reason });
+    const cancelledBy = cancellerOf(principal, order.userId);
+    const move = await moveOrder(tx, {
+      orderId,
+      to: 'CANCELLED',
+      reason: CANCEL_REASONS[cancelledBy],
+      cancelledBy,
+    });
     if (move.kind === 'not-found') throw NotFoundError('No such order');
     if (move.kind === 'refused') {
       throw ConflictError(`The order is ${move.order.status} and can no longer be cancelled`, {

@@ -44,6 +44,7 @@ export async function expirePendingOrders(
           orderId,
           to: 'CANCELLED',
           reason: EXPIRY_REASON,
+          cancelledBy: 'system',
           onlyFrom: 'PENDING',
         });
         if (move.kind !== 'moved') continue;

@@ -1,5 +1,5 @@
 import type { Queryable } from '@shop/postgres';
-import type { Order, OrderRejection } from '../domain/order';
+import type { CancelledBy, Order, OrderRejection } from '../domain/order';
 import { canMoveOrder, type OrderStatus } from '../domain/order-status';
 import { findOrder, recordStatusChange, updateOrderStatus } from '../db/orders';
 
@@ -19,12 +19,14 @@ export async function moveOrder(
   tx: Queryable,
   request: {
     orderId: string;
-    to: OrderStatus;
+    /** Kept in the history; for a cancel also the reason the order shows. */
     reason: string;
-    rejection?: OrderRejection;
     /** Move only from this status (still within the state machine); anything else is refused. */
     onlyFrom?: OrderStatus;
-  },
+  } & (
+    | { to: 'CANCELLED'; cancelledBy: CancelledBy }
+    | { to: Exclude<OrderStatus, 'CANCELLED'>; rejection?: OrderRejection }
+  ),
 ): Promise<MoveResult> {
   for (;;) {
     const order = await findOrder(tx, request.orderId);
@@ -35,7 +37,11 @@ export async function moveOrder(
       id: order.id,
       from: order.status,
       to: request.to,
-      ...(request.rejection ? { rejection: request.rejection } : {}),
+      ...(request.to === 'CANCELLED'
+        ? { cancellation: { by: request.cancelledBy, reason: request.reason } }
+        : request.rejection
+          ? { rejection: request.rejection }
+          : {}),
     });
     if (!moved) continue;
     await recordStatusChange(tx, {

@@ -83,6 +83,18 @@ export const order = z.object({
     })
     .optional()
     .describe('Why inventory turned a REJECTED order down'),
+  cancellation: z
+    .object({
+      reason: z.string(),
+      by: z
+        .enum(['customer', 'admin', 'system'])
+        .describe(
+          'customer: the owner; admin: an admin, not the owner; system: the pending-order sweeper, when inventory did not answer in time',
+        ),
+      at: timestamp,
+    })
+    .optional()
+    .describe('Why, by whom and when a CANCELLED order was cancelled'),
   createdAt: timestamp,
   updatedAt: timestamp,
 });
