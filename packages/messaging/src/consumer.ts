@@ -5,7 +5,7 @@ import { runWithRequestContext, type Logger, type MetricsRegistry } from '@shop/
 import { events, isEventType, type EventData, type EventType } from './catalog';
 import { confirmPublish, type ChannelOwner, type RabbitConnection } from './connection';
 import { envelopeSchema, type EventEnvelope } from './envelope';
-import { recordInInbox } from './inbox';
+import { pruneInbox, recordInInbox } from './inbox';
 import { messagingMetrics, type ConsumeResult } from './metrics';
 import { deadQueueName, declareConsumerTopology, qualify, retryQueueName } from './topology';
 
@@ -44,6 +44,10 @@ export interface ConsumerOptions {
   unavailableDelayMs?: number;
   /** How long republishing to a retry or dead queue may wait for the broker's confirm. */
   publishTimeoutMs?: number;
+  /** Processed event ids are remembered this long (default 30 days), then pruned. */
+  keepProcessedForMs?: number;
+  /** How often this consumer prunes its inbox (default hourly). */
+  pruneEveryMs?: number;
 }
 
 export interface Consumer {
@@ -66,6 +70,9 @@ export type DeathReason = 'invalid-event' | 'permanent-failure' | 'max-attempts'
 // Growing delays (1 s, 5 s, 30 s, 2 min) ride out a restarting dependency without a hot loop,
 // and ~2.5 min in total is short enough that a real bug reaches .dead and an operator quickly.
 const DEFAULT_RETRY_DELAYS_MS = [1000, 5000, 30_000, 120_000];
+// Far longer than any retry schedule or broker redelivery, so a pruned id can never come back.
+const DEFAULT_KEEP_PROCESSED_MS = 30 * 24 * 60 * 60 * 1000;
+const DEFAULT_PRUNE_EVERY_MS = 60 * 60 * 1000;
 const MAX_ERROR_TEXT = 1000;
 
 class InboxUnavailableError extends Error {
@@ -105,6 +112,7 @@ class EventConsumer implements ChannelOwner {
   private consumerTag: string | null = null;
   private attaching: { model: ChannelModel; done: Promise<void> } | null = null;
   private reattachTimer: NodeJS.Timeout | null = null;
+  private pruneTimer: NodeJS.Timeout | null = null;
   private reattachFailures = 0;
   private stopped = false;
   private detach: () => void = () => undefined;
@@ -132,6 +140,13 @@ class EventConsumer implements ChannelOwner {
 
   start() {
     this.detach = this.rabbit.addChannelOwner(this);
+    const keepMs = this.options.keepProcessedForMs ?? DEFAULT_KEEP_PROCESSED_MS;
+    this.pruneTimer = setInterval(() => {
+      pruneInbox(this.options.pool, this.options.queue, keepMs)
+        .then((pruned) => pruned > 0 && this.logger.info({ pruned }, 'Pruned old inbox entries'))
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'Inbox pruning failed'));
+    }, this.options.pruneEveryMs ?? DEFAULT_PRUNE_EVERY_MS);
+    this.pruneTimer.unref();
   }
 
   attach(model: ChannelModel): Promise<void> {
@@ -164,6 +179,7 @@ class EventConsumer implements ChannelOwner {
     this.stopped = true;
     this.detach();
     if (this.reattachTimer) clearTimeout(this.reattachTimer);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     const channel = this.channel;
     // Cancel first so no new deliveries arrive, let the running handlers finish and ack, then
     // close; anything still unacked goes back to the queue for another replica.

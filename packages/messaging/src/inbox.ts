@@ -1,4 +1,4 @@
-import type { Queryable } from '@shop/postgres';
+import type { Pool, Queryable } from '@shop/postgres';
 
 /**
  * Records that `consumer` has processed `eventId`, inside the caller's transaction. Returns false
@@ -19,4 +19,29 @@ export async function recordInInbox(
     [consumer, eventId, eventType],
   );
   return result.rowCount === 1;
+}
+
+/**
+ * Forgets events `consumer` processed longer ago than `olderThanMs`, in small batches so no long
+ * lock is taken. Safe once no copy of them can still arrive: retries and redeliveries happen
+ * within minutes, and the retention is weeks.
+ */
+export async function pruneInbox(
+  pool: Pick<Pool, 'query'>,
+  consumer: string,
+  olderThanMs: number,
+  batchSize = 1000,
+): Promise<number> {
+  let pruned = 0;
+  for (;;) {
+    const { rowCount } = await pool.query(
+      `DELETE FROM inbox WHERE (consumer, event_id) IN (
+         SELECT consumer, event_id FROM inbox
+          WHERE consumer = $1 AND processed_at < now() - make_interval(secs => $2)
+          LIMIT $3)`,
+      [consumer, olderThanMs / 1000, batchSize],
+    );
+    pruned += rowCount ?? 0;
+    if ((rowCount ?? 0) < batchSize) return pruned;
+  }
 }

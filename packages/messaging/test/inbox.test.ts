@@ -96,3 +96,44 @@ test('when a handler fails after writing, then its writes and the inbox row roll
   });
   await consumer.stop();
 });
+
+test('when processed events are older than the retention, then the consumer prunes them and keeps the recent ones', async () => {
+  const consumerName = 'pruning-consumer-events';
+  await harness.pool.query(
+    `INSERT INTO inbox (consumer, event_id, event_type, processed_at) VALUES
+       ($1, 'old-1', 'INVENTORY_RESERVED', now() - interval '40 days'),
+       ($1, 'old-2', 'INVENTORY_RESERVED', now() - interval '31 days'),
+       ($1, 'recent', 'INVENTORY_RESERVED', now() - interval '1 day'),
+       ('another-consumer', 'old-3', 'INVENTORY_RESERVED', now() - interval '40 days')`,
+    [consumerName],
+  );
+  const consumer = startConsumer({
+    rabbit,
+    pool: harness.pool,
+    logger,
+    metrics: harness.metrics,
+    queue: consumerName,
+    events: ['INVENTORY_RESERVED'],
+    handlers: { INVENTORY_RESERVED: async () => undefined },
+    keepProcessedForMs: 30 * 24 * 60 * 60 * 1000,
+    pruneEveryMs: 50,
+  });
+  try {
+    const remaining = await waitFor(
+      async () => {
+        const { rows } = await harness.pool.query(
+          'SELECT consumer, event_id FROM inbox WHERE event_id IN ($1, $2, $3, $4) ORDER BY event_id',
+          ['old-1', 'old-2', 'recent', 'old-3'],
+        );
+        return rows.length === 2 ? rows : undefined;
+      },
+      { what: 'the old entries of this consumer to be pruned' },
+    );
+    assert.deepEqual(remaining, [
+      { consumer: 'another-consumer', event_id: 'old-3' },
+      { consumer: consumerName, event_id: 'recent' },
+    ]);
+  } finally {
+    await consumer.stop();
+  }
+});
