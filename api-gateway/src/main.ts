@@ -26,14 +26,7 @@ void runService({
     return {
       app: buildApp({ config, logger, metrics, redis, ...(discovery ? { discovery } : {}) }),
       afterListen: (server) =>
-        registrationSteps({
-          registryUrl,
-          registryToken: config.REGISTRY_TOKEN,
-          serviceHost: config.SERVICE_HOST,
-          name: 'api-gateway',
-          port: server.port,
-          logger,
-        }),
+        registrationSteps(config, { name: 'api-gateway', port: server.port, logger }),
       shutdown: [{ name: 'redis', run: () => redis.quit() }],
     };
   },

@@ -40,14 +40,7 @@ void runService({
     return {
       app: buildApp({ logger, metrics, pool, jwtSecret: config.JWT_SECRET, rabbit }),
       afterListen: (server) =>
-        registrationSteps({
-          registryUrl: config.REGISTRY_URL,
-          registryToken: config.REGISTRY_TOKEN,
-          serviceHost: config.SERVICE_HOST,
-          name: 'inventory-service',
-          port: server.port,
-          logger,
-        }),
+        registrationSteps(config, { name: 'inventory-service', port: server.port, logger }),
       shutdown: [
         { name: 'consumer', run: () => consumer.stop() },
         { name: 'outbox relay', run: () => relay.stop() },

@@ -61,14 +61,7 @@ void runService({
           batchSize: PENDING_SWEEP_BATCH,
         });
         return [
-          ...registrationSteps({
-            registryUrl: config.REGISTRY_URL,
-            registryToken: config.REGISTRY_TOKEN,
-            serviceHost: config.SERVICE_HOST,
-            name: 'order-service',
-            port: server.port,
-            logger,
-          }),
+          ...registrationSteps(config, { name: 'order-service', port: server.port, logger }),
           { name: 'inventory consumers', run: () => consumers.stop() },
           // Before the relay stops, so the ORDER_CANCELLED of a last sweep still leaves.
           { name: 'pending-order sweeper', run: () => sweeper.stop() },

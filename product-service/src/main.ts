@@ -72,14 +72,7 @@ void runService({
         },
       }),
       afterListen: (server) =>
-        registrationSteps({
-          registryUrl: config.REGISTRY_URL,
-          registryToken: config.REGISTRY_TOKEN,
-          serviceHost: config.SERVICE_HOST,
-          name: 'product-service',
-          port: server.port,
-          logger,
-        }),
+        registrationSteps(config, { name: 'product-service', port: server.port, logger }),
       shutdown: [
         { name: 'event relay', run: () => relay.stop() },
         { name: 'rabbitmq', run: () => rabbit.close() },

@@ -68,14 +68,7 @@ void runService({
         },
       }),
       afterListen: (server) =>
-        registrationSteps({
-          registryUrl: config.REGISTRY_URL,
-          registryToken: config.REGISTRY_TOKEN,
-          serviceHost: config.SERVICE_HOST,
-          name: 'user-service',
-          port: server.port,
-          logger,
-        }),
+        registrationSteps(config, { name: 'user-service', port: server.port, logger }),
       shutdown: [
         { name: 'login throttle purge', run: () => clearInterval(purge) },
         { name: 'outbox relay', run: () => relay.stop() },

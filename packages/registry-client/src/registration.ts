@@ -150,27 +150,30 @@ class Registration implements RegistryRegistration {
   }
 }
 
+/** The registry settings of every service's config (service-kit's `baseConfig`). */
+export interface RegistrySettings {
+  REGISTRY_URL?: string | undefined;
+  REGISTRY_TOKEN?: string | undefined;
+  SERVICE_HOST?: string | undefined;
+}
+
 /**
  * What every service's main.ts does once it listens: register when REGISTRY_URL is set, and hand
  * back the shutdown step that deregisters (run first, so traffic stops before the drain).
  */
-export function registrationSteps(options: {
-  registryUrl: string | undefined;
-  registryToken: string | undefined;
-  serviceHost: string | undefined;
-  name: string;
-  port: number;
-  logger: Logger;
-}): { name: string; run: () => Promise<void> }[] {
-  if (!options.registryUrl) return [];
+export function registrationSteps(
+  config: RegistrySettings,
+  instance: { name: string; port: number; logger: Logger },
+): { name: string; run: () => Promise<void> }[] {
+  if (!config.REGISTRY_URL) return [];
   const registration = registerWithRegistry({
-    registryUrl: options.registryUrl,
-    registryToken: options.registryToken,
-    name: options.name,
-    host: options.serviceHost ?? os.hostname(),
-    port: options.port,
+    registryUrl: config.REGISTRY_URL,
+    registryToken: config.REGISTRY_TOKEN,
+    name: instance.name,
+    host: config.SERVICE_HOST ?? os.hostname(),
+    port: instance.port,
     healthCheck: '/health',
-    logger: options.logger,
+    logger: instance.logger,
   });
   return [{ name: 'registry', run: () => registration.stop() }];
 }
