@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { databaseUrl } from '@shop/postgres';
 import { clientFor, testServers, uniqueName, waitFor } from '@shop/testkit';
 import { removeSystemState } from '../scripts/system/cleanup';
 import { startSystem, type RunningSystem } from '../scripts/system/launcher';
@@ -163,11 +164,7 @@ export interface BenchSystem {
 const admin = { email: 'bench-admin@shop.test', password: 'bench-admin-password-1' };
 const jwtSecret = 'bench-secret-that-is-long-enough-for-hs256-abcdef';
 
-function databaseUrl(name: string): string {
-  const url = new URL(testServers.postgresUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
+const benchDatabaseUrl = (name: string) => databaseUrl(testServers.postgresUrl, name);
 
 /**
  * Starts every service as its own process on free ports, with its own databases, RabbitMQ
@@ -244,7 +241,7 @@ export async function startBenchSystem(
     databases,
     ready,
     totalSeconds,
-    databaseUrl,
+    databaseUrl: benchDatabaseUrl,
     async adminToken() {
       const login = await api.post('/users/login', admin);
       if (login.status !== 200) throw new Error(`admin login: ${login.status} ${login.text}`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { dropDatabase } from '@shop/postgres';
+import { databaseUrl, dropDatabase } from '@shop/postgres';
 import {
   call,
   parsePrometheusText,
@@ -18,11 +18,10 @@ import {
 const root = path.resolve(__dirname, '..');
 const databases: string[] = [];
 
-function databaseUrl(): string {
-  const url = new URL(testServers.postgresUrl);
-  url.pathname = `/${uniqueName('boot')}`;
-  databases.push(url.toString());
-  return url.toString();
+function bootDatabaseUrl(): string {
+  const url = databaseUrl(testServers.postgresUrl, uniqueName('boot'));
+  databases.push(url);
+  return url;
 }
 
 const common = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', JWT_SECRET: TEST_JWT_SECRET };
@@ -30,17 +29,17 @@ const services: Record<string, () => Record<string, string>> = {
   // Started as in production (NODE_ENV unset), where the registry refuses to run without its secret.
   'service-registry': () => ({ REGISTRY_TOKEN: 'e2e-registry-token-0123456789abcdef0123456789' }),
   'user-service': () => ({
-    DATABASE_URL: databaseUrl(),
+    DATABASE_URL: bootDatabaseUrl(),
     ORDER_SERVICE_URL: 'http://127.0.0.1:9',
     RABBITMQ_URL: testServers.rabbitmqUrl,
   }),
   'order-service': () => ({
-    DATABASE_URL: databaseUrl(),
+    DATABASE_URL: bootDatabaseUrl(),
     RABBITMQ_URL: testServers.rabbitmqUrl,
     PRODUCT_SERVICE_URL: 'http://127.0.0.1:9',
   }),
   'inventory-service': () => ({
-    DATABASE_URL: databaseUrl(),
+    DATABASE_URL: bootDatabaseUrl(),
     RABBITMQ_URL: testServers.rabbitmqUrl,
   }),
   'product-service': () => ({

@@ -4,6 +4,7 @@ import type { Discovery } from '@shop/registry-client';
 import { createLogger, createMetricsRegistry, type Principal } from '@shop/service-kit';
 import {
   clientFor,
+  deleteRedisKeys,
   startTestServer,
   TEST_JWT_SECRET,
   testServers,
@@ -114,15 +115,10 @@ export async function startGateway(options: {
     close: async () => {
       await server.close();
       // The keys expire with their window anyway; a test that cut Redis cannot delete them.
-      await deleteKeys(redis, prefix).catch(() => undefined);
+      await deleteRedisKeys(redis, prefix).catch(() => undefined);
       redis.disconnect();
     },
   };
-}
-
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
 }
 
 /** The env of a gateway whose four upstreams are the given stub servers. */

@@ -8,6 +8,7 @@ import {
 } from '@shop/service-kit';
 import {
   clientFor,
+  deleteRedisKeys,
   startTestServer,
   TEST_JWT_SECRET,
   testServers,
@@ -62,15 +63,6 @@ export async function createTestCatalogDatabase(): Promise<TestCatalogDatabase> 
       await embedded.stop();
     },
   };
-}
-
-export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
 }
 
 export interface ServiceUnderTest {
@@ -133,7 +125,7 @@ export async function startProductService(
     keyPrefix,
     async close() {
       await server.close();
-      if (redis.status === 'ready') await deleteKeys(redis, keyPrefix);
+      if (redis.status === 'ready') await deleteRedisKeys(redis, keyPrefix);
       redis.disconnect();
       if (!options.database) await database.destroy();
     },

@@ -1,7 +1,8 @@
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import { deadQueueName, EXCHANGES, qualify, retryQueueName } from '@shop/messaging';
-import { dropDatabase } from '@shop/postgres';
+import { databaseUrl, dropDatabase } from '@shop/postgres';
+import { deleteRedisKeys } from '@shop/testkit';
 
 /** The queues the services' consumers declare (DESIGN.md section 6). */
 const CONSUMER_QUEUES = ['inventory-order-events', 'order-inventory-events'];
@@ -22,26 +23,15 @@ export interface SystemState {
  * its databases, its Redis keys, and its namespaced queues and exchanges.
  */
 export async function removeSystemState(state: SystemState): Promise<void> {
-  for (const name of state.databases) {
-    const url = new URL(state.postgresUrl);
-    url.pathname = `/${name}`;
-    await dropDatabase(url.toString());
-  }
-  await deleteRedisKeys(state.redisUrl, state.redisPrefixes);
+  for (const name of state.databases) await dropDatabase(databaseUrl(state.postgresUrl, name));
+  await deleteKeysUnder(state.redisUrl, state.redisPrefixes);
   await deleteRabbitNamespace(state.rabbitmqUrl, state.rabbitmqNamespace);
 }
 
-async function deleteRedisKeys(redisUrl: string, prefixes: string[]): Promise<void> {
+async function deleteKeysUnder(redisUrl: string, prefixes: string[]): Promise<void> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   try {
-    for (const prefix of prefixes) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-        if (keys.length > 0) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-    }
+    for (const prefix of prefixes) await deleteRedisKeys(redis, prefix);
   } finally {
     redis.disconnect();
   }

@@ -4,6 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { SERVICES, START_WAVES, type ServiceName } from './services';
+import { databaseUrl } from '@shop/postgres';
 
 export interface SystemOptions {
   root: string;
@@ -44,12 +45,6 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-function databaseUrl(serverUrl: string, name: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
 }
 
 function pipeLines(child: ChildProcess, source: string, output: SystemOptions['output']) {

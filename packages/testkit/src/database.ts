@@ -1,4 +1,4 @@
-import { dropDatabase, ensureDatabase } from '@shop/postgres';
+import { databaseUrl, dropDatabase, ensureDatabase } from '@shop/postgres';
 import { testServers } from './environment';
 import { uniqueName } from './names';
 
@@ -9,9 +9,7 @@ export interface TestDatabase {
 
 /** A fresh, empty database on the shared server, for one suite. */
 export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase> {
-  const url = new URL(testServers.postgresUrl);
-  url.pathname = `/${uniqueName(prefix).toLowerCase()}`;
-  const connectionString = url.toString();
+  const connectionString = databaseUrl(testServers.postgresUrl, uniqueName(prefix).toLowerCase());
   await ensureDatabase(connectionString);
   return { url: connectionString, drop: () => dropDatabase(connectionString) };
 }

@@ -7,3 +7,4 @@ export * from './wait';
 export * from './prometheus';
 export * from './process';
 export * from './client';
+export * from './redis';
