@@ -47,8 +47,6 @@ export interface RabbitConnection {
   addChannelOwner(owner: ChannelOwner): () => void;
   /** Remembers queues declared in this namespace, so `deleteTopology` can remove them. */
   recordQueues(queues: readonly string[]): void;
-  /** Queues declared in this namespace by any connection of this process. */
-  recordedQueues(): string[];
   /**
    * Tests only: deletes the namespace's exchanges and every queue any connection of this process
    * declared in it (so a connection behind a cut proxy needs no cleanup of its own). Refused
@@ -192,10 +190,6 @@ class ResilientConnection implements RabbitConnection {
 
   recordQueues(queues: readonly string[]) {
     for (const queue of queues) this.queues.add(queue);
-  }
-
-  recordedQueues(): string[] {
-    return [...this.queues];
   }
 
   async deleteTopology(): Promise<void> {

@@ -50,8 +50,6 @@ export async function pingDatabase(pool: pg.Pool): Promise<void> {
 
 /** Postgres error codes we act on. */
 export const PG_UNIQUE_VIOLATION = '23505';
-export const PG_SERIALIZATION_FAILURE = '40001';
-export const PG_DEADLOCK_DETECTED = '40P01';
 
 export function isPgError(error: unknown, code: string): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
