@@ -293,19 +293,3 @@ export async function orderStatuses(
   );
   return new Map(rows.map((row) => [row.id, row.status]));
 }
-
-export async function statusHistory(
-  db: Queryable,
-  orderId: string,
-): Promise<{ from: OrderStatus | null; to: OrderStatus; reason: string | null }[]> {
-  const { rows } = await db.query<{
-    from_status: OrderStatus | null;
-    to_status: OrderStatus;
-    reason: string | null;
-  }>(
-    `SELECT from_status, to_status, reason FROM order_status_history
-      WHERE order_id = $1 ORDER BY id`,
-    [orderId],
-  );
-  return rows.map((row) => ({ from: row.from_status, to: row.to_status, reason: row.reason }));
-}
