@@ -1,3 +1,6 @@
+import { mergeLines, type shortage } from '@shop/contracts';
+import type { z } from 'zod';
+
 /** One line of an order as inventory sees it: what and how many. */
 export interface OrderLine {
   productId: string;
@@ -11,11 +14,7 @@ export interface StockLevel {
   sellable: boolean;
 }
 
-export interface Shortage {
-  productId: string;
-  requested: number;
-  available: number;
-}
+export type Shortage = z.output<typeof shortage>;
 
 export type ReservationDecision =
   | { outcome: 'reserved'; items: OrderLine[] }
@@ -40,22 +39,20 @@ export const REJECTED_FOR_SHORTAGE = 'insufficient stock';
 export const REJECTED_FOR_CANCEL = 'order cancelled';
 
 /**
- * Merges lines of the same product and sorts them by product id. The sort order is also the
- * order in which stock rows are locked, which is what keeps concurrent reservations deadlock-free.
+ * Merges lines of the same product (`mergeLines`) and sorts them by product id. The sort order is
+ * also the order in which stock rows are locked, which is what keeps concurrent reservations
+ * deadlock-free.
  */
 export function mergeOrderLines(lines: readonly OrderLine[]): OrderLine[] {
-  const totals = new Map<string, number>();
-  for (const line of lines) {
-    totals.set(line.productId, (totals.get(line.productId) ?? 0) + line.quantity);
-  }
-  return [...totals]
-    .map(([productId, quantity]) => ({ productId, quantity }))
-    .sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
+  return mergeLines(lines).sort((a, b) =>
+    a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0,
+  );
 }
 
 /**
- * All or nothing: the order is reserved only if every line fits in what is available, otherwise
- * it is rejected with every short line. A product no longer sold counts as a shortage with
+ * All or nothing: the lines are merged per product (`mergeOrderLines`), then the order is
+ * reserved only if every line fits in what is available, otherwise it is rejected with every
+ * short line. A product no longer sold counts as a shortage with
  * nothing available. A product with no stock at all throws `StockNotYetKnown`: deciding now
  * would reject for good an order that only came too early.
  */

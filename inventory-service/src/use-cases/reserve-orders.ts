@@ -2,7 +2,6 @@ import { enqueueEvents, type EventData, type OutgoingEvent } from '@shop/messagi
 import type { Queryable } from '@shop/postgres';
 import {
   decideReservation,
-  mergeOrderLines,
   REJECTED_FOR_CANCEL,
   type ReservationDecision,
   type StockLevel,
@@ -75,7 +74,7 @@ export async function reserveOrders(
     const decision: ReservationDecision =
       step === 'answer-cancelled'
         ? { outcome: 'rejected', reason: REJECTED_FOR_CANCEL, shortages: [] }
-        : decideReservation(mergeOrderLines(order.items), levels);
+        : decideReservation(order.items, levels);
     outcomes.set(order.orderId, decision.outcome);
     const stockOuts = decision.outcome === 'reserved' ? takeFrom(levels, decision.items) : [];
     writes.add(order.orderId, decision, correlationId);

@@ -1,3 +1,5 @@
+import { mergeLines } from '@shop/contracts';
+
 /** What a customer asks for: a product and how many. */
 export interface RequestedLine {
   productId: string;
@@ -10,10 +12,4 @@ export interface RequestedLine {
  * and reports shortages per product, and the idempotency fingerprint does not depend on how a
  * client happened to split its lines.
  */
-export function mergeOrderLines(lines: readonly RequestedLine[]): RequestedLine[] {
-  const merged = new Map<string, number>();
-  for (const line of lines) {
-    merged.set(line.productId, (merged.get(line.productId) ?? 0) + line.quantity);
-  }
-  return [...merged].map(([productId, quantity]) => ({ productId, quantity }));
-}
+export const mergeOrderLines: (lines: readonly RequestedLine[]) => RequestedLine[] = mergeLines;

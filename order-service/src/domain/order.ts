@@ -1,41 +1,18 @@
+import type { order, orderRejection } from '@shop/contracts';
 import type { Principal } from '@shop/service-kit';
-import type { OrderStatus } from './order-status';
-import type { PricedLine } from './pricing';
+import type { z } from 'zod';
 
-export interface Shortage {
-  productId: string;
-  requested: number;
-  available: number;
-}
+/** An order as the API shows it: the response schema of the contracts. */
+export type Order = z.output<typeof order>;
 
 /** Why inventory turned an order down, as it said in INVENTORY_REJECTED. */
-export interface OrderRejection {
-  reason: string;
-  shortages: Shortage[];
-}
-
-/** Who cancelled an order: its owner, an admin on someone else's order, or the pending sweeper. */
-export type CancelledBy = 'customer' | 'admin' | 'system';
+export type OrderRejection = z.output<typeof orderRejection>;
 
 /** Why, by whom and when a CANCELLED order was cancelled. */
-export interface OrderCancellation {
-  reason: string;
-  by: CancelledBy;
-  at: string;
-}
+export type OrderCancellation = NonNullable<Order['cancellation']>;
 
-/** An order as the API shows it. */
-export interface Order {
-  id: string;
-  userId: string;
-  status: OrderStatus;
-  items: PricedLine[];
-  total: number;
-  rejectionReason?: OrderRejection;
-  cancellation?: OrderCancellation;
-  createdAt: string;
-  updatedAt: string;
-}
+/** Who cancelled an order: its owner, an admin on someone else's order, or the pending sweeper. */
+export type CancelledBy = OrderCancellation['by'];
 
 /** Owners see and cancel their own orders; admins everyone's. */
 export function mayAccessOrder(principal: Principal, ownerId: string): boolean {

@@ -1,3 +1,5 @@
+import type { orderLine } from '@shop/contracts';
+import type { z } from 'zod';
 import type { RequestedLine } from './order-lines';
 
 /** What the catalog says about a product at the moment the order is placed. */
@@ -8,15 +10,11 @@ export interface CatalogProduct {
   price: number;
 }
 
-export interface PricedLine {
-  productId: string;
-  /** Snapshot of the catalog name, so a later rename does not rewrite past orders. */
-  name: string;
-  quantity: number;
-  /** Integer cents, snapshot of the catalog price. */
-  unitPrice: number;
-  lineTotal: number;
-}
+/**
+ * A line as the order keeps it: snapshots of the catalog's name and price (integer cents), so a
+ * later rename or price change does not rewrite past orders.
+ */
+export type PricedLine = z.output<typeof orderLine>;
 
 /**
  * The most one line, and one whole order, may cost: one billion currency units, in cents. Far above

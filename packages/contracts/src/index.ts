@@ -4,3 +4,4 @@ export * from './password-policy';
 export * from './products';
 export * from './orders';
 export * from './inventory';
+export * from './events';

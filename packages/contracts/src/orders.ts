@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cents, id, pageOf, timestamp } from './common';
+import { mergeLines, orderRejection } from './events';
 
 export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -8,13 +9,6 @@ export const orderStatus = z.enum(ORDER_STATUSES);
 export const MAX_ORDER_LINES = 100;
 /** Per product, after duplicate lines are merged: a typo of 10000 should not reach inventory. */
 export const MAX_QUANTITY_PER_PRODUCT = 1000;
-
-function quantitiesPerProduct(lines: readonly { productId: string; quantity: number }[]) {
-  const sums = new Map<string, number>();
-  for (const line of lines)
-    sums.set(line.productId, (sums.get(line.productId) ?? 0) + line.quantity);
-  return [...sums.values()];
-}
 
 export const placeOrderBody = z
   .object({
@@ -33,8 +27,7 @@ export const placeOrderBody = z
       ),
   })
   .refine(
-    (body) =>
-      quantitiesPerProduct(body.items).every((quantity) => quantity <= MAX_QUANTITY_PER_PRODUCT),
+    (body) => mergeLines(body.items).every((line) => line.quantity <= MAX_QUANTITY_PER_PRODUCT),
     {
       message: `At most ${MAX_QUANTITY_PER_PRODUCT} of one product per order, duplicate lines included`,
       path: ['items'],
@@ -70,19 +63,7 @@ export const order = z.object({
   status: orderStatus,
   items: z.array(orderLine),
   total: cents,
-  rejectionReason: z
-    .object({
-      reason: z.string(),
-      shortages: z.array(
-        z.object({
-          productId: id,
-          requested: z.number().int(),
-          available: z.number().int(),
-        }),
-      ),
-    })
-    .optional()
-    .describe('Why inventory turned a REJECTED order down'),
+  rejectionReason: orderRejection.optional().describe('Why inventory turned a REJECTED order down'),
   cancellation: z
     .object({
       reason: z.string(),

@@ -1,3 +1,4 @@
+import { eventSchemas } from '@shop/contracts';
 import { z } from 'zod';
 
 /** The exchanges the shop publishes to; each is a durable topic exchange (namespaced in tests). */
@@ -18,68 +19,30 @@ function defineEvent<S extends z.ZodType>(
   return { exchange, routingKey, schema };
 }
 
-const id = z.string().min(1);
-/** Money is integer cents, never a float. */
-const cents = z.number().int().nonnegative();
-const quantity = z.number().int().positive();
-
-const orderOutcome = z.object({ orderId: id, userId: id, reason: z.string().optional() });
-
-/** DESIGN.md section 6: one schema per event type, with the exchange and routing key it travels on. */
+/** DESIGN.md section 6: each event's exchange and routing key, with its schema from the contracts. */
 export const events = {
-  ORDER_CREATED: defineEvent(
-    'orders',
-    'order.created',
-    z.object({
-      orderId: id,
-      userId: id,
-      items: z.array(z.object({ productId: id, quantity, unitPrice: cents })).min(1),
-      total: cents,
-    }),
-  ),
-  ORDER_CANCELLED: defineEvent('orders', 'order.cancelled', z.object({ orderId: id, userId: id })),
-  ORDER_CONFIRMED: defineEvent('orders', 'order.confirmed', orderOutcome),
-  ORDER_REJECTED: defineEvent('orders', 'order.rejected', orderOutcome),
+  ORDER_CREATED: defineEvent('orders', 'order.created', eventSchemas.ORDER_CREATED),
+  ORDER_CANCELLED: defineEvent('orders', 'order.cancelled', eventSchemas.ORDER_CANCELLED),
+  ORDER_CONFIRMED: defineEvent('orders', 'order.confirmed', eventSchemas.ORDER_CONFIRMED),
+  ORDER_REJECTED: defineEvent('orders', 'order.rejected', eventSchemas.ORDER_REJECTED),
   INVENTORY_RESERVED: defineEvent(
     'inventory',
     'inventory.reserved',
-    z.object({ orderId: id, items: z.array(z.object({ productId: id, quantity })).min(1) }),
+    eventSchemas.INVENTORY_RESERVED,
   ),
   INVENTORY_REJECTED: defineEvent(
     'inventory',
     'inventory.rejected',
-    z.object({
-      orderId: id,
-      reason: z.string().min(1),
-      shortages: z.array(
-        z.object({
-          productId: id,
-          requested: z.number().int().nonnegative(),
-          available: z.number().int().nonnegative(),
-        }),
-      ),
-    }),
+    eventSchemas.INVENTORY_REJECTED,
   ),
-  INVENTORY_RELEASED: defineEvent('inventory', 'inventory.released', z.object({ orderId: id })),
-  PRODUCT_CREATED: defineEvent(
-    'products',
-    'product.created',
-    z.object({
-      productId: id,
-      sku: z.string().min(1),
-      initialStock: z.number().int().nonnegative().optional(),
-    }),
+  INVENTORY_RELEASED: defineEvent(
+    'inventory',
+    'inventory.released',
+    eventSchemas.INVENTORY_RELEASED,
   ),
-  PRODUCT_DELETED: defineEvent(
-    'products',
-    'product.deleted',
-    z.object({ productId: id, sku: z.string().min(1) }),
-  ),
-  USER_REGISTERED: defineEvent(
-    'users',
-    'user.registered',
-    z.object({ userId: id, email: z.email() }),
-  ),
+  PRODUCT_CREATED: defineEvent('products', 'product.created', eventSchemas.PRODUCT_CREATED),
+  PRODUCT_DELETED: defineEvent('products', 'product.deleted', eventSchemas.PRODUCT_DELETED),
+  USER_REGISTERED: defineEvent('users', 'user.registered', eventSchemas.USER_REGISTERED),
 };
 
 export type EventType = keyof typeof events;

@@ -1,15 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { eventSchemas } from '@shop/contracts';
+import type { z } from 'zod';
 
-export interface ProductCreatedData {
-  productId: string;
-  sku: string;
-  initialStock?: number;
-}
-
-export interface ProductDeletedData {
-  productId: string;
-  sku: string;
-}
+export type ProductCreatedData = z.output<typeof eventSchemas.PRODUCT_CREATED>;
+export type ProductDeletedData = z.output<typeof eventSchemas.PRODUCT_DELETED>;
 
 /**
  * An event waiting in the product's own document until the relay has published it. Its id is
