@@ -31,6 +31,8 @@ export interface SystemOptions {
   env?: Record<string, string>;
   /** Replicas get `env` and then their own entry here (to give one replica a proxied URL, say). */
   instanceEnv?: (instance: PlannedInstance) => Record<string, string>;
+  /** How long each instance may take to become ready (60 s by default). */
+  readyTimeoutMs?: number;
   output?: (source: string, line: string) => void;
   onReady?: (service: ServiceName, url: string, seconds: number, label: string) => void;
 }
@@ -280,7 +282,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     listening.catch(() => undefined);
     const began = Date.now();
     try {
-      await waitUntilReady(urlOf(instance), child, listening);
+      await waitUntilReady(urlOf(instance), child, listening, options.readyTimeoutMs);
       options.onReady?.(
         instance.service,
         urlOf(instance),
