@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { clientFor, testServers, uniqueName, waitFor } from '@shop/testkit';
 import { removeSystemState } from '../scripts/system/cleanup';
-import { startSystem, type RunningSystem } from '../scripts/system/launcher';
+import { startSystem, type RunningSystem, type SystemOptions } from '../scripts/system/launcher';
 import { SERVICES } from '../scripts/system/services';
 
 const root = path.resolve(__dirname, '..');
@@ -10,8 +10,24 @@ const admin = { email: 'e2e-admin@shop.test', password: 'e2e-admin-password-1' }
 
 export type Api = ReturnType<typeof clientFor>;
 
+export interface ShopOptions {
+  /** The broker, Redis or Postgres to use instead of the shared server (a test's TCP proxy). */
+  rabbitmqUrl?: string;
+  redisUrl?: string;
+  postgresUrl?: string;
+  replicas?: number;
+  registryToken?: string;
+  /** Added to every service's environment. */
+  env?: Record<string, string>;
+  instanceEnv?: SystemOptions['instanceEnv'];
+}
+
 export interface Shop {
   system: RunningSystem;
+  /** The shop's own database names, for tests that look at the rows themselves. */
+  databases: { users: string; orders: string; inventory: string };
+  /** The shop's RabbitMQ namespace and Redis key prefix. */
+  namespace: string;
   /** The gateway's `/api`. */
   api: Api;
   /** Every unit of stock put in, by product, for the invariant of DESIGN.md section 7. */
@@ -33,7 +49,7 @@ export interface Shop {
  * The whole system as separate processes on free ports, with its own databases, RabbitMQ
  * namespace and Redis prefixes, and the shop's actions through the gateway.
  */
-export async function startShop(options: { rabbitmqUrl?: string } = {}): Promise<Shop> {
+export async function startShop(options: ShopOptions = {}): Promise<Shop> {
   const namespace = uniqueName('e2e');
   const databases = {
     users: `${namespace}_users`,
@@ -55,9 +71,14 @@ export async function startShop(options: { rabbitmqUrl?: string } = {}): Promise
     system = await startSystem({
       root,
       ports: Object.fromEntries(SERVICES.map(({ name }) => [name, 0])),
-      postgresUrl: testServers.postgresUrl,
+      replicas: options.replicas,
+      // Generous: a shared two-core CI machine compiles a dozen TypeScript services at once.
+      readyTimeoutMs: 180_000,
+      registryToken: options.registryToken,
+      instanceEnv: options.instanceEnv,
+      postgresUrl: options.postgresUrl ?? testServers.postgresUrl,
       databases,
-      redisUrl: testServers.redisUrl,
+      redisUrl: options.redisUrl ?? testServers.redisUrl,
       rabbitmqUrl: options.rabbitmqUrl ?? testServers.rabbitmqUrl,
       mongoUrl: process.env.MONGODB_URL,
       jwtSecret: 'e2e-secret-that-is-long-enough-for-hs256-abcdef',
@@ -69,9 +90,13 @@ export async function startShop(options: { rabbitmqUrl?: string } = {}): Promise
         AUTH_RATE_LIMIT_MAX: '1000',
         RATE_LIMIT_PREFIX: `${namespace}:rate-limit:`,
         CACHE_KEY_PREFIX: `${namespace}:cache:`,
+        REVOKED_SESSION_PREFIX: `${namespace}:revoked-session:`,
+        ...options.env,
       },
       output: (source, line) => {
         logs.push(`${source} | ${line}`);
+        // E2E_VERBOSE=1 streams every service's lines, for a run that hangs rather than fails.
+        if (process.env.E2E_VERBOSE) process.stderr.write(`${source} | ${line}\n`);
         if (logs.length > 200) logs.shift();
       },
     });
@@ -90,6 +115,8 @@ export async function startShop(options: { rabbitmqUrl?: string } = {}): Promise
 
   return {
     system,
+    databases,
+    namespace,
     api,
     stockPutIn,
     recentLogs: () => logs.slice(-40).join('\n'),
@@ -139,9 +166,7 @@ export async function startShop(options: { rabbitmqUrl?: string } = {}): Promise
       const token = await adminToken();
       const orders = await waitFor(
         async () => {
-          const page = await api.get('/orders?limit=100', { token });
-          assert.equal(page.status, 200, page.text);
-          const items = page.body.items as OrderView[];
+          const items = await allOrders(api, token);
           return items.every((order) => order.status !== 'PENDING') ? items : undefined;
         },
         { what: 'every order to leave PENDING', timeoutMs: 30_000 },
@@ -172,7 +197,19 @@ export async function startShop(options: { rabbitmqUrl?: string } = {}): Promise
   };
 }
 
-interface OrderView {
+export interface OrderView {
+  id: string;
   status: string;
   items: { productId: string; quantity: number }[];
+}
+
+/** Every order the token may see, page by page. */
+export async function allOrders(api: Api, token: string): Promise<OrderView[]> {
+  const orders: OrderView[] = [];
+  for (let page = 1; ; page++) {
+    const answer = await api.get(`/orders?limit=100&page=${page}`, { token });
+    assert.equal(answer.status, 200, answer.text);
+    orders.push(...(answer.body.items as OrderView[]));
+    if (orders.length >= answer.body.total || answer.body.items.length === 0) return orders;
+  }
 }

@@ -1,11 +1,14 @@
 // `npm start`: the whole system as local processes against Postgres, Redis and RabbitMQ on
 // localhost, with MongoDB at MONGODB_URL or the embedded MongoDB-compatible server.
+// `npm start -- --replicas N` runs N instances of every domain service; `--port-offset N` moves
+// every port by N, so a second copy can run beside the first.
 import path from 'node:path';
 import { DEVELOPMENT_JWT_SECRET } from '@shop/service-kit';
-import { startSystem } from './system/launcher';
+import { parseStartArguments } from './system/arguments';
+import { PortTakenError, startSystem, type RunningSystem } from './system/launcher';
 import { colourFor, formatLogLine } from './system/log-format';
-import { localDependencies, unreachableDependencies } from './system/preflight';
-import { SERVICES } from './system/services';
+import { localDependencies, startHints, unreachableDependencies } from './system/preflight';
+import { SERVICES, DOMAIN_SERVICES } from './system/services';
 
 const root = path.resolve(__dirname, '..');
 const env = process.env;
@@ -15,18 +18,51 @@ const settings = {
   rabbitmqUrl: env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
   mongoUrl: env.MONGODB_URL,
   jwtSecret: env.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
+  registryToken: env.REGISTRY_TOKEN || undefined,
   admin: {
     email: env.ADMIN_EMAIL ?? 'admin@shop.local',
     password: env.ADMIN_PASSWORD ?? 'admin-dev-password',
   },
 };
 
+function fail(line: string): never {
+  console.error(line);
+  process.exit(1);
+}
+
+let startArguments: ReturnType<typeof parseStartArguments>;
+try {
+  startArguments = parseStartArguments(process.argv.slice(2));
+} catch (error) {
+  fail(`npm start: ${(error as Error).message}`);
+}
+const { replicas, portOffset } = startArguments;
+
 const useColour = process.stdout.isTTY && !env.NO_COLOR;
-const width = Math.max(...SERVICES.map((service) => service.name.length), 'mongo-embedded'.length);
+const labelSuffix = replicas > 1 ? `#${replicas}`.length : 0;
+const width = Math.max(
+  ...SERVICES.map((service) => service.name.length + labelSuffix),
+  'mongo-embedded'.length,
+);
 const colours = new Map<string, (text: string) => string>();
 function print(source: string, line: string) {
   if (!colours.has(source)) colours.set(source, colourFor(colours.size, useColour));
   process.stdout.write(`${colours.get(source)!(source.padEnd(width))} | ${formatLogLine(line)}\n`);
+}
+
+/** Each domain service's instances on one line when there are several. */
+function replicaLines(system: RunningSystem): string[] {
+  if (replicas === 1) return [];
+  return [
+    '  Replicas (each registered; the gateway round-robins over them):',
+    ...DOMAIN_SERVICES.map(
+      (service) =>
+        `    ${service.padEnd(18)} ${system
+          .instances(service)
+          .map((instance) => `${instance.label} ${instance.url}`)
+          .join(', ')}`,
+    ),
+  ];
 }
 
 async function main() {
@@ -34,23 +70,22 @@ async function main() {
     postgres: settings.postgresUrl,
     redis: settings.redisUrl,
     rabbitmq: settings.rabbitmqUrl,
+    mongodb: settings.mongoUrl,
   });
   const missing = await unreachableDependencies(dependencies);
   if (missing.length > 0) {
-    for (const dependency of missing) {
-      console.error(
-        `${dependency.name} is not reachable at ${dependency.url}. Start it with:\n  ${dependency.howToStart}`,
-      );
-    }
-    process.exit(1);
+    fail(missing.map((dependency) => startHints(dependency, process.platform)).join('\n'));
   }
 
   const started = Date.now();
   console.log(
-    'Starting the shop: registry, user, product, inventory, order services, then the gateway...',
+    `Starting the shop: registry, ${replicas > 1 ? `${replicas} of each of ` : ''}user, product, ` +
+      'inventory, order services, then the gateway...',
   );
   const system = await startSystem({
     root,
+    replicas,
+    portOffset,
     postgresUrl: settings.postgresUrl,
     databases: { users: 'users', orders: 'orders', inventory: 'inventory' },
     redisUrl: settings.redisUrl,
@@ -58,11 +93,12 @@ async function main() {
     mongoUrl: settings.mongoUrl,
     mongoDataDir: path.join(root, '.data', 'mongo'),
     jwtSecret: settings.jwtSecret,
+    registryToken: settings.registryToken,
     admin: settings.admin,
     env: { LOG_LEVEL: env.LOG_LEVEL ?? 'info', SEED_DEMO_CATALOG: 'true' },
     output: print,
-    onReady: (service, url, seconds) =>
-      console.log(`\u2714 ${service.padEnd(width)} ready on ${url} (${seconds.toFixed(1)} s)`),
+    onReady: (_service, url, seconds, label) =>
+      console.log(`\u2714 ${label.padEnd(width)} ready on ${url} (${seconds.toFixed(1)} s)`),
   });
 
   let stopping = false;
@@ -79,17 +115,22 @@ async function main() {
 
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const gateway = system.urls['api-gateway'];
+  const registry = system.urls['service-registry'];
+  const tokenSource = settings.registryToken ? 'REGISTRY_TOKEN' : 'random for this run';
   console.log(
     [
       '',
       `The shop is ready in ${seconds} s.`,
       `  Gateway:          ${gateway}   (API docs: ${gateway}/api/docs)`,
+      `  Registry:         ${registry}   (token, ${tokenSource}: ${system.registryToken})`,
+      ...replicaLines(system),
       `  RabbitMQ UI:      http://localhost:15672   (guest / guest; needs the rabbitmq_management plugin)`,
       `  MongoDB:          ${settings.mongoUrl ? settings.mongoUrl : `${system.mongoUrl} (embedded, data in .data/mongo)`}`,
       `  Admin account:    ${settings.admin.email} / ${settings.admin.password}`,
       '',
       'Try:',
       `  curl -s '${gateway}/api/products?limit=3'`,
+      `  curl -s -H 'Authorization: Bearer ${system.registryToken}' '${registry}/services'`,
       '',
       'Ctrl-C stops everything.',
       '',
@@ -98,6 +139,6 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  console.error(`npm start failed: ${(error as Error).message}`);
-  process.exit(1);
+  if (error instanceof PortTakenError) fail(`npm start: ${error.message}`);
+  fail(`npm start failed: ${(error as Error).message}`);
 });

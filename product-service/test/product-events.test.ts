@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { connectRabbit, qualify, type RabbitConnection } from '@shop/messaging';
+import { connectRabbit, type RabbitConnection } from '@shop/messaging';
 import { createMetricsRegistry } from '@shop/service-kit';
 import { startTcpProxy, testServers, uniqueName, waitFor, type TcpProxy } from '@shop/testkit';
-import amqp, { type ChannelModel } from 'amqplib';
 import { Types } from 'mongoose';
 import {
   startProductEventRelay,
@@ -17,38 +16,9 @@ import {
   adminToken,
   logger,
   startProductService,
+  tapProductEvents,
   type ServiceUnderTest,
 } from './support';
-
-interface ReceivedEvent {
-  eventId: string;
-  eventType: string;
-  correlationId: string | null;
-  data: Record<string, unknown>;
-}
-
-/** A queue of the test's own, bound to every product event of the namespace. */
-async function tapProductEvents(namespace: string) {
-  const connection: ChannelModel = await amqp.connect(testServers.rabbitmqUrl);
-  const channel = await connection.createChannel();
-  const exchange = qualify(namespace, 'products');
-  await channel.assertExchange(exchange, 'topic', { durable: true });
-  const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
-  await channel.bindQueue(queue, exchange, 'product.*');
-  const received: ReceivedEvent[] = [];
-  await channel.consume(
-    queue,
-    (message) => message && received.push(JSON.parse(message.content.toString())),
-    { noAck: true },
-  );
-  return {
-    received,
-    close: async () => {
-      await channel.deleteExchange(exchange);
-      await connection.close();
-    },
-  };
-}
 
 describe('product events', () => {
   const namespace = uniqueName('product_events');

@@ -16,6 +16,8 @@ import {
   uniqueName,
   waitFor,
 } from '@shop/testkit';
+import { qualify } from '@shop/messaging';
+import amqp, { type ChannelModel } from 'amqplib';
 import type { Redis } from 'ioredis';
 import { buildApp } from '../src/app';
 import { createCatalogCache, type CatalogCacheSettings } from '../src/cache/catalog-cache';
@@ -155,5 +157,35 @@ export function aProduct(overrides: Partial<NewProduct> = {}): NewProduct {
     category: 'lighting',
     sku: `LAMP-${process.pid}-${skuCounter}`,
     ...overrides,
+  };
+}
+
+export interface ReceivedEvent {
+  eventId: string;
+  eventType: string;
+  correlationId: string | null;
+  data: Record<string, unknown>;
+}
+
+/** A queue of the test's own, bound to every product event of the namespace. */
+export async function tapProductEvents(namespace: string) {
+  const connection: ChannelModel = await amqp.connect(testServers.rabbitmqUrl);
+  const channel = await connection.createChannel();
+  const exchange = qualify(namespace, 'products');
+  await channel.assertExchange(exchange, 'topic', { durable: true });
+  const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+  await channel.bindQueue(queue, exchange, 'product.*');
+  const received: ReceivedEvent[] = [];
+  await channel.consume(
+    queue,
+    (message) => message && received.push(JSON.parse(message.content.toString())),
+    { noAck: true },
+  );
+  return {
+    received,
+    close: async () => {
+      await channel.deleteExchange(exchange);
+      await connection.close();
+    },
   };
 }

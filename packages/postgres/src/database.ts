@@ -36,8 +36,10 @@ export function ensureDatabase(connectionString: string): Promise<void> {
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (exists.rowCount === 0) {
       await admin.query(`CREATE DATABASE ${quoteIdentifier(name)}`).catch((error: unknown) => {
-        // Another replica or test created it between our check and our create.
-        if ((error as { code?: string }).code !== '42P04') throw error;
+        // Another replica or test created it between our check and our create: 42P04 when its
+        // create committed first, 23505 (pg_database's unique index) when both ran at once.
+        const code = (error as { code?: string }).code;
+        if (code !== '42P04' && code !== '23505') throw error;
       });
     }
   });

@@ -15,7 +15,10 @@ export interface RegistrationOptions {
   port: number;
   logger: Logger;
   healthCheck?: string;
-  /** Keep it well under the registry's TTL (30 s by default) so one lost beat is harmless. */
+  /**
+   * The longest wait between heartbeats (10 s by default); a registry whose TTL is shorter than
+   * three of these gets one every third of its TTL instead, so one lost beat is harmless.
+   */
   heartbeatIntervalMs?: number;
   /** First delay before retrying a failed registration; it doubles up to `maxRetryDelayMs`. */
   retryDelayMs?: number;
@@ -42,6 +45,12 @@ export function registerWithRegistry(options: RegistrationOptions): RegistryRegi
   return registration;
 }
 
+/** A third of the registry's TTL when that is sooner than `maxMs`; older registries send no TTL. */
+export function beatInterval(maxMs: number, ttlMs: unknown): number {
+  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) return maxMs;
+  return Math.max(1, Math.min(maxMs, Math.floor(ttlMs / 3)));
+}
+
 class Registration implements RegistryRegistration {
   private id: string | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -50,12 +59,14 @@ class Registration implements RegistryRegistration {
   private inFlight: Promise<void> = Promise.resolve();
   private readonly http: AxiosInstance;
   private readonly heartbeatIntervalMs: number;
+  private beatEveryMs: number;
   private readonly retryDelayMs: number;
   private readonly maxRetryDelayMs: number;
   private readonly logger: Logger;
 
   constructor(private readonly options: RegistrationOptions) {
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 10_000;
+    this.beatEveryMs = this.heartbeatIntervalMs;
     this.retryDelayMs = options.retryDelayMs ?? 500;
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
     this.logger = options.logger.child({ registry: options.registryUrl });
@@ -109,10 +120,12 @@ class Registration implements RegistryRegistration {
       if (response.status !== 200 && response.status !== 201) {
         throw unexpectedAnswer(response.status, response.data);
       }
-      this.id = String((response.data as { serviceId: unknown }).serviceId);
+      const answer = response.data as { serviceId: unknown; ttlMs?: unknown };
+      this.id = String(answer.serviceId);
+      this.beatEveryMs = beatInterval(this.heartbeatIntervalMs, answer.ttlMs);
       this.failures = 0;
       this.logger.info({ serviceId: this.id, name, host, port }, 'registered with the registry');
-      this.schedule(this.heartbeatIntervalMs);
+      this.schedule(this.beatEveryMs);
     } catch (error) {
       this.failures++;
       const delayMs = this.backoff();
@@ -140,7 +153,7 @@ class Registration implements RegistryRegistration {
         'heartbeat to the registry failed',
       );
     }
-    this.schedule(this.heartbeatIntervalMs);
+    this.schedule(this.beatEveryMs);
   }
 
   /** Doubling delay with jitter, so instances restarted together do not retry in lockstep. */

@@ -43,8 +43,11 @@ export function registryRoutes(registry: ServiceRegistry, token: string | undefi
         );
       case 'registered':
       case 'renewed':
+        // The TTL tells each client how often to heartbeat, so a registry tuned to notice dead
+        // replicas sooner never marks live ones stale between two beats.
         res.status(outcome.kind === 'registered' ? 201 : 200).json({
           serviceId: outcome.instance.serviceId,
+          ttlMs: registry.limits.ttlMs,
         });
     }
   });

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { EXCHANGES, qualify } from '@shop/messaging';
+import { createPool } from '@shop/postgres';
+import {
+  call,
+  createTestDatabase,
+  spawnTs,
+  TEST_JWT_SECRET,
+  testServers,
+  uniqueName,
+  waitForExit,
+  waitForOutput,
+} from '@shop/testkit';
+import amqp from 'amqplib';
+
+// Two replicas of user-service started at the same moment on a fresh database, both told to make
+// ADMIN_EMAIL the admin, as `npm start -- --replicas 2` and a scaled Deployment do. Both also
+// race to create the database and to migrate it.
+const namespace = uniqueName('user_replicas');
+const cleanups: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+function startReplica(databaseUrl: string, admin: { email: string; password: string }) {
+  const child = spawnTs(path.resolve(__dirname, '..', 'src', 'main.ts'), {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    JWT_SECRET: TEST_JWT_SECRET,
+    DATABASE_URL: databaseUrl,
+    ORDER_SERVICE_URL: 'http://127.0.0.1:9',
+    RABBITMQ_URL: testServers.rabbitmqUrl,
+    RABBITMQ_NAMESPACE: namespace,
+    REDIS_URL: testServers.redisUrl,
+    REVOKED_SESSION_PREFIX: `${namespace}:revoked-session:`,
+    ADMIN_EMAIL: admin.email,
+    ADMIN_PASSWORD: admin.password,
+  });
+  cleanups.push(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = waitForExit(child, 20_000);
+    child.kill('SIGTERM');
+    await exited;
+  });
+  return child;
+}
+
+const urlOf = async (child: ChildProcess) => {
+  const line = await waitForOutput(child, /listening on/, 60_000);
+  return /listening on (http:\/\/[^"\s]+)/.exec(line)![1]!;
+};
+
+test('when two replicas start at once and both create the admin, then exactly one admin exists and it can log in on either', async () => {
+  const database = await createTestDatabase('users_replicas');
+  // The database is dropped again, so the replicas find none and create it themselves.
+  await database.drop();
+  cleanups.push(() => database.drop());
+  cleanups.push(async () => {
+    const connection = await amqp.connect(testServers.rabbitmqUrl);
+    const channel = await connection.createChannel();
+    for (const exchange of EXCHANGES) await channel.deleteExchange(qualify(namespace, exchange));
+    await connection.close();
+  });
+  const admin = { email: `${uniqueName('admin')}@shop.test`, password: 'Replica-Admin-Secret-1' };
+
+  const urls = await Promise.all([
+    urlOf(startReplica(database.url, admin)),
+    urlOf(startReplica(database.url, admin)),
+  ]);
+
+  const pool = createPool(database.url);
+  cleanups.push(() => pool.end());
+  const { rows } = await pool.query<{ email: string }>(
+    `SELECT email FROM users WHERE role = 'admin'`,
+  );
+  assert.deepEqual(
+    rows.map((row) => row.email),
+    [admin.email],
+  );
+  for (const url of urls) {
+    const login = await call(url, 'POST', '/users/login', { body: admin });
+    assert.equal(login.status, 200, login.text);
+    assert.equal(login.body.user.role, 'admin');
+  }
+});
