@@ -1,3 +1,4 @@
+import './instrument';
 import { connectRabbitAtStartup, migrateMessaging, startOutboxRelay } from '@shop/messaging';
 import { openServiceDatabase } from '@shop/postgres';
 import { registrationSteps } from '@shop/registry-client';
