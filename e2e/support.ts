@@ -33,7 +33,15 @@ export interface Shop {
  * The whole system as separate processes on free ports, with its own databases, RabbitMQ
  * namespace and Redis prefixes, and the shop's actions through the gateway.
  */
-export async function startShop(options: { rabbitmqUrl?: string } = {}): Promise<Shop> {
+export async function startShop(
+  options: {
+    rabbitmqUrl?: string;
+    /** Added to every service's environment. */
+    env?: Record<string, string>;
+    /** Sees every line a service prints. */
+    onLog?: (source: string, line: string) => void;
+  } = {},
+): Promise<Shop> {
   const namespace = uniqueName('e2e');
   const databases = {
     users: `${namespace}_users`,
@@ -69,8 +77,10 @@ export async function startShop(options: { rabbitmqUrl?: string } = {}): Promise
         AUTH_RATE_LIMIT_MAX: '1000',
         RATE_LIMIT_PREFIX: `${namespace}:rate-limit:`,
         CACHE_KEY_PREFIX: `${namespace}:cache:`,
+        ...options.env,
       },
       output: (source, line) => {
+        options.onLog?.(source, line);
         logs.push(`${source} | ${line}`);
         if (logs.length > 200) logs.shift();
       },

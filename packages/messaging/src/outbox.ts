@@ -1,4 +1,5 @@
 import type { Queryable } from '@shop/postgres';
+import { currentTraceCarrier } from '@shop/service-kit';
 import type { EventData, EventType } from './catalog';
 import { createEnvelope, type EnvelopeOptions, type EventEnvelope } from './envelope';
 
@@ -39,8 +40,8 @@ export async function enqueueEvents(
     createEnvelope(type, data as EventData<typeof type>, opts),
   );
   await tx.query(
-    `INSERT INTO outbox (event_id, event_type, envelope)
-     SELECT event_id, event_type, envelope
+    `INSERT INTO outbox (event_id, event_type, envelope, trace_context)
+     SELECT event_id, event_type, envelope, $4::jsonb
        FROM unnest($1::text[], $2::text[], $3::jsonb[]) WITH ORDINALITY
             AS e(event_id, event_type, envelope, position)
       ORDER BY position`,
@@ -48,6 +49,8 @@ export async function enqueueEvents(
       envelopes.map((envelope) => envelope.eventId),
       envelopes.map((envelope) => envelope.eventType),
       envelopes.map((envelope) => JSON.stringify(envelope)),
+      // The relay publishes each row in this trace, so the consumers' spans join it too.
+      currentTraceCarrier(),
     ],
   );
   // NOTIFY is delivered at commit, and never if the transaction rolls back. One per transaction

@@ -1,4 +1,23 @@
-import { context, isSpanContextValid, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import {
+  context,
+  isSpanContextValid,
+  propagation,
+  ROOT_CONTEXT,
+  trace,
+  type Context,
+} from '@opentelemetry/api';
+
+/** The active trace context, held as a value to resume later in this process. */
+export type TraceContext = Context;
+
+export function activeTraceContext(): TraceContext {
+  return context.active();
+}
+
+/** Runs `fn` in a context taken earlier with `activeTraceContext`. */
+export function withTraceContext<T>(traceContext: TraceContext | undefined, fn: () => T): T {
+  return traceContext ? context.with(traceContext, fn) : fn();
+}
 
 /** W3C trace context as carried in headers: `traceparent` and, when set, `tracestate`. */
 export type TraceCarrier = Record<string, string>;
