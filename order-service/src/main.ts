@@ -35,7 +35,7 @@ void runService({
       logger,
       metrics,
     });
-    const orderMetrics = createOrderMetrics(metrics);
+    const orderMetrics = createOrderMetrics(metrics, pool);
     const catalog = productCatalogOverHttp({
       baseURL: config.PRODUCT_SERVICE_URL,
       timeoutMs: PRODUCT_SERVICE_TIMEOUT_MS,
