@@ -37,7 +37,7 @@ async function histogramCount(name: string): Promise<Map<string, number>> {
   const metric = await harness.metrics.getSingleMetric(name)!.get();
   return new Map(
     metric.values
-      .filter((sample) => sample.metricName?.endsWith('_bucket'))
+      .filter((sample) => sample.labels.le !== undefined)
       .map((sample) => [String(sample.labels.le), sample.value]),
   );
 }
