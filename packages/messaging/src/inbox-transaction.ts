@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from '@shop/postgres';
 import { runWithRequestContext, withTraceContext, type TraceContext } from '@shop/service-kit';
 import type { EventData, EventType } from './catalog';
+import { runWithCausingTraces } from './causing-trace';
 import type { EventEnvelope } from './envelope';
 import { recordManyInInbox } from './inbox';
 
@@ -98,11 +99,17 @@ async function handleRun(
   const type = run[0]!.type;
   const batchHandler = handlers.batch[type] as BatchEventHandler<EventType> | undefined;
   if (batchHandler) {
-    // One call for many events can only run in one trace: its first event's.
+    // One call for many events runs in one trace, its first event's; what it enqueues still
+    // joins the trace of the event it answers (causing-trace.ts).
+    const traces = new Map<string, TraceContext>();
+    for (const { envelope, trace } of run)
+      if (trace && envelope.correlationId) traces.set(envelope.correlationId, trace);
     await withTraceContext(run[0]!.trace, () =>
-      batchHandler(
-        run.map(({ envelope }) => envelope as EventEnvelope<EventData<EventType>>),
-        tx,
+      runWithCausingTraces(traces, () =>
+        batchHandler(
+          run.map(({ envelope }) => envelope as EventEnvelope<EventData<EventType>>),
+          tx,
+        ),
       ),
     );
     return;

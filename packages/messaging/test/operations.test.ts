@@ -10,6 +10,7 @@ import {
   connectRabbit,
   deadQueueName,
   enqueueEvent,
+  enqueueEvents,
   qualify,
   retryQueueName,
   startConsumer,
@@ -206,6 +207,71 @@ test('when an event written in a traced request fails until it is dead-lettered 
       assert.equal(span.spanContext().traceId, traceId, `${span.name} is in the request's trace`);
   } finally {
     await relay.stop();
+    await consumer.stop();
+  }
+});
+
+test('when a batch handler answers events of several traces at once, then each answer is published in the trace of the event it answers', async () => {
+  const queue = 'batch-answers';
+  let batchSizes: number[] = [];
+  const start = () =>
+    startConsumer({
+      rabbit,
+      pool: harness.pool,
+      logger,
+      metrics: harness.metrics,
+      queue,
+      events: ['ORDER_CANCELLED'],
+      maxBatch: 10,
+      batchHandlers: {
+        ORDER_CANCELLED: async (events, tx) => {
+          batchSizes.push(events.length);
+          await enqueueEvents(
+            tx,
+            events.map((event) => ({
+              type: 'INVENTORY_RELEASED' as const,
+              data: { orderId: event.data.orderId },
+              correlationId: event.correlationId ?? undefined,
+            })),
+          );
+        },
+      },
+      handlers: {},
+    });
+  // Declared first, then both events published while nobody consumes: they arrive as one batch.
+  const declaring = start();
+  await declaring.waitUntilConsuming();
+  await declaring.stop();
+  const traces = new Map<string, string>();
+  for (const orderId of ['batched-1', 'batched-2']) {
+    const span = tracer.startSpan(`cancel ${orderId}`);
+    traces.set(orderId, span.spanContext().traceId);
+    await context.with(trace.setSpan(context.active(), span), () =>
+      rabbit.publish('ORDER_CANCELLED', { orderId, userId: 'u-1' }, { correlationId: orderId }),
+    );
+    span.end();
+  }
+  batchSizes = [];
+  const consumer = start();
+  try {
+    const rows = await waitFor(
+      async () => {
+        const { rows } = await harness.pool.query<{
+          order_id: string;
+          trace_context: { traceparent: string } | null;
+        }>(
+          `SELECT envelope->'data'->>'orderId' AS order_id, trace_context FROM outbox
+            WHERE event_type = 'INVENTORY_RELEASED'`,
+        );
+        return rows.length === 2 && rows;
+      },
+      { what: 'both answers in the outbox' },
+    );
+    assert.deepEqual(batchSizes, [2], 'the two events were handled as one batch');
+    for (const row of rows) {
+      assert.equal(row.trace_context?.traceparent.split('-')[1], traces.get(row.order_id));
+    }
+  } finally {
     await consumer.stop();
   }
 });
