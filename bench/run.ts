@@ -1,11 +1,12 @@
 import os from 'node:os';
 import { gateway } from './gateway';
+import { pipeline } from './pipeline';
 import { reservation } from './reservation';
 import { saga } from './saga';
 import { startup } from './startup';
 import { cleanUp, type Benchmark } from './support';
 
-const BENCHMARKS: Benchmark[] = [startup, saga, reservation, gateway];
+const BENCHMARKS: Benchmark[] = [startup, saga, reservation, gateway, pipeline];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

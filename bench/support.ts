@@ -162,7 +162,7 @@ export interface BenchSystem {
 }
 
 const admin = { email: 'bench-admin@shop.test', password: 'bench-admin-password-1' };
-const jwtSecret = 'bench-secret-that-is-long-enough-for-hs256-abcdef';
+export const jwtSecret = 'bench-secret-that-is-long-enough-for-hs256-abcdef';
 
 const benchDatabaseUrl = (name: string) => databaseUrl(testServers.postgresUrl, name);
 
@@ -171,7 +171,7 @@ const benchDatabaseUrl = (name: string) => databaseUrl(testServers.postgresUrl, 
  * namespace and Redis key prefixes, and registers the cleanup that removes all of them.
  */
 export async function startBenchSystem(
-  options: { env?: Record<string, string> } = {},
+  options: { env?: Record<string, string>; built?: boolean } = {},
 ): Promise<BenchSystem> {
   const namespace = uniqueName('bench').toLowerCase();
   const databases = {
@@ -205,6 +205,7 @@ export async function startBenchSystem(
       redisUrl: testServers.redisUrl,
       rabbitmqUrl: testServers.rabbitmqUrl,
       mongoUrl: process.env.MONGODB_URL,
+      built: options.built,
       jwtSecret,
       admin,
       env: {

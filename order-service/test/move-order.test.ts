@@ -5,8 +5,9 @@ import { migrateMessaging } from '@shop/messaging';
 import { createPool, migrate, type Pool, type PoolClient } from '@shop/postgres';
 import { createTestDatabase, waitFor, type TestDatabase } from '@shop/testkit';
 import { migrations } from '../src/db/migrations';
-import { insertOrder, statusHistory } from '../src/db/orders';
+import { insertOrder } from '../src/db/orders';
 import { moveOrder } from '../src/use-cases/move-order';
+import { statusHistory } from './support';
 
 // Two transactions racing on one order, with the first held open so the second must wait on the
 // row: this is the case the `WHERE status = $from` guard and the re-read exist for.

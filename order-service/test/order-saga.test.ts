@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTcpProxy, testServers, waitFor, type TcpProxy } from '@shop/testkit';
-import { statusHistory } from '../src/db/orders';
 import {
   countRows,
   customer,
@@ -9,6 +8,7 @@ import {
   startInventoryPlayer,
   startOrderService,
   startStubProductService,
+  statusHistory,
   type OrderServiceUnderTest,
 } from './support';
 

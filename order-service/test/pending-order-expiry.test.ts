@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { waitFor } from '@shop/testkit';
-import { statusHistory } from '../src/db/orders';
 import { EXPIRY_REASON, expirePendingOrders } from '../src/use-cases/expire-pending-orders';
 import {
   countRows,
@@ -10,6 +9,7 @@ import {
   startInventoryPlayer,
   startOrderService,
   startStubProductService,
+  statusHistory,
   type OrderServiceUnderTest,
 } from './support';
 

@@ -6,7 +6,7 @@ import {
   startOutboxRelay,
   type EventEnvelope,
 } from '@shop/messaging';
-import { createPool, migrate, type Pool } from '@shop/postgres';
+import { createPool, migrate, type Pool, type Queryable } from '@shop/postgres';
 import {
   createLogger,
   createMetricsRegistry,
@@ -25,6 +25,7 @@ import {
 import { buildApp } from '../src/app';
 import { productCatalogOverHttp } from '../src/clients/product-catalog';
 import { migrations } from '../src/db/migrations';
+import type { OrderStatus } from '../src/domain/order-status';
 import { startOrderConsumers } from '../src/events/order-consumers';
 import { createOrderMetrics } from '../src/metrics';
 import { startPendingOrderSweeper } from '../src/use-cases/expire-pending-orders';
@@ -289,4 +290,21 @@ export async function metricValue(
 export async function countRows(pool: Pool, sql: string, params: unknown[] = []): Promise<number> {
   const { rows } = await pool.query<{ count: number }>(sql, params);
   return Number(rows[0]?.count ?? 0);
+}
+
+/** An order's history rows, oldest first: what the tests check every move against. */
+export async function statusHistory(
+  db: Queryable,
+  orderId: string,
+): Promise<{ from: OrderStatus | null; to: OrderStatus; reason: string | null }[]> {
+  const { rows } = await db.query<{
+    from_status: OrderStatus | null;
+    to_status: OrderStatus;
+    reason: string | null;
+  }>(
+    `SELECT from_status, to_status, reason FROM order_status_history
+      WHERE order_id = $1 ORDER BY id`,
+    [orderId],
+  );
+  return rows.map((row) => ({ from: row.from_status, to: row.to_status, reason: row.reason }));
 }

@@ -22,6 +22,8 @@ export interface SystemOptions {
   /** Added to every service's environment (LOG_LEVEL, RATE_LIMIT_MAX, RABBITMQ_NAMESPACE...). */
   env?: Record<string, string>;
   output?: (source: string, line: string) => void;
+  /** Run each service's built JavaScript (`node <service>/dist/main.js`, after `npm run build`). */
+  built?: boolean;
   onReady?: (service: ServiceName, url: string, seconds: number) => void;
 }
 
@@ -171,15 +173,14 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const children = new Map<ServiceName, ChildProcess>();
 
   async function startService(name: ServiceName): Promise<void> {
-    const child = spawn(
-      process.execPath,
-      [...NODE_ARGS, path.join(options.root, name, 'src/main.ts')],
-      {
-        cwd: options.root,
-        env: { ...process.env, ...common, ...perService[name], PORT: String(ports[name]) },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const entry = options.built
+      ? [path.join(options.root, name, 'dist/main.js')]
+      : [...NODE_ARGS, path.join(options.root, name, 'src/main.ts')];
+    const child = spawn(process.execPath, entry, {
+      cwd: options.root,
+      env: { ...process.env, ...common, ...perService[name], PORT: String(ports[name]) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.set(name, child);
     pipeLines(child, name, options.output);
     const began = Date.now();

@@ -9,7 +9,7 @@ import type { Logger, MetricsRegistry } from '@shop/service-kit';
 import { findOrder, recordStatusChange } from '../db/orders';
 import type { OrderStatus } from '../domain/order-status';
 import type { OrderMetrics } from '../metrics';
-import { settleOrder, type InventoryOutcome } from '../use-cases/settle-order';
+import { settleOrders, type InventoryOutcome } from '../use-cases/settle-order';
 
 export const ORDER_INVENTORY_QUEUE = 'order-inventory-events';
 
@@ -31,25 +31,41 @@ export interface OrderConsumersDeps {
 export function startOrderConsumers(deps: OrderConsumersDeps): Consumer {
   const { logger } = deps;
 
-  async function settle(tx: Queryable, orderId: string, outcome: InventoryOutcome) {
-    const target: OrderStatus = outcome.kind === 'reserved' ? 'CONFIRMED' : 'REJECTED';
-    const result = await settleOrder(tx, deps.orderMetrics, orderId, outcome);
-    if (result.kind === 'moved') return;
-    if (result.kind === 'not-found') {
-      throw new PermanentFailure(`Inventory answered for order ${orderId}, which does not exist`);
+  async function settle(
+    tx: Queryable,
+    events: ReadonlyArray<{ correlationId: string | null; orderId: string }>,
+    outcomeOf: (index: number) => InventoryOutcome,
+  ) {
+    const answers = events.map(({ orderId, correlationId }, index) => ({
+      orderId,
+      outcome: outcomeOf(index),
+      ...(correlationId ? { correlationId } : {}),
+    }));
+    const results = await settleOrders(tx, deps.orderMetrics, answers);
+    for (const [index, result] of results.entries()) {
+      if (result.kind === 'moved') continue;
+      const { orderId } = result;
+      const outcome = answers[index]!.outcome;
+      const target: OrderStatus = outcome.kind === 'reserved' ? 'CONFIRMED' : 'REJECTED';
+      if (result.current === undefined) {
+        throw new PermanentFailure(`Inventory answered for order ${orderId}, which does not exist`);
+      }
+      // Cancel won the race: the order stays CANCELLED. inventory-service releases any stock it
+      // reserved when it sees ORDER_CANCELLED, so there is nothing for us to undo or retry.
+      if (result.current === 'CANCELLED' || result.current === target) {
+        logger.info(
+          { orderId, status: result.current, outcome: outcome.kind },
+          'order already settled',
+        );
+        continue;
+      }
+      // Inventory contradicting itself (reserved after rejected, or the reverse) is a bug to
+      // look at, not something a retry fixes: dead-letter it (the batch is replayed event by
+      // event, so only this one is).
+      throw new PermanentFailure(
+        `Order ${orderId} is ${result.current}; inventory now says ${outcome.kind}, which cannot apply`,
+      );
     }
-    const current = result.order.status;
-    // Cancel won the race: the order stays CANCELLED. inventory-service releases any stock it
-    // reserved when it sees ORDER_CANCELLED, so there is nothing for us to undo or retry.
-    if (current === 'CANCELLED' || current === target) {
-      logger.info({ orderId, status: current, outcome: outcome.kind }, 'order already settled');
-      return;
-    }
-    // Inventory contradicting itself (reserved after rejected, or the reverse) is a bug to look
-    // at, not something a retry fixes: dead-letter it.
-    throw new PermanentFailure(
-      `Order ${orderId} is ${current}; inventory now says ${outcome.kind}, which cannot apply`,
-    );
   }
 
   return startConsumer({
@@ -61,13 +77,27 @@ export function startOrderConsumers(deps: OrderConsumersDeps): Consumer {
     events: ['INVENTORY_RESERVED', 'INVENTORY_REJECTED', 'INVENTORY_RELEASED'],
     ...(deps.retryDelaysMs ? { retryDelaysMs: deps.retryDelaysMs } : {}),
     ...(deps.maxAttempts ? { maxAttempts: deps.maxAttempts } : {}),
+    batchHandlers: {
+      INVENTORY_RESERVED: (events, tx) =>
+        settle(
+          tx,
+          events.map((event) => ({ ...event, orderId: event.data.orderId })),
+          () => ({ kind: 'reserved' }),
+        ),
+      INVENTORY_REJECTED: (events, tx) =>
+        settle(
+          tx,
+          events.map((event) => ({ ...event, orderId: event.data.orderId })),
+          (index) => ({
+            kind: 'rejected',
+            rejection: {
+              reason: events[index]!.data.reason,
+              shortages: events[index]!.data.shortages,
+            },
+          }),
+        ),
+    },
     handlers: {
-      INVENTORY_RESERVED: (event, tx) => settle(tx, event.data.orderId, { kind: 'reserved' }),
-      INVENTORY_REJECTED: (event, tx) =>
-        settle(tx, event.data.orderId, {
-          kind: 'rejected',
-          rejection: { reason: event.data.reason, shortages: event.data.shortages },
-        }),
       // Informational: the order's status does not change, but its history shows the release.
       INVENTORY_RELEASED: async (event, tx) => {
         const order = await findOrder(tx, event.data.orderId);

@@ -22,6 +22,12 @@ export interface OutboxRelayOptions {
   maxBackoffMs?: number;
   /** LISTEN for new rows (one pooled connection held); polling alone still delivers everything. */
   listen?: boolean;
+  /**
+   * After a NOTIFY, wait this long before claiming (default 5 ms): the notifications of every
+   * transaction committing meanwhile fold into one claim, so a busy service publishes batches
+   * instead of one row per wake, and N replicas query N times per window, not N per commit.
+   */
+  lingerMs?: number;
   /** Sent rows are kept this long for auditing and replays, then deleted. */
   keepSentForMs?: number;
 }
@@ -54,7 +60,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { pool, rabbit } = options;
   const logger = options.logger.child({ component: 'outbox-relay' });
   const intervalMs = options.intervalMs ?? 1000;
-  const batchSize = options.batchSize ?? 100;
+  const batchSize = options.batchSize ?? 500;
+  const lingerMs = options.lingerMs ?? 5;
   const maxBackoffMs = options.maxBackoffMs ?? 30_000;
   const metrics = messagingMetrics(options.metrics);
   const gaugeEntry = metrics.outboxPools.get(pool) ?? {
@@ -77,16 +84,21 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     endPause();
   }
 
-  /** Waits `ms`; a NOTIFY cuts it short unless this is a backoff after failures. */
-  function pause(ms: number, wakeable = true): Promise<void> {
+  const linger = () => new Promise<void>((resolve) => setTimeout(resolve, lingerMs));
+
+  /** Waits `ms`; a NOTIFY cuts it short (after the linger) unless this is a backoff. */
+  async function pause(ms: number, wakeable = true): Promise<void> {
     if (wakeable && wakeRequested) {
       wakeRequested = false;
-      return Promise.resolve();
+      return linger();
     }
-    return new Promise((resolve) => {
+    let woken = false;
+    await new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       const cut = () => {
-        if (wakeable || stopped) done();
+        if (!wakeable && !stopped) return;
+        woken = !stopped;
+        done();
       };
       function done() {
         clearTimeout(timer);
@@ -96,6 +108,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       }
       endPause = cut;
     });
+    if (woken && lingerMs > 0) await linger();
   }
 
   async function relayBatch(): Promise<{ claimed: number; failed: number }> {
