@@ -20,6 +20,8 @@ export interface ShopOptions {
   /** Added to every service's environment. */
   env?: Record<string, string>;
   instanceEnv?: SystemOptions['instanceEnv'];
+  /** Sees every line a service prints. */
+  onLog?: (source: string, line: string) => void;
 }
 
 export interface Shop {
@@ -94,6 +96,7 @@ export async function startShop(options: ShopOptions = {}): Promise<Shop> {
         ...options.env,
       },
       output: (source, line) => {
+        options.onLog?.(source, line);
         logs.push(`${source} | ${line}`);
         // E2E_VERBOSE=1 streams every service's lines, for a run that hangs rather than fails.
         if (process.env.E2E_VERBOSE) process.stderr.write(`${source} | ${line}\n`);

@@ -1,3 +1,4 @@
+import './instrument';
 import { Redis } from 'ioredis';
 import { createDiscovery, registrationSteps } from '@shop/registry-client';
 import { runService } from '@shop/service-kit';

@@ -1,3 +1,4 @@
+import './instrument';
 import { runService } from '@shop/service-kit';
 import { openServiceDatabase } from '@shop/postgres';
 import { connectRabbitAtStartup, migrateMessaging, startOutboxRelay } from '@shop/messaging';

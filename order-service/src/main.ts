@@ -1,3 +1,4 @@
+import './instrument';
 import { connectRabbitAtStartup, migrateMessaging, startOutboxRelay } from '@shop/messaging';
 import { openServiceDatabase } from '@shop/postgres';
 import { registrationSteps } from '@shop/registry-client';
@@ -34,7 +35,7 @@ void runService({
       logger,
       metrics,
     });
-    const orderMetrics = createOrderMetrics(metrics);
+    const orderMetrics = createOrderMetrics(metrics, pool);
     const catalog = productCatalogOverHttp({
       baseURL: config.PRODUCT_SERVICE_URL,
       timeoutMs: PRODUCT_SERVICE_TIMEOUT_MS,

@@ -121,7 +121,7 @@ export async function startOrderService(options: {
     maxReconnectDelayMs: 500,
   });
   await rabbit.waitUntilConnected(10_000);
-  const orderMetrics = createOrderMetrics(metrics);
+  const orderMetrics = createOrderMetrics(metrics, pool);
   const catalog = productCatalogOverHttp({
     baseURL: options.productServiceUrl,
     timeoutMs: options.productServiceTimeoutMs ?? 1500,

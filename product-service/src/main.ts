@@ -1,3 +1,4 @@
+import './instrument';
 import { connectRabbitAtStartup, rabbitReadiness } from '@shop/messaging';
 import { registrationSteps } from '@shop/registry-client';
 import { runService } from '@shop/service-kit';

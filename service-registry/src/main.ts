@@ -1,3 +1,4 @@
+import './instrument';
 import { randomUUID } from 'node:crypto';
 import { runService } from '@shop/service-kit';
 import { buildApp } from './app';

@@ -1,6 +1,12 @@
 import type { ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type { Pool } from '@shop/postgres';
-import type { Logger, MetricsRegistry } from '@shop/service-kit';
+import {
+  activeTraceContext,
+  withTraceContext,
+  type Logger,
+  type MetricsRegistry,
+  type TraceContext,
+} from '@shop/service-kit';
 import type { EventType } from './catalog';
 import { confirmPublish, type ChannelOwner, type RabbitConnection } from './connection';
 import {
@@ -21,6 +27,7 @@ import {
 } from './inbox-transaction';
 import { messagingMetrics, type ConsumeResult } from './metrics';
 import { deadQueueName, declareConsumerTopology, qualify, retryQueueName } from './topology';
+import { trackQueueDepth } from './queue-depth';
 
 export { PermanentFailure, type DeathReason } from './failure-routing';
 export { RETRY_HEADERS } from './delivery';
@@ -82,9 +89,13 @@ const MAX_UNAVAILABLE_DELAY_MS = 10_000;
 interface Delivery {
   channel: ConfirmChannel;
   message: ConsumeMessage;
+  /** The delivery's own trace (its consume span): batches mix deliveries of many traces. */
+  trace: TraceContext;
 }
 
-interface ValidDelivery extends Delivery, InboxEvent {}
+interface ValidDelivery extends Delivery, InboxEvent {
+  trace: TraceContext;
+}
 
 /** The delivery's channel closed while we waited: the broker has requeued it for someone else. */
 class DeliveryAbandoned extends Error {}
@@ -122,6 +133,7 @@ class EventConsumer implements ChannelOwner {
   private reattachFailures = 0;
   private stopped = false;
   private detach: () => void = () => undefined;
+  private untrackDepth: () => void = () => undefined;
   private gathering: Delivery[] = [];
   private running: Promise<void> | null = null;
   private pumpScheduled = false;
@@ -151,6 +163,11 @@ class EventConsumer implements ChannelOwner {
 
   start() {
     this.detach = this.rabbit.addChannelOwner(this);
+    this.untrackDepth = trackQueueDepth(this.options.metrics, this.rabbit, [
+      this.queue,
+      ...this.retryDelaysMs.map((_, index) => retryQueueName(this.queue, index + 1)),
+      deadQueueName(this.queue),
+    ]);
     const keepMs = this.options.keepProcessedForMs ?? DEFAULT_KEEP_PROCESSED_MS;
     this.pruneTimer = setInterval(() => {
       pruneInbox(this.options.pool, this.options.queue, keepMs)
@@ -189,6 +206,7 @@ class EventConsumer implements ChannelOwner {
   async stop(): Promise<void> {
     this.stopped = true;
     this.detach();
+    this.untrackDepth();
     if (this.reattachTimer) clearTimeout(this.reattachTimer);
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     const channel = this.channel;
@@ -236,7 +254,7 @@ class EventConsumer implements ChannelOwner {
           void channel.close().catch(() => undefined);
           return;
         }
-        this.gathering.push({ channel, message });
+        this.gathering.push({ channel, message, trace: activeTraceContext() });
         this.schedulePump();
       });
       this.consumerTag = consumerTag;
@@ -301,8 +319,10 @@ class EventConsumer implements ChannelOwner {
       if (parsed.valid) valid.push({ ...delivery, envelope: parsed.envelope, type: parsed.type });
       else
         invalid.push(
-          this.settle(delivery, parsed.type, () =>
-            this.deadLetter(delivery, 'invalid-event', parsed.reason),
+          withTraceContext(delivery.trace, () =>
+            this.settle(delivery, parsed.type, () =>
+              this.deadLetter(delivery, 'invalid-event', parsed.reason),
+            ),
           ),
         );
     }
@@ -335,7 +355,11 @@ class EventConsumer implements ChannelOwner {
         return;
       }
       const [delivery] = batch as [ValidDelivery];
-      await this.settle(delivery, delivery.type, () => this.routeFailed(delivery, error));
+      // The move republishes the message: in its own trace, so the retry and the dead letter
+      // stay in the trace of the order that caused them.
+      await withTraceContext(delivery.trace, () =>
+        this.settle(delivery, delivery.type, () => this.routeFailed(delivery, error)),
+      );
       return;
     }
     const seconds = (Date.now() - stopTimer) / 1000;

@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from '@shop/postgres';
-import { runWithRequestContext } from '@shop/service-kit';
+import { runWithRequestContext, withTraceContext, type TraceContext } from '@shop/service-kit';
 import type { EventData, EventType } from './catalog';
+import { runWithCausingTraces } from './causing-trace';
 import type { EventEnvelope } from './envelope';
 import { recordManyInInbox } from './inbox';
 
@@ -26,6 +27,8 @@ export type BatchEventHandlers = { [K in EventType]?: BatchEventHandler<K> };
 export interface InboxEvent {
   envelope: EventEnvelope;
   type: EventType;
+  /** The trace its handler runs in, so the handler's spans and logs join the event's trace. */
+  trace?: TraceContext;
 }
 
 /** The database could not start the work: not the events' fault, so it costs them no attempt. */
@@ -96,18 +99,29 @@ async function handleRun(
   const type = run[0]!.type;
   const batchHandler = handlers.batch[type] as BatchEventHandler<EventType> | undefined;
   if (batchHandler) {
-    await batchHandler(
-      run.map(({ envelope }) => envelope as EventEnvelope<EventData<EventType>>),
-      tx,
+    // One call for many events runs in one trace, its first event's; what it enqueues still
+    // joins the trace of the event it answers (causing-trace.ts).
+    const traces = new Map<string, TraceContext>();
+    for (const { envelope, trace } of run)
+      if (trace && envelope.correlationId) traces.set(envelope.correlationId, trace);
+    await withTraceContext(run[0]!.trace, () =>
+      runWithCausingTraces(traces, () =>
+        batchHandler(
+          run.map(({ envelope }) => envelope as EventEnvelope<EventData<EventType>>),
+          tx,
+        ),
+      ),
     );
     return;
   }
   const handler = handlers.single[type] as EventHandler<EventType>;
-  for (const { envelope } of run) {
+  for (const { envelope, trace } of run) {
     const handle = () => handler(envelope as EventEnvelope<EventData<EventType>>, tx);
-    await (envelope.correlationId
-      ? runWithRequestContext({ requestId: envelope.correlationId }, handle)
-      : handle());
+    await withTraceContext(trace, () =>
+      envelope.correlationId
+        ? runWithRequestContext({ requestId: envelope.correlationId }, handle)
+        : handle(),
+    );
   }
 }
 

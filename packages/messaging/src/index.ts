@@ -17,3 +17,5 @@ export {
 } from './topology';
 export { routeFailure, type FailureRoute, type RetryPolicy } from './failure-routing';
 export * from './startup';
+export * from './dead-letters';
+export * from './queue-depth';

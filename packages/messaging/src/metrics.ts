@@ -10,7 +10,7 @@ export interface MessagingMetrics {
   batchSize: promClient.Histogram;
   held: promClient.Gauge;
   /** Pools whose outbox the `outbox_pending` gauge counts (one per running relay's database). */
-  outboxPools: Map<Pool, { relays: number; lastCount: number }>;
+  outboxPools: Map<Pool, { relays: number; lastCount: number; lastAgeSeconds: number }>;
 }
 
 // A service hands the same registry to its connection, consumers and relay; prom-client refuses a
@@ -70,6 +70,27 @@ export function messagingMetrics(registry: MetricsRegistry): MessagingMetrics {
         total += entry.lastCount;
       }
       this.set(total);
+    },
+  });
+  new promClient.Gauge({
+    name: 'outbox_oldest_pending_age_seconds',
+    help: 'Age of the oldest outbox event not yet confirmed by the broker (0 when none is pending)',
+    registers: [registry],
+    async collect() {
+      // Lag rather than backlog: a long queue that moves is fine, one event stuck for minutes is
+      // not. The partial index on pending rows keeps this cheap.
+      let oldest = 0;
+      for (const [pool, entry] of outboxPools) {
+        entry.lastAgeSeconds = await pool
+          .query<{ age: number | null }>(
+            `SELECT extract(epoch FROM now() - min(created_at))::float8 AS age
+               FROM outbox WHERE published_at IS NULL`,
+          )
+          .then((result) => Math.max(0, result.rows[0]?.age ?? 0))
+          .catch(() => entry.lastAgeSeconds);
+        oldest = Math.max(oldest, entry.lastAgeSeconds);
+      }
+      this.set(oldest);
     },
   });
   byRegistry.set(registry, metrics);

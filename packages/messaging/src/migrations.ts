@@ -26,6 +26,12 @@ const migrations: Migration[] = [
         PRIMARY KEY (consumer, event_id)
       );`,
   },
+  {
+    version: 2,
+    name: 'outbox trace context',
+    // The W3C trace context of the work that wrote the event, so its publish joins that trace.
+    sql: 'ALTER TABLE outbox ADD COLUMN trace_context jsonb;',
+  },
 ];
 
 /** Its own history table and lock key, so it never collides with the service's own migrations. */

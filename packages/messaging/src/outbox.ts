@@ -1,5 +1,6 @@
 import type { Queryable } from '@shop/postgres';
 import type { EventData, EventType } from './catalog';
+import { traceCarrierFor } from './causing-trace';
 import { createEnvelope, type EnvelopeOptions, type EventEnvelope } from './envelope';
 
 /** The channel the relay LISTENs on, so a committed event is published without waiting a poll. */
@@ -39,15 +40,20 @@ export async function enqueueEvents(
     createEnvelope(type, data as EventData<typeof type>, opts),
   );
   await tx.query(
-    `INSERT INTO outbox (event_id, event_type, envelope)
-     SELECT event_id, event_type, envelope
-       FROM unnest($1::text[], $2::text[], $3::jsonb[]) WITH ORDINALITY
-            AS e(event_id, event_type, envelope, position)
+    `INSERT INTO outbox (event_id, event_type, envelope, trace_context)
+     SELECT event_id, event_type, envelope, trace_context
+       FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[]) WITH ORDINALITY
+            AS e(event_id, event_type, envelope, trace_context, position)
       ORDER BY position`,
     [
       envelopes.map((envelope) => envelope.eventId),
       envelopes.map((envelope) => envelope.eventType),
       envelopes.map((envelope) => JSON.stringify(envelope)),
+      // The relay publishes each row in this trace, so the consumers' spans join it too.
+      envelopes.map((envelope) => {
+        const carrier = traceCarrierFor(envelope.correlationId);
+        return carrier && JSON.stringify(carrier);
+      }),
     ],
   );
   // NOTIFY is delivered at commit, and never if the transaction rolls back. One per transaction

@@ -1,5 +1,10 @@
 import { withTransaction, type Pool, type PoolClient } from '@shop/postgres';
-import type { Logger, MetricsRegistry } from '@shop/service-kit';
+import {
+  runInTraceContext,
+  type Logger,
+  type MetricsRegistry,
+  type TraceCarrier,
+} from '@shop/service-kit';
 import type { RabbitConnection } from './connection';
 import type { EventEnvelope } from './envelope';
 import { messagingMetrics } from './metrics';
@@ -39,6 +44,7 @@ export interface OutboxRelay {
 interface PendingRow {
   id: number;
   envelope: EventEnvelope;
+  trace_context: TraceCarrier | null;
 }
 
 /**
@@ -58,7 +64,11 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const lingerMs = options.lingerMs ?? 5;
   const maxBackoffMs = options.maxBackoffMs ?? 30_000;
   const metrics = messagingMetrics(options.metrics);
-  const gaugeEntry = metrics.outboxPools.get(pool) ?? { relays: 0, lastCount: 0 };
+  const gaugeEntry = metrics.outboxPools.get(pool) ?? {
+    relays: 0,
+    lastCount: 0,
+    lastAgeSeconds: 0,
+  };
   gaugeEntry.relays += 1;
   metrics.outboxPools.set(pool, gaugeEntry);
 
@@ -104,7 +114,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   async function relayBatch(): Promise<{ claimed: number; failed: number }> {
     return withTransaction(pool, async (tx) => {
       const { rows } = await tx.query<PendingRow>(
-        `SELECT id, envelope FROM outbox WHERE published_at IS NULL
+        `SELECT id, envelope, trace_context FROM outbox WHERE published_at IS NULL
          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [batchSize],
       );
@@ -112,7 +122,10 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       // Published back to back on one confirm channel (so in order), then awaited together:
       // one round trip per batch instead of one per row.
       const results = await Promise.allSettled(
-        rows.map((row) => rabbit.publishEnvelope(row.envelope)),
+        // Each publish continues the trace of the work that wrote its row.
+        rows.map((row) =>
+          runInTraceContext(row.trace_context, () => rabbit.publishEnvelope(row.envelope)),
+        ),
       );
       const sent = rows.filter((_, index) => results[index]!.status === 'fulfilled');
       const failures = results.flatMap((result) =>

@@ -165,7 +165,7 @@ test('when replicas run migrateMessaging at once, then the tables exist once wit
             to_regclass('schema_migrations') IS NULL AS service_history_untouched`,
   );
   assert.deepEqual(rows[0], {
-    versions: 1,
+    versions: 2,
     outbox: true,
     inbox: true,
     service_history_untouched: true,

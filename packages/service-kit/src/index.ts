@@ -6,6 +6,8 @@ export * from './metrics';
 export * from './request-context';
 export * from './server';
 export * from './shutdown';
+export * from './trace-context';
+export { stopTelemetry } from './telemetry/lifecycle';
 export * from './upstream-client';
 export * from './validation';
 export * from './http/create-app';

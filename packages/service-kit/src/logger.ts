@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { currentRequestId } from './request-context';
+import { activeTraceIds } from './trace-context';
 
 export type Logger = pino.Logger;
 
@@ -23,7 +24,7 @@ export function createLogger(options: {
       formatters: { level: (label) => ({ level: label }) },
       mixin() {
         const requestId = currentRequestId();
-        return requestId ? { requestId } : {};
+        return { ...(requestId ? { requestId } : {}), ...activeTraceIds() };
       },
       redact: {
         paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.refreshToken'],

@@ -3,6 +3,7 @@ import { createLogger, type Logger, type LogLevel } from './logger';
 import { createMetricsRegistry, type MetricsRegistry } from './metrics';
 import { listen, type RunningServer } from './server';
 import { onShutdownSignal, type ShutdownStep } from './shutdown';
+import { stopTelemetry } from './telemetry/lifecycle';
 
 export interface ServiceRuntime {
   logger: Logger;
@@ -41,7 +42,13 @@ export async function runService(options: {
     onShutdownSignal({
       logger,
       timeoutMs: options.shutdownTimeoutMs,
-      steps: [...late, { name: 'http', run: () => server.close() }, ...(started.shutdown ?? [])],
+      steps: [
+        ...late,
+        { name: 'http', run: () => server.close() },
+        ...(started.shutdown ?? []),
+        // Last, so the spans of the final requests and messages are sent too.
+        { name: 'telemetry', run: stopTelemetry },
+      ],
     });
     logger.info({ port: server.port }, `${options.service} listening on ${server.url}`);
   } catch (error) {

@@ -8,3 +8,4 @@ export * from './prometheus';
 export * from './process';
 export * from './client';
 export * from './redis';
+export * from './otlp-receiver';
