@@ -1,12 +1,15 @@
 import { Aggregator, ProcessingMode, Query } from 'mingo';
-import type { Context } from 'mingo';
 import fullContext from 'mingo/init/context';
-import { OpType } from 'mingo/core';
-import type { Options } from 'mingo/core';
+import { Context, OpType } from 'mingo/core';
+import type { Options, QueryOperator } from 'mingo/core';
 import { MingoError } from 'mingo/util';
 import { CommandError } from '../errors';
-import { withIdFirst } from '../documents';
+import { valueKey, withIdFirst } from '../documents';
 import type { Document } from '../documents';
+import { queryOperators } from './operators';
+import { retypeLike } from './retype';
+import { sortDocuments } from './sort';
+import { originalOf, plainView } from './views';
 
 /*
  * The one place that talks to mingo. Filters, projections, sorts and pipelines are
@@ -14,7 +17,11 @@ import type { Document } from '../documents';
  * shape, stored documents left untouched, and mongod's field order in results.
  */
 
-const context: Context = fullContext();
+// Context.merge keeps the first context's operators where both define one.
+const context = Context.merge(
+  Context.init({ [OpType.QUERY]: queryOperators as unknown as Record<string, QueryOperator> }),
+  fullContext(),
+);
 
 const queryOptions: Partial<Options> = {
   context,
@@ -51,7 +58,7 @@ export type DocumentPredicate = (document: Document) => boolean;
 
 export function compileFilter(filter: Document): DocumentPredicate {
   const query = newQuery(filter, queryOptions);
-  return (document) => evaluate(() => query.test(document));
+  return (document) => evaluate(() => query.test(plainView(document)));
 }
 
 export interface Selection {
@@ -61,31 +68,33 @@ export interface Selection {
   /** 0 or absent means no limit, as in mongod. */
   limit?: number | undefined;
   projection?: Document | undefined;
-  /** mingo applies a collation to sorting only, not to matching. */
-  collation?: Document | undefined;
 }
 
-/** Filter, then sort, skip, limit and project: the order mongod applies a find's options. */
+/**
+ * Filter, then sort, skip, limit and project: the order mongod applies a find's options.
+ * Unprojected results are the stored documents themselves.
+ */
 export function selectDocuments(documents: Document[], selection: Selection): Document[] {
   return evaluate(() => {
-    const options = selection.collation
-      ? { ...queryOptions, collation: selection.collation as Options['collation'] }
-      : queryOptions;
-    const cursor = newQuery(selection.filter ?? {}, options).find<Document>(
-      documents,
-      selection.projection ?? {},
-    );
-    if (selection.sort && Object.keys(selection.sort).length > 0) cursor.sort(selection.sort);
-    if (selection.skip) cursor.skip(selection.skip);
-    if (selection.limit) cursor.limit(selection.limit);
-    const selected = cursor.all();
-    return selection.projection ? selected.map(withIdFirst) : selected;
+    const query = newQuery(selection.filter ?? {}, queryOptions);
+    let selected = documents.map(plainView).filter((view) => query.test(view));
+    if (selection.sort) selected = sortDocuments(selected, selection.sort);
+    const start = selection.skip ?? 0;
+    selected = selected.slice(start, selection.limit ? start + selection.limit : undefined);
+    const projection = selection.projection;
+    if (!projection || Object.keys(projection).length === 0) return selected.map(originalOf);
+    return selected.map((view) => projectView(view, projection));
   });
+}
+
+function projectView(view: Document, projection: Document): Document {
+  const [projected] = new Query({}, queryOptions).find<Document>([view], projection).all();
+  return withIdFirst(retypeLike(projected ?? {}, originalOf(view)) as Document);
 }
 
 export function project(document: Document, projection: Document | undefined): Document {
   if (!projection || Object.keys(projection).length === 0) return document;
-  return selectDocuments([document], { projection })[0] ?? {};
+  return evaluate(() => projectView(plainView(document), projection));
 }
 
 export type CollectionResolver = (collectionName: string) => Document[];
@@ -111,13 +120,19 @@ export function runPipeline(
       );
     }
   }
-  return evaluate(() =>
+  const sources = new Map(documents.map((document) => [valueKey(document['_id']), document]));
+  const results = evaluate(() =>
     new Aggregator(pipeline, {
       ...queryOptions,
-      // Several stages modify their input objects; the inputs are the stored documents.
+      // Several stages modify their input objects; the inputs are views of stored documents.
       processingMode: ProcessingMode.CLONE_INPUT,
-      collectionResolver: resolveCollection,
+      collectionResolver: (name) => resolveCollection(name).map(plainView),
       variables,
-    }).run(documents),
+    }).run(documents.map(plainView)),
   );
+  // A result that still carries a source's _id gets back the number types of that source.
+  return results.map((result) => {
+    const source = sources.get(valueKey(result['_id']));
+    return source ? (retypeLike(result, source) as Document) : result;
+  });
 }

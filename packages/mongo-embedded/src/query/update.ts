@@ -4,7 +4,10 @@ import type { UpdateExpression } from 'mingo/updater';
 import { CommandError } from '../errors';
 import { cloneDocument, isDocument, valueKey, withIdFirst } from '../documents';
 import type { Document } from '../documents';
+import { toPlainNumbers } from '../bson/numbers';
 import { compileFilter, evaluate, runPipeline } from './mql';
+import { checkConflicts, checkOperandTypes } from './updateChecks';
+import { retypeUpdated } from './updateTypes';
 
 /** The update operators mingo implements, plus $setOnInsert which only matters to upserts. */
 const OPERATORS = new Set([
@@ -80,7 +83,9 @@ export function isOperatorUpdate(spec: Document): boolean {
 }
 
 function applyOperators(current: Document, spec: Document, options: UpdateOptions): Document {
-  const updated = cloneDocument(current);
+  checkConflicts(spec);
+  const updated = toPlainNumbers(current) as Document;
+  const applied: Array<[string, Document]> = [];
   for (const [operator, fields] of Object.entries(spec)) {
     if (!OPERATORS.has(operator)) {
       throw new CommandError(
@@ -96,23 +101,33 @@ function applyOperators(current: Document, spec: Document, options: UpdateOption
     }
     if (operator === '$setOnInsert' && !options.inserting) continue;
     const positioned = resolvePositional(fields, updated, options.filter ?? {});
+    checkOperandTypes(updated, operator, positioned);
+    applied.push([operator, positioned]);
     // mingo types an expression per operator name; the name was checked against OPERATORS.
     const expression = {
-      [operator === '$setOnInsert' ? '$set' : operator]: positioned,
+      [operator === '$setOnInsert' ? '$set' : operator]: toPlainNumbers(positioned),
     } as unknown as UpdateExpression;
-    evaluate(() =>
-      applyOperator(
-        updated,
-        expression,
-        options.arrayFilters ?? [],
-        {},
-        {
-          cloneMode: 'deep',
-        },
-      ),
-    );
+    applyMingoOperator(updated, expression, options.arrayFilters ?? []);
   }
-  return updated;
+  return retypeUpdated(updated, current, applied);
+}
+
+/**
+ * mingo fails some updates with a TypeError rather than its own error (e.g. $push into a
+ * string inside an array filter). Either way it is this statement's failure, reported as a
+ * write error, never a crash of the whole command.
+ */
+function applyMingoOperator(
+  document: Document,
+  expression: UpdateExpression,
+  arrayFilters: Document[],
+): void {
+  try {
+    evaluate(() => applyOperator(document, expression, arrayFilters, {}, { cloneMode: 'deep' }));
+  } catch (error) {
+    if (error instanceof CommandError) throw error;
+    throw new CommandError('BadValue', error instanceof Error ? error.message : String(error));
+  }
 }
 
 function applyPipeline(current: Document, pipeline: Document[]): Document {
