@@ -28,8 +28,10 @@ export const ErrorCode = {
   NotImplemented: 238,
   UnsupportedOpQueryCommand: 352,
   BSONObjectTooLarge: 10334,
+  Location17419: 17419,
   DuplicateKey: 11000,
   UnrecognizedPipelineStage: 40324,
+  Location40415: 40415,
   Location40571: 40571,
   Location40573: 40573,
 } as const;

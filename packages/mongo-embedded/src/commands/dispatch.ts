@@ -3,6 +3,7 @@ import type { Document } from '../documents';
 import type { Logger } from '../logger';
 import { aggregateCommands } from './aggregate';
 import { catalogCommands } from './catalog';
+import { refuseCollation } from './collation';
 import type { CommandContext, CommandHandler } from './context';
 import { cursorCommands } from './cursors';
 import { readCommands } from './find';
@@ -53,6 +54,7 @@ export function runCommand(context: CommandContext, logger: Logger): Document {
       transactionsUnsupported();
     }
     logger.debug(`mongo-embedded: ${context.databaseName}.${name}`);
+    refuseCollation(context.command['collation']);
     return handler(context);
   } catch (error) {
     if (error instanceof CommandError) {

@@ -4,9 +4,11 @@ import { Context, OpType } from 'mingo/core';
 import type { Options, QueryOperator } from 'mingo/core';
 import { MingoError } from 'mingo/util';
 import { CommandError } from '../errors';
-import { valueKey, withIdFirst } from '../documents';
+import { isDocument, valueKey, withIdFirst } from '../documents';
 import type { Document } from '../documents';
+import { toPlainNumbers } from '../bson/numbers';
 import { queryOperators } from './operators';
+import { replaceAtPath, valueAtPath } from './paths';
 import { retypeLike } from './retype';
 import { sortDocuments } from './sort';
 import { originalOf, plainView } from './views';
@@ -47,12 +49,55 @@ export function evaluate<T>(run: () => T): T {
 function newQuery(filter: Document, options: Partial<Options>): Query {
   if ('$text' in filter) {
     throw new CommandError(
-      'BadValue',
-      '$text is not supported by mongo-embedded (no text indexes); use a case-insensitive $regex',
+      'IndexNotFound',
+      'text index required for $text query (mongo-embedded has no text search; use a case-insensitive $regex)',
     );
   }
-  return evaluate(() => new Query(filter, options));
+  for (const stage of [
+    '$where',
+    '$near',
+    '$nearSphere',
+    '$geoWithin',
+    '$geoIntersects',
+    '$within',
+  ]) {
+    if (mentions(filter, stage)) {
+      throw new CommandError('NotImplemented', `${stage} is not supported by mongo-embedded`);
+    }
+  }
+  return evaluate(() => new Query(withDbRefEqualities(filter), options));
 }
+
+/** True when an operator appears anywhere in a filter. */
+function mentions(value: unknown, operator: string): boolean {
+  if (Array.isArray(value)) return value.some((item) => mentions(item, operator));
+  if (!isDocument(value)) return false;
+  return Object.entries(value).some(
+    ([key, field]) => key === operator || mentions(field, operator),
+  );
+}
+
+/**
+ * A DBRef in a filter is a value to compare ({ author: DBRef(...) }), but its $ref/$id
+ * fields would read to mingo as operators; an explicit $eq says what mongod understands.
+ */
+function withDbRefEqualities(filter: Document): Document {
+  const rewritten: Document = {};
+  for (const [key, condition] of Object.entries(filter)) {
+    if (LOGICAL_OPERATORS.has(key) && Array.isArray(condition)) {
+      rewritten[key] = condition.map((clause) =>
+        isDocument(clause) ? withDbRefEqualities(clause) : clause,
+      );
+    } else if (isDocument(condition) && '$ref' in condition && '$id' in condition) {
+      rewritten[key] = { $eq: condition };
+    } else {
+      rewritten[key] = condition;
+    }
+  }
+  return rewritten;
+}
+
+const LOGICAL_OPERATORS = new Set(['$and', '$or', '$nor']);
 
 export type DocumentPredicate = (document: Document) => boolean;
 
@@ -88,8 +133,22 @@ export function selectDocuments(documents: Document[], selection: Selection): Do
 }
 
 function projectView(view: Document, projection: Document): Document {
-  const [projected] = new Query({}, queryOptions).find<Document>([view], projection).all();
-  return withIdFirst(retypeLike(projected ?? {}, originalOf(view)) as Document);
+  const [found] = new Query({}, queryOptions).find<Document>([view], projection).all();
+  let projected = found ?? {};
+  // mongod reads a projection of nothing but $slice as "everything, with these arrays cut".
+  if (Object.values(projection).every((value) => isDocument(value) && isSliceOnly(value))) {
+    const whole = toPlainNumbers(view) as Document;
+    for (const path of Object.keys(projection)) {
+      replaceAtPath(whole, path, valueAtPath(projected, path));
+    }
+    projected = whole;
+  }
+  return withIdFirst(retypeLike(projected, originalOf(view)) as Document);
+}
+
+function isSliceOnly(value: Document): boolean {
+  const keys = Object.keys(value);
+  return keys.length === 1 && keys[0] === '$slice';
 }
 
 export function project(document: Document, projection: Document | undefined): Document {

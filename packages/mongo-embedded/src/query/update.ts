@@ -6,6 +6,8 @@ import { cloneDocument, isDocument, valueKey, withIdFirst } from '../documents';
 import type { Document } from '../documents';
 import { toPlainNumbers } from '../bson/numbers';
 import { compileFilter, evaluate, runPipeline } from './mql';
+import { valueAtPath } from './paths';
+import { pullInPlace } from './pull';
 import { checkConflicts, checkOperandTypes } from './updateChecks';
 import { retypeUpdated } from './updateTypes';
 
@@ -73,7 +75,8 @@ export function buildUpsertDocument(
   const equalities = equalitiesOf(filter);
   const replacement = !Array.isArray(spec) && !isOperatorUpdate(spec);
   const { _id: filterId, ...seed } = replacement ? { _id: equalities['_id'] } : equalities;
-  const base = { _id: filterId ?? new ObjectId(), ...seed };
+  // _id: null in the filter is a value the upserted document keeps, as in mongod.
+  const base = { _id: filterId === undefined ? new ObjectId() : filterId, ...seed };
   return applyUpdate(base, spec, { ...options, inserting: true });
 }
 
@@ -100,16 +103,35 @@ function applyOperators(current: Document, spec: Document, options: UpdateOption
       );
     }
     if (operator === '$setOnInsert' && !options.inserting) continue;
-    const positioned = resolvePositional(fields, updated, options.filter ?? {});
+    const positioned = withoutMissingArrays(
+      operator,
+      resolvePositional(fields, updated, options.filter ?? {}),
+      updated,
+    );
     checkOperandTypes(updated, operator, positioned);
     applied.push([operator, positioned]);
+    const remaining =
+      operator === '$pull'
+        ? pullInPlace(updated, toPlainNumbers(positioned) as Document)
+        : positioned;
+    if (Object.keys(remaining).length === 0) continue;
     // mingo types an expression per operator name; the name was checked against OPERATORS.
     const expression = {
-      [operator === '$setOnInsert' ? '$set' : operator]: toPlainNumbers(positioned),
+      [operator === '$setOnInsert' ? '$set' : operator]: toPlainNumbers(remaining),
     } as unknown as UpdateExpression;
     applyMingoOperator(updated, expression, options.arrayFilters ?? []);
   }
   return retypeUpdated(updated, current, applied);
+}
+
+/** Removing from a missing array changes nothing in mongod; mingo would fail on it. */
+function withoutMissingArrays(operator: string, fields: Document, document: Document): Document {
+  if (operator !== '$pull' && operator !== '$pullAll' && operator !== '$pop') return fields;
+  return Object.fromEntries(
+    Object.entries(fields).filter(
+      ([path]) => path.includes('$') || valueAtPath(document, path) !== undefined,
+    ),
+  );
 }
 
 /**

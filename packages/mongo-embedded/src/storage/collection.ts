@@ -2,6 +2,7 @@ import { UUID } from 'bson';
 import { CommandError } from '../errors';
 import { valueKey } from '../documents';
 import type { Document } from '../documents';
+import { checkStorable } from './documentRules';
 import { CollectionIndex, ID_INDEX_NAME, duplicateKeyError, idIndexDefinition } from './indexes';
 import type { IndexDefinition } from './indexes';
 
@@ -40,6 +41,7 @@ export class Collection {
   }
 
   insert(document: Document): void {
+    checkStorable(document, 'insert');
     const id = valueKey(document['_id']);
     if (this.documents.has(id)) {
       throw duplicateKeyError(this.namespace, ID_INDEX_NAME, { _id: 1 }, { _id: document['_id'] });
@@ -56,6 +58,7 @@ export class Collection {
     if (this.documents.get(id) !== current) {
       throw new CommandError('InternalError', `document ${id} changed during the update`);
     }
+    checkStorable(next, 'update');
     this.throwOnConflict(next, id);
     for (const index of this.indexes.values()) index.remove(current, id);
     for (const index of this.indexes.values()) index.add(next, id);
