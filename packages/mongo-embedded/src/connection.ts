@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { ServerInfo } from './commands/context';
 import { runCommand } from './commands/dispatch';
 import { CommandError } from './errors';
 import type { Document } from './documents';
@@ -16,6 +17,7 @@ export interface ServerState {
   cursors: CursorRegistry;
   logger: Logger;
   nextRequestId: () => number;
+  server: ServerInfo;
 }
 
 /** Commands a driver may still send as legacy OP_QUERY: only the opening handshake. */
@@ -98,6 +100,7 @@ export class Connection {
         store: this.state.store,
         cursors: this.state.cursors,
         connectionId: this.id,
+        server: this.state.server,
       },
       this.state.logger,
     );

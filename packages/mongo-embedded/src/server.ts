@@ -43,24 +43,34 @@ export async function start(options: StartOptions = {}): Promise<EmbeddedMongo> 
   const sockets = new Set<Socket>();
   let connections = 0;
   let requests = 0;
-  const state = { store, cursors, logger, nextRequestId: () => (requests = (requests + 1) | 0) };
-  const server = createServer((socket) => {
+  const server = {
+    startedAt: new Date(),
+    connections: () => ({ current: sockets.size, totalCreated: connections }),
+  };
+  const state = {
+    store,
+    cursors,
+    logger,
+    server,
+    nextRequestId: () => (requests = (requests + 1) | 0),
+  };
+  const listener = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     new Connection(socket, ++connections, state);
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
+    listener.once('error', reject);
+    listener.listen(options.port ?? 0, host, () => {
+      listener.off('error', reject);
       resolve();
     });
   }).catch((error: unknown) => {
     cursors.close();
     throw error;
   });
-  const { port } = server.address() as AddressInfo;
+  const { port } = listener.address() as AddressInfo;
   const uri = `mongodb://${host.includes(':') ? `[${host}]` : host}:${port}`;
   logger.info(
     `mongo-embedded: listening on ${uri}${options.dataDir ? ` (data in ${options.dataDir})` : ''}`,
@@ -69,7 +79,7 @@ export async function start(options: StartOptions = {}): Promise<EmbeddedMongo> 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
       // Drivers keep pooled connections open; close() alone would wait for them forever.
       for (const socket of sockets) socket.destroy();
       await closed;

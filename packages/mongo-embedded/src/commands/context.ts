@@ -2,6 +2,12 @@ import type { Document } from '../documents';
 import type { CursorRegistry } from '../query/cursors';
 import type { Store } from '../storage/store';
 
+/** What serverStatus reports about the process. */
+export interface ServerInfo {
+  startedAt: Date;
+  connections(): { current: number; totalCreated: number };
+}
+
 export interface CommandContext {
   /** The command document: its first field names the command. */
   command: Document;
@@ -10,6 +16,7 @@ export interface CommandContext {
   store: Store;
   cursors: CursorRegistry;
   connectionId: number;
+  server: ServerInfo;
 }
 
 /** Runs a command synchronously: no other command can interleave with it. */

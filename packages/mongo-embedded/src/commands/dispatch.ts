@@ -6,10 +6,12 @@ import { catalogCommands } from './catalog';
 import { refuseCollation } from './collation';
 import type { CommandContext, CommandHandler } from './context';
 import { cursorCommands } from './cursors';
+import { explainCommand } from './explain';
 import { readCommands } from './find';
 import { findAndModifyCommands } from './findAndModify';
 import { handshakeCommands } from './handshake';
 import { indexCommands } from './indexes';
+import { statusCommands } from './status';
 import { writeCommands } from './write';
 
 /**
@@ -23,8 +25,18 @@ const transactionsUnsupported = (): never => {
   );
 };
 
+/** Runs a command's handler, failures thrown; explain uses it to run the read it explains. */
+const runHandler = (context: CommandContext): Document => {
+  const name = Object.keys(context.command)[0] ?? '';
+  const handler = handlers.get(name);
+  if (!handler) throw new CommandError('CommandNotFound', `no such command: '${name}'`);
+  return handler(context);
+};
+
 const handlers: ReadonlyMap<string, CommandHandler> = new Map(
   Object.entries({
+    ...statusCommands,
+    explain: explainCommand(runHandler),
     ...handshakeCommands,
     ...readCommands,
     ...cursorCommands,

@@ -9,6 +9,7 @@ import type { Document } from '../documents';
 import { toPlainNumbers } from '../bson/numbers';
 import { queryOperators } from './operators';
 import { replaceAtPath, valueAtPath } from './paths';
+import { elementPredicate } from './pull';
 import { retypeLike } from './retype';
 import { sortDocuments } from './sort';
 import { originalOf, plainView } from './views';
@@ -133,8 +134,22 @@ export function selectDocuments(documents: Document[], selection: Selection): Do
 }
 
 function projectView(view: Document, projection: Document): Document {
-  const [found] = new Query({}, queryOptions).find<Document>([view], projection).all();
+  // mingo's $elemMatch projection misreads conditions on scalars ({ $in: [...] }); the
+  // element is picked here with $pull's rules, which are mongod's $elemMatch rules too.
+  const elemMatches = Object.entries(projection).filter(
+    ([, value]) => isDocument(value) && '$elemMatch' in value,
+  );
+  const forMingo = { ...projection };
+  for (const [path] of elemMatches) forMingo[path] = 1;
+  const [found] = new Query({}, queryOptions).find<Document>([view], forMingo).all();
   let projected = found ?? {};
+  for (const [path, value] of elemMatches) {
+    const array: unknown = view[path];
+    const matches = elementPredicate((value as Document)['$elemMatch']);
+    const first = Array.isArray(array) ? array.find(matches) : undefined;
+    if (first === undefined) delete projected[path];
+    else projected[path] = [first];
+  }
   // mongod reads a projection of nothing but $slice as "everything, with these arrays cut".
   if (Object.values(projection).every((value) => isDocument(value) && isSliceOnly(value))) {
     const whole = toPlainNumbers(view) as Document;

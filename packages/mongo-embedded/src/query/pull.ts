@@ -12,7 +12,7 @@ import type { DocumentPredicate } from './mql';
 
 const LOGICAL = new Set(['$and', '$or', '$nor']);
 
-function elementPredicate(condition: unknown): (element: unknown) => boolean {
+export function elementPredicate(condition: unknown): (element: unknown) => boolean {
   const queryOnElement =
     isDocument(condition) &&
     Object.keys(condition).length > 0 &&

@@ -108,7 +108,7 @@ function applyOperators(current: Document, spec: Document, options: UpdateOption
       resolvePositional(fields, updated, options.filter ?? {}),
       updated,
     );
-    checkOperandTypes(updated, operator, positioned);
+    checkOperandTypes(updated, operator, positioned, options.inserting);
     applied.push([operator, positioned]);
     const remaining =
       operator === '$pull'

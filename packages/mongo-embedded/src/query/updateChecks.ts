@@ -6,7 +6,7 @@ import { valueAtPath } from './paths';
 
 /*
  * What mongod refuses in an operator update before changing anything, with its codes:
- * two operators on one path (40), $-prefixed or empty field names, arithmetic on a
+ * two operators on one path (40), new $-prefixed (52) or empty (56) field names, arithmetic on a
  * non-number (14), and array operators on a field that is not an array (2).
  */
 
@@ -58,8 +58,21 @@ export function checkConflicts(spec: Document): void {
   }
 }
 
-export function checkOperandTypes(current: Document, operator: string, fields: Document): void {
+export function checkOperandTypes(
+  current: Document,
+  operator: string,
+  fields: Document,
+  inserting: boolean,
+): void {
   for (const [path, operand] of Object.entries(fields)) {
+    const top = path.split('.')[0] ?? path;
+    // An upsert's insert may create a $-prefixed field; an update of a stored document may not.
+    if (!inserting && top.startsWith('$') && !(top in current)) {
+      throw new CommandError(
+        'DollarPrefixedFieldName',
+        `The dollar ($) prefixed field '${top}' in '${path}' is not valid for storage.`,
+      );
+    }
     if (!isPlainPath(path)) continue;
     const existing = valueAtPath(current, path);
     if (ARITHMETIC.has(operator)) {

@@ -120,6 +120,18 @@ export class Collection {
     return 'created';
   }
 
+  /** Changes options of an index that do not change its keys (collMod's hidden, TTL). */
+  modifyIndex(name: string, changes: Document): IndexDefinition {
+    const existing = this.indexes.get(name);
+    if (!existing) throw new CommandError('IndexNotFound', `cannot find index ${name}`);
+    const before = existing.definition;
+    const index = new CollectionIndex({ ...before, ...changes }, this.namespace);
+    for (const [id, document] of this.documents) index.add(document, id);
+    this.indexes.set(name, index);
+    this.changed();
+    return before;
+  }
+
   hasIndex(name: string): boolean {
     return this.indexes.has(name);
   }

@@ -3,7 +3,10 @@ import { CommandError } from '../errors';
 import type { Document } from '../documents';
 import { MAX_BSON_OBJECT_SIZE } from '../wire/opcodes';
 
-/** What mongod refuses to store, with its codes; checked before anything changes. */
+/**
+ * What mongod refuses to store, with its codes; checked before anything changes. Since 5.0
+ * mongod accepts $-prefixed field names in inserted documents, so they are not refused here.
+ */
 export function checkStorable(document: Document, operation: 'insert' | 'update'): void {
   const size = calculateObjectSize(document, { ignoreUndefined: true });
   if (size > MAX_BSON_OBJECT_SIZE) {
@@ -16,11 +19,6 @@ export function checkStorable(document: Document, operation: 'insert' | 'update'
           'Location17419',
           `Resulting document after update is larger than ${MAX_BSON_OBJECT_SIZE}`,
         );
-  }
-  for (const field of Object.keys(document)) {
-    if (field.startsWith('$')) {
-      throw new CommandError('BadValue', `Document can't have $ prefixed field names: ${field}`);
-    }
   }
   if (Array.isArray(document['_id'])) {
     throw new CommandError('BadValue', "can't use an array for _id");
