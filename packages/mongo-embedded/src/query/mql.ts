@@ -171,6 +171,34 @@ export function project(document: Document, projection: Document | undefined): D
   return evaluate(() => projectView(plainView(document), projection));
 }
 
+/**
+ * $count as mongod defines it, a $group and a $project: over no documents it yields no
+ * document, where mingo's $count yields { n: 0 }. Nested pipelines get the same rewrite.
+ */
+function rewriteStages(pipeline: Document[]): Document[] {
+  return pipeline.flatMap((stage): Document[] => {
+    const [name] = Object.keys(stage);
+    const body: unknown = name === undefined ? undefined : stage[name];
+    if (name === '$count' && typeof body === 'string') {
+      return [{ $group: { _id: null, [body]: { $sum: 1 } } }, { $project: { _id: 0 } }];
+    }
+    if ((name === '$lookup' || name === '$unionWith') && isDocument(body)) {
+      const nested: unknown = body['pipeline'];
+      if (Array.isArray(nested)) {
+        return [{ [name]: { ...body, pipeline: rewriteStages(nested as Document[]) } }];
+      }
+    }
+    if (name === '$facet' && isDocument(body)) {
+      const facets = Object.entries(body).map(([key, stages]) => [
+        key,
+        Array.isArray(stages) ? rewriteStages(stages as Document[]) : stages,
+      ]);
+      return [{ $facet: Object.fromEntries(facets) }];
+    }
+    return [stage];
+  });
+}
+
 export type CollectionResolver = (collectionName: string) => Document[];
 
 export function runPipeline(
@@ -196,7 +224,7 @@ export function runPipeline(
   }
   const sources = new Map(documents.map((document) => [valueKey(document['_id']), document]));
   const results = evaluate(() =>
-    new Aggregator(pipeline, {
+    new Aggregator(rewriteStages(pipeline), {
       ...queryOptions,
       // Several stages modify their input objects; the inputs are views of stored documents.
       processingMode: ProcessingMode.CLONE_INPUT,
