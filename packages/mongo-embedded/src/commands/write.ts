@@ -105,8 +105,11 @@ const update: CommandHandler = (context) => {
   let matchedCount = 0;
   let modifiedCount = 0;
   const upserted: Document[] = [];
-  const writeErrors = runStatements(command, statements, (statement, index) => {
+  // An unknown statement field fails the whole command, as mongod's parser does.
+  for (const statement of statements) {
     checkStatementFields(statement, UPDATE_STATEMENT_FIELDS, 'update.updates');
+  }
+  const writeErrors = runStatements(command, statements, (statement, index) => {
     refuseCollation(statement['collation']);
     const filter = optionalDocument(statement, 'q') ?? {};
     const spec = updateSpecOf(statement);
@@ -138,8 +141,10 @@ const remove: CommandHandler = (context: CommandContext) => {
   const collection = context.store.find(context.databaseName, requiredString(command, 'delete'));
   const statements = requiredDocuments(command, 'deletes');
   let deleted = 0;
-  const writeErrors = runStatements(command, statements, (statement) => {
+  for (const statement of statements) {
     checkStatementFields(statement, DELETE_STATEMENT_FIELDS, 'delete.deletes');
+  }
+  const writeErrors = runStatements(command, statements, (statement) => {
     refuseCollation(statement['collation']);
     const filter = optionalDocument(statement, 'q') ?? {};
     const limit = optionalNumber(statement, 'limit') ?? 0;
