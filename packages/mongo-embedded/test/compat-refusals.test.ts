@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MongoBulkWriteError, MongoServerError } from 'mongodb';
-import type { Db, Document } from 'mongodb';
+import type { Db, Document, UpdateFilter } from 'mongodb';
 import { openTarget } from './support/target';
 import type { MongoTarget } from './support/target';
 
@@ -71,11 +71,13 @@ describe('compatibility: what mongod 7 refuses, and the crashes that are gone', 
       { _id: 2, list: [] },
     ]);
 
+    // The driver's types refuse $push on a field typed as number, which is the point here.
+    const push = { $push: { list: 1 } } as unknown as UpdateFilter<Loose>;
     const failure = await items
       .bulkWrite(
         [
-          { updateOne: { filter: { _id: 1 }, update: { $push: { list: 1 } } } },
-          { updateOne: { filter: { _id: 2 }, update: { $push: { list: 1 } } } },
+          { updateOne: { filter: { _id: 1 }, update: push } },
+          { updateOne: { filter: { _id: 2 }, update: push } },
         ],
         { ordered: false },
       )
@@ -85,8 +87,11 @@ describe('compatibility: what mongod 7 refuses, and the crashes that are gone', 
       );
 
     assert.ok(failure instanceof MongoBulkWriteError);
-    assert.equal(failure.writeErrors.length, 1);
-    assert.deepEqual([failure.writeErrors[0]?.index, failure.writeErrors[0]?.code], [0, 2]);
+    const writeErrors = [failure.writeErrors].flat();
+    assert.deepEqual(
+      writeErrors.map((error) => [error.index, error.code]),
+      [[0, 2]],
+    );
     assert.deepEqual(await items.find().sort({ _id: 1 }).toArray(), [
       { _id: 1, list: 5 },
       { _id: 2, list: [1] },
