@@ -18,6 +18,14 @@ export interface ServerState {
   logger: Logger;
   nextRequestId: () => number;
   server: ServerInfo;
+  /** Resolves once every acknowledged change is on disk (at once without a dataDir). */
+  sync: () => Promise<void>;
+}
+
+/** A journaled write concern ({ j: true }) asks for the write to be on disk before the reply. */
+function wantsJournal(command: Document): boolean {
+  const concern: unknown = command['writeConcern'];
+  return typeof concern === 'object' && concern !== null && (concern as Document)['j'] === true;
 }
 
 /** Commands a driver may still send as legacy OP_QUERY: only the opening handshake. */
@@ -29,6 +37,9 @@ const OP_QUERY_COMMANDS = new Set(['hello', 'isMaster', 'ismaster']);
  */
 export class Connection {
   private readonly frames = new FrameReader();
+  /** Replies waiting for a sync; later replies queue behind them to keep request order. */
+  private waiting: Promise<void> | undefined;
+  private waitingCount = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -65,7 +76,10 @@ export class Connection {
         const request = parseOpMsg(frame);
         const reply = this.run(request.command, request.command['$db']);
         if (!request.moreToCome) {
-          this.socket.write(encodeOpMsg(this.state.nextRequestId(), header.requestId, reply));
+          this.send(
+            () => encodeOpMsg(this.state.nextRequestId(), header.requestId, reply),
+            wantsJournal(request.command) && reply['ok'] === 1,
+          );
         }
         return;
       }
@@ -87,6 +101,34 @@ export class Connection {
         // were removed from mongod in 5.1+. Either way the stream cannot be understood.
         throw new FramingError(`unsupported opcode ${header.opCode}`);
     }
+  }
+
+  /**
+   * Writes a reply, after a sync of the snapshots when the write concern asks for the
+   * journal. A sync failure fails the acknowledgement: the client must not believe a write
+   * is durable when it is not.
+   */
+  private send(encode: () => Buffer, durable: boolean): void {
+    if (!durable && this.waiting === undefined) {
+      this.socket.write(encode());
+      return;
+    }
+    const previous = this.waiting ?? Promise.resolve();
+    this.waitingCount++;
+    this.waiting = previous
+      .then(() => (durable ? this.state.sync() : undefined))
+      .then(
+        () => {
+          this.socket.write(encode());
+        },
+        (error: unknown) => {
+          this.state.logger.error(`mongo-embedded: journaled write not synced: ${String(error)}`);
+          this.socket.destroy();
+        },
+      )
+      .finally(() => {
+        if (--this.waitingCount === 0) this.waiting = undefined;
+      });
   }
 
   private run(command: Document, databaseName: unknown): Document {

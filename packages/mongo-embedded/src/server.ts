@@ -52,6 +52,7 @@ export async function start(options: StartOptions = {}): Promise<EmbeddedMongo> 
     cursors,
     logger,
     server,
+    sync: () => snapshots?.flush() ?? Promise.resolve(),
     nextRequestId: () => (requests = (requests + 1) | 0),
   };
   const listener = createServer((socket) => {
