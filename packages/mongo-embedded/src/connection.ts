@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
-import type { ServerInfo } from './commands/context';
+import type { ScramUser } from './auth/scram';
+import type { ConnectionAuth, ServerInfo } from './commands/context';
 import { runCommand } from './commands/dispatch';
 import { CommandError } from './errors';
 import type { Document } from './documents';
@@ -18,6 +19,8 @@ export interface ServerState {
   logger: Logger;
   nextRequestId: () => number;
   server: ServerInfo;
+  /** The user clients must authenticate as, when the server was started with one. */
+  user: ScramUser | undefined;
   /** Resolves once every acknowledged change is on disk (at once without a dataDir). */
   sync: () => Promise<void>;
 }
@@ -40,12 +43,14 @@ export class Connection {
   /** Replies waiting for a sync; later replies queue behind them to keep request order. */
   private waiting: Promise<void> | undefined;
   private waitingCount = 0;
+  private readonly auth: ConnectionAuth;
 
   constructor(
     private readonly socket: Socket,
     private readonly id: number,
     private readonly state: ServerState,
   ) {
+    this.auth = { user: state.user, authenticated: false };
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     // A client that disconnects abruptly (ECONNRESET) is normal for pooled drivers.
@@ -143,6 +148,7 @@ export class Connection {
         cursors: this.state.cursors,
         connectionId: this.id,
         server: this.state.server,
+        auth: this.auth,
       },
       this.state.logger,
     );

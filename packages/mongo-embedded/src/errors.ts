@@ -8,6 +8,7 @@ export const ErrorCode = {
   Unauthorized: 13,
   TypeMismatch: 14,
   IllegalOperation: 20,
+  ProtocolError: 17,
   AuthenticationFailed: 18,
   NamespaceNotFound: 26,
   IndexNotFound: 27,

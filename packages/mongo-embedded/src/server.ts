@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
+import { scramUser } from './auth/scram';
 import { Connection } from './connection';
 import type { Logger } from './logger';
 import { silentLogger } from './logger';
@@ -15,6 +16,11 @@ export interface StartOptions {
   /** Directory for collection snapshots; without it everything is lost on stop. */
   dataDir?: string;
   logger?: Logger;
+  /**
+   * A user every connection must authenticate as with SCRAM-SHA-256, in the admin database:
+   * mongodb://name:password@host:port/db?authSource=admin. Without it there is no auth.
+   */
+  auth?: { username: string; password: string };
 }
 
 export interface EmbeddedMongo {
@@ -52,6 +58,7 @@ export async function start(options: StartOptions = {}): Promise<EmbeddedMongo> 
     cursors,
     logger,
     server,
+    user: options.auth ? scramUser(options.auth.username, options.auth.password) : undefined,
     sync: () => snapshots?.flush() ?? Promise.resolve(),
     nextRequestId: () => (requests = (requests + 1) | 0),
   };

@@ -1,3 +1,4 @@
+import type { ScramConversation, ScramUser } from '../auth/scram';
 import type { Document } from '../documents';
 import type { CursorRegistry } from '../query/cursors';
 import type { Store } from '../storage/store';
@@ -6,6 +7,13 @@ import type { Store } from '../storage/store';
 export interface ServerInfo {
   startedAt: Date;
   connections(): { current: number; totalCreated: number };
+}
+
+/** A connection's authentication: the server's user (if any), and how far it got. */
+export interface ConnectionAuth {
+  user: ScramUser | undefined;
+  authenticated: boolean;
+  conversation?: ScramConversation | undefined;
 }
 
 export interface CommandContext {
@@ -17,6 +25,7 @@ export interface CommandContext {
   cursors: CursorRegistry;
   connectionId: number;
   server: ServerInfo;
+  auth: ConnectionAuth;
 }
 
 /** Runs a command synchronously: no other command can interleave with it. */

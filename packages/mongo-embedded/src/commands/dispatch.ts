@@ -2,6 +2,7 @@ import { CommandError } from '../errors';
 import type { Document } from '../documents';
 import type { Logger } from '../logger';
 import { aggregateCommands } from './aggregate';
+import { authCommands } from './auth';
 import { catalogCommands } from './catalog';
 import { refuseCollation } from './collation';
 import type { CommandContext, CommandHandler } from './context';
@@ -33,8 +34,22 @@ const runHandler = (context: CommandContext): Document => {
   return handler(context);
 };
 
+/** What mongod runs before a connection has authenticated. */
+const OPEN_COMMANDS = new Set([
+  'hello',
+  'isMaster',
+  'ismaster',
+  'ping',
+  'buildInfo',
+  'buildinfo',
+  'saslStart',
+  'saslContinue',
+  'endSessions',
+]);
+
 const handlers: ReadonlyMap<string, CommandHandler> = new Map(
   Object.entries({
+    ...authCommands,
     ...statusCommands,
     explain: explainCommand(runHandler),
     ...handshakeCommands,
@@ -61,6 +76,9 @@ export function runCommand(context: CommandContext, logger: Logger): Document {
     const handler = handlers.get(name);
     if (!handler) {
       throw new CommandError('CommandNotFound', `no such command: '${name}'`);
+    }
+    if (context.auth.user && !context.auth.authenticated && !OPEN_COMMANDS.has(name)) {
+      throw new CommandError('Unauthorized', `Command ${name} requires authentication`);
     }
     if ('startTransaction' in context.command || 'autocommit' in context.command) {
       transactionsUnsupported();
