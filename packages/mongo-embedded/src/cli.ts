@@ -3,7 +3,10 @@ import { parseArgs } from 'node:util';
 import type { Logger } from './logger';
 import { start } from './server';
 
-const USAGE = 'usage: mongo-embedded [--port N] [--host HOST] [--data-dir DIR] [--verbose]';
+const USAGE =
+  'usage: mongo-embedded [--port N] [--host HOST] [--data-dir DIR] [--user NAME] [--verbose]\n' +
+  '  --user NAME requires SCRAM-SHA-256 authentication as NAME (authSource=admin) with the\n' +
+  '  password in MONGO_EMBEDDED_PASSWORD (not an option, so it stays out of the process list)';
 
 function fail(message: string): never {
   console.error(`mongo-embedded: ${message}\n${USAGE}`);
@@ -24,6 +27,7 @@ async function main(): Promise<void> {
         port: { type: 'string', default: '27017' },
         host: { type: 'string', default: '127.0.0.1' },
         'data-dir': { type: 'string' },
+        user: { type: 'string' },
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -35,6 +39,11 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+
+  const password = process.env['MONGO_EMBEDDED_PASSWORD'];
+  if (values.user !== undefined && !password) fail('--user needs MONGO_EMBEDDED_PASSWORD');
+  const auth =
+    values.user !== undefined && password ? { username: values.user, password } : undefined;
 
   // stdout carries only the URI line, so scripts can read it; everything else goes to stderr.
   const quiet = (): void => undefined;
@@ -48,6 +57,7 @@ async function main(): Promise<void> {
     port: parsePort(values.port),
     host: values.host,
     dataDir: values['data-dir'],
+    ...(auth ? { auth } : {}),
     logger,
   }).catch((error: unknown) => {
     console.error(

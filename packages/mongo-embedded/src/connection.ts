@@ -1,4 +1,6 @@
 import type { Socket } from 'node:net';
+import type { ScramUser } from './auth/scram';
+import type { ConnectionAuth, ServerInfo } from './commands/context';
 import { runCommand } from './commands/dispatch';
 import { CommandError } from './errors';
 import type { Document } from './documents';
@@ -16,6 +18,17 @@ export interface ServerState {
   cursors: CursorRegistry;
   logger: Logger;
   nextRequestId: () => number;
+  server: ServerInfo;
+  /** The user clients must authenticate as, when the server was started with one. */
+  user: ScramUser | undefined;
+  /** Resolves once every acknowledged change is on disk (at once without a dataDir). */
+  sync: () => Promise<void>;
+}
+
+/** A journaled write concern ({ j: true }) asks for the write to be on disk before the reply. */
+function wantsJournal(command: Document): boolean {
+  const concern: unknown = command['writeConcern'];
+  return typeof concern === 'object' && concern !== null && (concern as Document)['j'] === true;
 }
 
 /** Commands a driver may still send as legacy OP_QUERY: only the opening handshake. */
@@ -27,12 +40,17 @@ const OP_QUERY_COMMANDS = new Set(['hello', 'isMaster', 'ismaster']);
  */
 export class Connection {
   private readonly frames = new FrameReader();
+  /** Replies waiting for a sync; later replies queue behind them to keep request order. */
+  private waiting: Promise<void> | undefined;
+  private waitingCount = 0;
+  private readonly auth: ConnectionAuth;
 
   constructor(
     private readonly socket: Socket,
     private readonly id: number,
     private readonly state: ServerState,
   ) {
+    this.auth = { user: state.user, authenticated: false };
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     // A client that disconnects abruptly (ECONNRESET) is normal for pooled drivers.
@@ -63,7 +81,10 @@ export class Connection {
         const request = parseOpMsg(frame);
         const reply = this.run(request.command, request.command['$db']);
         if (!request.moreToCome) {
-          this.socket.write(encodeOpMsg(this.state.nextRequestId(), header.requestId, reply));
+          this.send(
+            () => encodeOpMsg(this.state.nextRequestId(), header.requestId, reply),
+            wantsJournal(request.command) && reply['ok'] === 1,
+          );
         }
         return;
       }
@@ -87,6 +108,34 @@ export class Connection {
     }
   }
 
+  /**
+   * Writes a reply, after a sync of the snapshots when the write concern asks for the
+   * journal. A sync failure fails the acknowledgement: the client must not believe a write
+   * is durable when it is not.
+   */
+  private send(encode: () => Buffer, durable: boolean): void {
+    if (!durable && this.waiting === undefined) {
+      this.socket.write(encode());
+      return;
+    }
+    const previous = this.waiting ?? Promise.resolve();
+    this.waitingCount++;
+    this.waiting = previous
+      .then(() => (durable ? this.state.sync() : undefined))
+      .then(
+        () => {
+          this.socket.write(encode());
+        },
+        (error: unknown) => {
+          this.state.logger.error(`mongo-embedded: journaled write not synced: ${String(error)}`);
+          this.socket.destroy();
+        },
+      )
+      .finally(() => {
+        if (--this.waitingCount === 0) this.waiting = undefined;
+      });
+  }
+
   private run(command: Document, databaseName: unknown): Document {
     if (typeof databaseName !== 'string') {
       return new CommandError('Location40571', 'OP_MSG requests require a $db argument').toReply();
@@ -98,6 +147,8 @@ export class Connection {
         store: this.state.store,
         cursors: this.state.cursors,
         connectionId: this.id,
+        server: this.state.server,
+        auth: this.auth,
       },
       this.state.logger,
     );

@@ -1,5 +1,6 @@
 import { EJSON, deserialize, serialize } from 'bson';
 import type { Document } from 'bson';
+import { normalizeDecoded, toPlainNumbers } from './bson/numbers';
 
 export type { Document };
 
@@ -19,12 +20,17 @@ export function toBson(document: Document): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** Decodes a document keeping each number's BSON type (see bson/numbers.ts). */
+export function fromBson(bytes: Uint8Array): Document {
+  return normalizeDecoded(deserialize(bytes, { promoteValues: false })) as Document;
+}
+
 /**
- * A deep copy that keeps BSON types (ObjectId, Date, Decimal128...) exactly as the wire
- * would; stored documents are never mutated in place, so every change starts from a copy.
+ * A deep copy that keeps BSON types (ObjectId, Date, Decimal128, Double...) exactly as the
+ * wire would; stored documents are never mutated in place, so every change starts from a copy.
  */
 export function cloneDocument<T extends Document>(document: T): T {
-  return deserialize(toBson(document)) as T;
+  return fromBson(toBson(document)) as T;
 }
 
 /** True when both encode to the same bytes: same fields, same order, same BSON types. */
@@ -32,9 +38,12 @@ export function sameBson(a: Document, b: Document): boolean {
   return toBson(a).equals(toBson(b));
 }
 
-/** A string that is equal for equal BSON values, usable as a Map key. */
+/**
+ * A string that is equal for values mongod considers equal, usable as a Map key: numbers
+ * compare by value whatever their BSON type (1, 1.0 and NumberLong(1) are one key).
+ */
 export function valueKey(value: unknown): string {
-  return EJSON.stringify([value], { relaxed: false });
+  return EJSON.stringify([toPlainNumbers(value)], { relaxed: true });
 }
 
 /** mongod keeps _id as the first field of every stored and returned document. */

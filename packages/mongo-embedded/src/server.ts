@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
+import { scramUser } from './auth/scram';
 import { Connection } from './connection';
 import type { Logger } from './logger';
 import { silentLogger } from './logger';
@@ -15,6 +16,11 @@ export interface StartOptions {
   /** Directory for collection snapshots; without it everything is lost on stop. */
   dataDir?: string;
   logger?: Logger;
+  /**
+   * A user every connection must authenticate as with SCRAM-SHA-256, in the admin database:
+   * mongodb://name:password@host:port/db?authSource=admin. Without it there is no auth.
+   */
+  auth?: { username: string; password: string };
 }
 
 export interface EmbeddedMongo {
@@ -43,24 +49,36 @@ export async function start(options: StartOptions = {}): Promise<EmbeddedMongo> 
   const sockets = new Set<Socket>();
   let connections = 0;
   let requests = 0;
-  const state = { store, cursors, logger, nextRequestId: () => (requests = (requests + 1) | 0) };
-  const server = createServer((socket) => {
+  const server = {
+    startedAt: new Date(),
+    connections: () => ({ current: sockets.size, totalCreated: connections }),
+  };
+  const state = {
+    store,
+    cursors,
+    logger,
+    server,
+    user: options.auth ? scramUser(options.auth.username, options.auth.password) : undefined,
+    sync: () => snapshots?.flush() ?? Promise.resolve(),
+    nextRequestId: () => (requests = (requests + 1) | 0),
+  };
+  const listener = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     new Connection(socket, ++connections, state);
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
+    listener.once('error', reject);
+    listener.listen(options.port ?? 0, host, () => {
+      listener.off('error', reject);
       resolve();
     });
   }).catch((error: unknown) => {
     cursors.close();
     throw error;
   });
-  const { port } = server.address() as AddressInfo;
+  const { port } = listener.address() as AddressInfo;
   const uri = `mongodb://${host.includes(':') ? `[${host}]` : host}:${port}`;
   logger.info(
     `mongo-embedded: listening on ${uri}${options.dataDir ? ` (data in ${options.dataDir})` : ''}`,
@@ -69,7 +87,7 @@ export async function start(options: StartOptions = {}): Promise<EmbeddedMongo> 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
       // Drivers keep pooled connections open; close() alone would wait for them forever.
       for (const socket of sockets) socket.destroy();
       await closed;

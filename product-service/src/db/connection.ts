@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { start as startEmbeddedMongo } from '@shop/mongo-embedded';
 import type { Logger } from '@shop/service-kit';
 import mongoose, { type Connection } from 'mongoose';
 import { productModelOn, type ProductModel } from './product-model';
@@ -98,6 +97,8 @@ export async function openCatalogDatabase(options: {
     logger.info({ host: new URL(options.url).host }, 'catalog database: MongoDB at MONGODB_URL');
     return connectCatalog(options.url);
   }
+  // A devDependency, loaded only here: production images do not contain it.
+  const { start: startEmbeddedMongo } = await import('@shop/mongo-embedded');
   const embedded = await startEmbeddedMongo({ port: 0, dataDir: options.dataDir });
   const where = options.dataDir ? `data in ${options.dataDir}` : 'in memory only';
   const message = `catalog database: embedded MongoDB-compatible server on ${embedded.uri} (${where}); set MONGODB_URL to use a real MongoDB`;

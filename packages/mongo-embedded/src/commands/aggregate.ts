@@ -3,14 +3,19 @@ import { cloneDocument } from '../documents';
 import type { Document } from '../documents';
 import { runPipeline } from '../query/mql';
 import type { CommandHandler } from './context';
+import { explainCommand } from './explain';
 import { namespaceOf } from './context';
 import { optionalDocument, optionalNumber, requiredDocuments } from './fields';
 
 const aggregate: CommandHandler = (context) => {
   const { command, store, databaseName } = context;
   const target: unknown = command['aggregate'];
-  if (command['explain'] !== undefined) {
-    throw new CommandError('CommandNotSupported', 'explain is not supported by mongo-embedded');
+  if (command['explain'] === true) {
+    const { explain: _explain, ...explained } = command;
+    return explainCommand(() => ({ ok: 1 }))({
+      ...context,
+      command: { explain: explained, verbosity: 'queryPlanner' },
+    });
   }
   const cursorOptions = optionalDocument(command, 'cursor');
   if (!cursorOptions) {
@@ -35,6 +40,12 @@ const aggregate: CommandHandler = (context) => {
     );
   }
   const pipeline = requiredDocuments(command, 'pipeline');
+  if (pipeline[0] && '$changeStream' in pipeline[0]) {
+    throw new CommandError(
+      'Location40573',
+      'The $changeStream stage is only supported on replica sets',
+    );
+  }
   const variables = optionalDocument(command, 'let') ?? {};
   const results = runPipeline(
     input,

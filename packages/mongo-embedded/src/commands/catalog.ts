@@ -1,5 +1,6 @@
 import { calculateObjectSize } from 'bson';
 import { CommandError } from '../errors';
+import { isDocument } from '../documents';
 import type { Document } from '../documents';
 import { selectDocuments } from '../query/mql';
 import type { Collection } from '../storage/collection';
@@ -124,7 +125,78 @@ const listDatabases: CommandHandler = (context) => {
     : { databases: filtered, totalSize, totalSizeMb: Math.floor(totalSize / 1024 / 1024), ok: 1 };
 };
 
+function splitNamespace(namespace: string): [string, string] {
+  const dot = namespace.indexOf('.');
+  if (dot <= 0 || dot === namespace.length - 1) {
+    throw new CommandError('InvalidNamespace', `Invalid namespace specified '${namespace}'`);
+  }
+  return [namespace.slice(0, dot), namespace.slice(dot + 1)];
+}
+
+const renameCollection: CommandHandler = (context) => {
+  if (context.databaseName !== 'admin') {
+    throw new CommandError(
+      'Unauthorized',
+      'renameCollection may only be run against the admin database.',
+    );
+  }
+  const from = splitNamespace(requiredString(context.command, 'renameCollection'));
+  const to = splitNamespace(requiredString(context.command, 'to'));
+  const dropTarget = optionalBoolean(context.command, 'dropTarget') ?? false;
+  context.store.rename(from, to, dropTarget);
+  return { ok: 1 };
+};
+
+/** collMod options this server can change: an index's hidden flag and TTL. */
+const collMod: CommandHandler = (context) => {
+  const { command } = context;
+  const collectionName = requiredString(command, 'collMod');
+  const collection = context.store.find(context.databaseName, collectionName);
+  if (!collection) {
+    throw new CommandError(
+      'NamespaceNotFound',
+      `ns does not exist: ${namespaceOf(context, collectionName)}`,
+    );
+  }
+  const reply: Document = {};
+  for (const [field, value] of Object.entries(command)) {
+    if (field === 'collMod' || CREATE_COMMAND_FIELDS.has(field)) continue;
+    if (field !== 'index' || !isDocument(value)) {
+      throw new CommandError(
+        'InvalidOptions',
+        `the '${field}' option of collMod is not supported by mongo-embedded`,
+      );
+    }
+    const { keyPattern, name, ...changes } = value;
+    const indexName =
+      typeof name === 'string'
+        ? name
+        : isDocument(keyPattern)
+          ? collection.indexNamed(keyPattern)
+          : undefined;
+    if (indexName === undefined || !collection.hasIndex(indexName)) {
+      throw new CommandError('IndexNotFound', `cannot find index ${JSON.stringify(value)}`);
+    }
+    for (const option of Object.keys(changes)) {
+      if (option !== 'hidden' && option !== 'expireAfterSeconds') {
+        throw new CommandError(
+          'InvalidOptions',
+          `the index option '${option}' of collMod is not supported by mongo-embedded`,
+        );
+      }
+    }
+    const before = collection.modifyIndex(indexName, changes);
+    for (const option of Object.keys(changes)) {
+      reply[`${option}_old`] = before[option] ?? false;
+      reply[`${option}_new`] = changes[option];
+    }
+  }
+  return { ...reply, ok: 1 };
+};
+
 export const catalogCommands: Record<string, CommandHandler> = {
+  renameCollection,
+  collMod,
   listCollections,
   create,
   drop,

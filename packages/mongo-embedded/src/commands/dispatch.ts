@@ -2,13 +2,17 @@ import { CommandError } from '../errors';
 import type { Document } from '../documents';
 import type { Logger } from '../logger';
 import { aggregateCommands } from './aggregate';
+import { authCommands } from './auth';
 import { catalogCommands } from './catalog';
+import { refuseCollation } from './collation';
 import type { CommandContext, CommandHandler } from './context';
 import { cursorCommands } from './cursors';
+import { explainCommand } from './explain';
 import { readCommands } from './find';
 import { findAndModifyCommands } from './findAndModify';
 import { handshakeCommands } from './handshake';
 import { indexCommands } from './indexes';
+import { statusCommands } from './status';
 import { writeCommands } from './write';
 
 /**
@@ -22,8 +26,32 @@ const transactionsUnsupported = (): never => {
   );
 };
 
+/** Runs a command's handler, failures thrown; explain uses it to run the read it explains. */
+const runHandler = (context: CommandContext): Document => {
+  const name = Object.keys(context.command)[0] ?? '';
+  const handler = handlers.get(name);
+  if (!handler) throw new CommandError('CommandNotFound', `no such command: '${name}'`);
+  return handler(context);
+};
+
+/** What mongod runs before a connection has authenticated. */
+const OPEN_COMMANDS = new Set([
+  'hello',
+  'isMaster',
+  'ismaster',
+  'ping',
+  'buildInfo',
+  'buildinfo',
+  'saslStart',
+  'saslContinue',
+  'endSessions',
+]);
+
 const handlers: ReadonlyMap<string, CommandHandler> = new Map(
   Object.entries({
+    ...authCommands,
+    ...statusCommands,
+    explain: explainCommand(runHandler),
     ...handshakeCommands,
     ...readCommands,
     ...cursorCommands,
@@ -49,10 +77,14 @@ export function runCommand(context: CommandContext, logger: Logger): Document {
     if (!handler) {
       throw new CommandError('CommandNotFound', `no such command: '${name}'`);
     }
+    if (context.auth.user && !context.auth.authenticated && !OPEN_COMMANDS.has(name)) {
+      throw new CommandError('Unauthorized', `Command ${name} requires authentication`);
+    }
     if ('startTransaction' in context.command || 'autocommit' in context.command) {
       transactionsUnsupported();
     }
     logger.debug(`mongo-embedded: ${context.databaseName}.${name}`);
+    refuseCollation(context.command['collation']);
     return handler(context);
   } catch (error) {
     if (error instanceof CommandError) {

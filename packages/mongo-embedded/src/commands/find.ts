@@ -33,7 +33,6 @@ const find: CommandHandler = (context) => {
     filter: optionalDocument(command, 'filter'),
     sort: optionalDocument(command, 'sort'),
     projection: optionalDocument(command, 'projection'),
-    collation: optionalDocument(command, 'collation'),
     skip,
     limit,
   });

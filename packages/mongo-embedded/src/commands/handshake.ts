@@ -1,3 +1,4 @@
+import { MECHANISM } from '../auth/scram';
 import type { Document } from '../documents';
 import {
   MAX_BSON_OBJECT_SIZE,
@@ -29,8 +30,17 @@ function helloReply(context: CommandContext, legacy: boolean): Document {
     minWireVersion: 0,
     maxWireVersion: MAX_WIRE_VERSION,
     readOnly: false,
+    ...saslMechanisms(context),
     ok: 1,
   };
+}
+
+/** Answers the driver's question which mechanisms its user may use ("admin.name"). */
+function saslMechanisms(context: CommandContext): Document {
+  const asked: unknown = context.command['saslSupportedMechs'];
+  const user = context.auth.user;
+  if (typeof asked !== 'string' || !user || asked !== `admin.${user.username}`) return {};
+  return { saslSupportedMechs: [MECHANISM] };
 }
 
 const buildInfo: CommandHandler = () => ({

@@ -3,11 +3,15 @@ import { isDocument } from '../documents';
 import type { Document } from '../documents';
 import type { IndexDefinition } from '../storage/indexes';
 import { ID_INDEX_NAME } from '../storage/indexes';
+import { refuseCollation } from './collation';
 import type { CommandContext, CommandHandler } from './context';
+import { checkIndexSpec } from './indexRules';
 import { namespaceOf } from './context';
 import { optionalDocument, optionalNumber, requiredDocuments, requiredString } from './fields';
 
 function toDefinition(spec: Document): IndexDefinition {
+  checkIndexSpec(spec);
+  refuseCollation(spec['collation']);
   const { key, name, v: _version, ...options } = spec;
   if (!isDocument(key) || Object.keys(key).length === 0) {
     throw new CommandError(

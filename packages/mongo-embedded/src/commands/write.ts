@@ -5,6 +5,7 @@ import type { Document } from '../documents';
 import { selectDocuments } from '../query/mql';
 import { applyUpdate, buildUpsertDocument } from '../query/update';
 import type { UpdateSpec } from '../query/update';
+import { refuseCollation } from './collation';
 import type { CommandContext, CommandHandler } from './context';
 import {
   optionalArray,
@@ -53,11 +54,39 @@ const insert: CommandHandler = (context) => {
   let inserted = 0;
   const writeErrors = runStatements(command, documents, (document) => {
     // Drivers add _id themselves; a document without one gets it here, first, like mongod.
-    collection.insert(withIdFirst({ _id: document['_id'] ?? new ObjectId(), ...document }));
+    // An explicit _id: null is a value like any other and is kept.
+    collection.insert(
+      withIdFirst('_id' in document ? document : { _id: new ObjectId(), ...document }),
+    );
     inserted++;
   });
   return withWriteErrors({ n: inserted }, writeErrors);
 };
+
+/** The fields of a statement mongod 7 knows; `sort` on an update arrived only in 8.0. */
+const UPDATE_STATEMENT_FIELDS = new Set([
+  'q',
+  'u',
+  'c',
+  'multi',
+  'upsert',
+  'arrayFilters',
+  'collation',
+  'hint',
+  'upsertSupplied',
+]);
+const DELETE_STATEMENT_FIELDS = new Set(['q', 'limit', 'collation', 'hint']);
+
+function checkStatementFields(statement: Document, known: Set<string>, where: string): void {
+  for (const field of Object.keys(statement)) {
+    if (!known.has(field)) {
+      throw new CommandError(
+        'Location40415',
+        `BSON field '${where}.${field}' is an unknown field.`,
+      );
+    }
+  }
+}
 
 function updateSpecOf(statement: Document): UpdateSpec {
   const spec: unknown = statement['u'];
@@ -76,7 +105,12 @@ const update: CommandHandler = (context) => {
   let matchedCount = 0;
   let modifiedCount = 0;
   const upserted: Document[] = [];
+  // An unknown statement field fails the whole command, as mongod's parser does.
+  for (const statement of statements) {
+    checkStatementFields(statement, UPDATE_STATEMENT_FIELDS, 'update.updates');
+  }
   const writeErrors = runStatements(command, statements, (statement, index) => {
+    refuseCollation(statement['collation']);
     const filter = optionalDocument(statement, 'q') ?? {};
     const spec = updateSpecOf(statement);
     const multi = optionalBoolean(statement, 'multi') ?? false;
@@ -107,7 +141,11 @@ const remove: CommandHandler = (context: CommandContext) => {
   const collection = context.store.find(context.databaseName, requiredString(command, 'delete'));
   const statements = requiredDocuments(command, 'deletes');
   let deleted = 0;
+  for (const statement of statements) {
+    checkStatementFields(statement, DELETE_STATEMENT_FIELDS, 'delete.deletes');
+  }
   const writeErrors = runStatements(command, statements, (statement) => {
+    refuseCollation(statement['collation']);
     const filter = optionalDocument(statement, 'q') ?? {};
     const limit = optionalNumber(statement, 'limit') ?? 0;
     if (limit !== 0 && limit !== 1) {

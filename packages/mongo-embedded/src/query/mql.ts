@@ -1,12 +1,18 @@
 import { Aggregator, ProcessingMode, Query } from 'mingo';
-import type { Context } from 'mingo';
 import fullContext from 'mingo/init/context';
-import { OpType } from 'mingo/core';
-import type { Options } from 'mingo/core';
+import { Context, OpType } from 'mingo/core';
+import type { Options, QueryOperator } from 'mingo/core';
 import { MingoError } from 'mingo/util';
 import { CommandError } from '../errors';
-import { withIdFirst } from '../documents';
+import { isDocument, valueKey, withIdFirst } from '../documents';
 import type { Document } from '../documents';
+import { toPlainNumbers } from '../bson/numbers';
+import { queryOperators } from './operators';
+import { replaceAtPath, valueAtPath } from './paths';
+import { elementPredicate } from './pull';
+import { retypeLike } from './retype';
+import { sortDocuments } from './sort';
+import { originalOf, plainView } from './views';
 
 /*
  * The one place that talks to mingo. Filters, projections, sorts and pipelines are
@@ -14,7 +20,11 @@ import type { Document } from '../documents';
  * shape, stored documents left untouched, and mongod's field order in results.
  */
 
-const context: Context = fullContext();
+// Context.merge keeps the first context's operators where both define one.
+const context = Context.merge(
+  Context.init({ [OpType.QUERY]: queryOperators as unknown as Record<string, QueryOperator> }),
+  fullContext(),
+);
 
 const queryOptions: Partial<Options> = {
   context,
@@ -40,18 +50,61 @@ export function evaluate<T>(run: () => T): T {
 function newQuery(filter: Document, options: Partial<Options>): Query {
   if ('$text' in filter) {
     throw new CommandError(
-      'BadValue',
-      '$text is not supported by mongo-embedded (no text indexes); use a case-insensitive $regex',
+      'IndexNotFound',
+      'text index required for $text query (mongo-embedded has no text search; use a case-insensitive $regex)',
     );
   }
-  return evaluate(() => new Query(filter, options));
+  for (const stage of [
+    '$where',
+    '$near',
+    '$nearSphere',
+    '$geoWithin',
+    '$geoIntersects',
+    '$within',
+  ]) {
+    if (mentions(filter, stage)) {
+      throw new CommandError('NotImplemented', `${stage} is not supported by mongo-embedded`);
+    }
+  }
+  return evaluate(() => new Query(withDbRefEqualities(filter), options));
 }
+
+/** True when an operator appears anywhere in a filter. */
+function mentions(value: unknown, operator: string): boolean {
+  if (Array.isArray(value)) return value.some((item) => mentions(item, operator));
+  if (!isDocument(value)) return false;
+  return Object.entries(value).some(
+    ([key, field]) => key === operator || mentions(field, operator),
+  );
+}
+
+/**
+ * A DBRef in a filter is a value to compare ({ author: DBRef(...) }), but its $ref/$id
+ * fields would read to mingo as operators; an explicit $eq says what mongod understands.
+ */
+function withDbRefEqualities(filter: Document): Document {
+  const rewritten: Document = {};
+  for (const [key, condition] of Object.entries(filter)) {
+    if (LOGICAL_OPERATORS.has(key) && Array.isArray(condition)) {
+      rewritten[key] = condition.map((clause) =>
+        isDocument(clause) ? withDbRefEqualities(clause) : clause,
+      );
+    } else if (isDocument(condition) && '$ref' in condition && '$id' in condition) {
+      rewritten[key] = { $eq: condition };
+    } else {
+      rewritten[key] = condition;
+    }
+  }
+  return rewritten;
+}
+
+const LOGICAL_OPERATORS = new Set(['$and', '$or', '$nor']);
 
 export type DocumentPredicate = (document: Document) => boolean;
 
 export function compileFilter(filter: Document): DocumentPredicate {
   const query = newQuery(filter, queryOptions);
-  return (document) => evaluate(() => query.test(document));
+  return (document) => evaluate(() => query.test(plainView(document)));
 }
 
 export interface Selection {
@@ -61,31 +114,89 @@ export interface Selection {
   /** 0 or absent means no limit, as in mongod. */
   limit?: number | undefined;
   projection?: Document | undefined;
-  /** mingo applies a collation to sorting only, not to matching. */
-  collation?: Document | undefined;
 }
 
-/** Filter, then sort, skip, limit and project: the order mongod applies a find's options. */
+/**
+ * Filter, then sort, skip, limit and project: the order mongod applies a find's options.
+ * Unprojected results are the stored documents themselves.
+ */
 export function selectDocuments(documents: Document[], selection: Selection): Document[] {
   return evaluate(() => {
-    const options = selection.collation
-      ? { ...queryOptions, collation: selection.collation as Options['collation'] }
-      : queryOptions;
-    const cursor = newQuery(selection.filter ?? {}, options).find<Document>(
-      documents,
-      selection.projection ?? {},
-    );
-    if (selection.sort && Object.keys(selection.sort).length > 0) cursor.sort(selection.sort);
-    if (selection.skip) cursor.skip(selection.skip);
-    if (selection.limit) cursor.limit(selection.limit);
-    const selected = cursor.all();
-    return selection.projection ? selected.map(withIdFirst) : selected;
+    const query = newQuery(selection.filter ?? {}, queryOptions);
+    let selected = documents.map(plainView).filter((view) => query.test(view));
+    if (selection.sort) selected = sortDocuments(selected, selection.sort);
+    const start = selection.skip ?? 0;
+    selected = selected.slice(start, selection.limit ? start + selection.limit : undefined);
+    const projection = selection.projection;
+    if (!projection || Object.keys(projection).length === 0) return selected.map(originalOf);
+    return selected.map((view) => projectView(view, projection));
   });
+}
+
+function projectView(view: Document, projection: Document): Document {
+  // mingo's $elemMatch projection misreads conditions on scalars ({ $in: [...] }); the
+  // element is picked here with $pull's rules, which are mongod's $elemMatch rules too.
+  const elemMatches = Object.entries(projection).filter(
+    ([, value]) => isDocument(value) && '$elemMatch' in value,
+  );
+  const forMingo = { ...projection };
+  for (const [path] of elemMatches) forMingo[path] = 1;
+  const [found] = new Query({}, queryOptions).find<Document>([view], forMingo).all();
+  let projected = found ?? {};
+  for (const [path, value] of elemMatches) {
+    const array: unknown = view[path];
+    const matches = elementPredicate((value as Document)['$elemMatch']);
+    const first = Array.isArray(array) ? array.find(matches) : undefined;
+    if (first === undefined) delete projected[path];
+    else projected[path] = [first];
+  }
+  // mongod reads a projection of nothing but $slice as "everything, with these arrays cut".
+  if (Object.values(projection).every((value) => isDocument(value) && isSliceOnly(value))) {
+    const whole = toPlainNumbers(view) as Document;
+    for (const path of Object.keys(projection)) {
+      replaceAtPath(whole, path, valueAtPath(projected, path));
+    }
+    projected = whole;
+  }
+  return withIdFirst(retypeLike(projected, originalOf(view)) as Document);
+}
+
+function isSliceOnly(value: Document): boolean {
+  const keys = Object.keys(value);
+  return keys.length === 1 && keys[0] === '$slice';
 }
 
 export function project(document: Document, projection: Document | undefined): Document {
   if (!projection || Object.keys(projection).length === 0) return document;
-  return selectDocuments([document], { projection })[0] ?? {};
+  return evaluate(() => projectView(plainView(document), projection));
+}
+
+/**
+ * $count as mongod defines it, a $group and a $project: over no documents it yields no
+ * document, where mingo's $count yields { n: 0 }. Nested pipelines get the same rewrite.
+ */
+function rewriteStages(pipeline: Document[]): Document[] {
+  return pipeline.flatMap((stage): Document[] => {
+    const [name] = Object.keys(stage);
+    const body: unknown = name === undefined ? undefined : stage[name];
+    if (name === '$count' && typeof body === 'string') {
+      return [{ $group: { _id: null, [body]: { $sum: 1 } } }, { $project: { _id: 0 } }];
+    }
+    if ((name === '$lookup' || name === '$unionWith') && isDocument(body)) {
+      const nested: unknown = body['pipeline'];
+      if (Array.isArray(nested)) {
+        return [{ [name]: { ...body, pipeline: rewriteStages(nested as Document[]) } }];
+      }
+    }
+    if (name === '$facet' && isDocument(body)) {
+      const facets = Object.entries(body).map(([key, stages]) => [
+        key,
+        Array.isArray(stages) ? rewriteStages(stages as Document[]) : stages,
+      ]);
+      return [{ $facet: Object.fromEntries(facets) }];
+    }
+    return [stage];
+  });
 }
 
 export type CollectionResolver = (collectionName: string) => Document[];
@@ -111,13 +222,19 @@ export function runPipeline(
       );
     }
   }
-  return evaluate(() =>
-    new Aggregator(pipeline, {
+  const sources = new Map(documents.map((document) => [valueKey(document['_id']), document]));
+  const results = evaluate(() =>
+    new Aggregator(rewriteStages(pipeline), {
       ...queryOptions,
-      // Several stages modify their input objects; the inputs are the stored documents.
+      // Several stages modify their input objects; the inputs are views of stored documents.
       processingMode: ProcessingMode.CLONE_INPUT,
-      collectionResolver: resolveCollection,
+      collectionResolver: (name) => resolveCollection(name).map(plainView),
       variables,
-    }).run(documents),
+    }).run(documents.map(plainView)),
   );
+  // A result that still carries a source's _id gets back the number types of that source.
+  return results.map((result) => {
+    const source = sources.get(valueKey(result['_id']));
+    return source ? (retypeLike(result, source) as Document) : result;
+  });
 }

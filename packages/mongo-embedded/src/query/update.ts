@@ -4,7 +4,12 @@ import type { UpdateExpression } from 'mingo/updater';
 import { CommandError } from '../errors';
 import { cloneDocument, isDocument, valueKey, withIdFirst } from '../documents';
 import type { Document } from '../documents';
+import { toPlainNumbers } from '../bson/numbers';
 import { compileFilter, evaluate, runPipeline } from './mql';
+import { valueAtPath } from './paths';
+import { pullInPlace } from './pull';
+import { checkConflicts, checkOperandTypes } from './updateChecks';
+import { retypeUpdated } from './updateTypes';
 
 /** The update operators mingo implements, plus $setOnInsert which only matters to upserts. */
 const OPERATORS = new Set([
@@ -70,7 +75,8 @@ export function buildUpsertDocument(
   const equalities = equalitiesOf(filter);
   const replacement = !Array.isArray(spec) && !isOperatorUpdate(spec);
   const { _id: filterId, ...seed } = replacement ? { _id: equalities['_id'] } : equalities;
-  const base = { _id: filterId ?? new ObjectId(), ...seed };
+  // _id: null in the filter is a value the upserted document keeps, as in mongod.
+  const base = { _id: filterId === undefined ? new ObjectId() : filterId, ...seed };
   return applyUpdate(base, spec, { ...options, inserting: true });
 }
 
@@ -80,7 +86,9 @@ export function isOperatorUpdate(spec: Document): boolean {
 }
 
 function applyOperators(current: Document, spec: Document, options: UpdateOptions): Document {
-  const updated = cloneDocument(current);
+  checkConflicts(spec);
+  const updated = toPlainNumbers(current) as Document;
+  const applied: Array<[string, Document]> = [];
   for (const [operator, fields] of Object.entries(spec)) {
     if (!OPERATORS.has(operator)) {
       throw new CommandError(
@@ -95,24 +103,53 @@ function applyOperators(current: Document, spec: Document, options: UpdateOption
       );
     }
     if (operator === '$setOnInsert' && !options.inserting) continue;
-    const positioned = resolvePositional(fields, updated, options.filter ?? {});
+    const positioned = withoutMissingArrays(
+      operator,
+      resolvePositional(fields, updated, options.filter ?? {}),
+      updated,
+    );
+    checkOperandTypes(updated, operator, positioned, options.inserting);
+    applied.push([operator, positioned]);
+    const remaining =
+      operator === '$pull'
+        ? pullInPlace(updated, toPlainNumbers(positioned) as Document)
+        : positioned;
+    if (Object.keys(remaining).length === 0) continue;
     // mingo types an expression per operator name; the name was checked against OPERATORS.
     const expression = {
-      [operator === '$setOnInsert' ? '$set' : operator]: positioned,
+      [operator === '$setOnInsert' ? '$set' : operator]: toPlainNumbers(remaining),
     } as unknown as UpdateExpression;
-    evaluate(() =>
-      applyOperator(
-        updated,
-        expression,
-        options.arrayFilters ?? [],
-        {},
-        {
-          cloneMode: 'deep',
-        },
-      ),
-    );
+    applyMingoOperator(updated, expression, options.arrayFilters ?? []);
   }
-  return updated;
+  return retypeUpdated(updated, current, applied);
+}
+
+/** Removing from a missing array changes nothing in mongod; mingo would fail on it. */
+function withoutMissingArrays(operator: string, fields: Document, document: Document): Document {
+  if (operator !== '$pull' && operator !== '$pullAll' && operator !== '$pop') return fields;
+  return Object.fromEntries(
+    Object.entries(fields).filter(
+      ([path]) => path.includes('$') || valueAtPath(document, path) !== undefined,
+    ),
+  );
+}
+
+/**
+ * mingo fails some updates with a TypeError rather than its own error (e.g. $push into a
+ * string inside an array filter). Either way it is this statement's failure, reported as a
+ * write error, never a crash of the whole command.
+ */
+function applyMingoOperator(
+  document: Document,
+  expression: UpdateExpression,
+  arrayFilters: Document[],
+): void {
+  try {
+    evaluate(() => applyOperator(document, expression, arrayFilters, {}, { cloneMode: 'deep' }));
+  } catch (error) {
+    if (error instanceof CommandError) throw error;
+    throw new CommandError('BadValue', error instanceof Error ? error.message : String(error));
+  }
 }
 
 function applyPipeline(current: Document, pipeline: Document[]): Document {

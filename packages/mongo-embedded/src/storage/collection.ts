@@ -2,6 +2,7 @@ import { UUID } from 'bson';
 import { CommandError } from '../errors';
 import { valueKey } from '../documents';
 import type { Document } from '../documents';
+import { checkStorable } from './documentRules';
 import { CollectionIndex, ID_INDEX_NAME, duplicateKeyError, idIndexDefinition } from './indexes';
 import type { IndexDefinition } from './indexes';
 
@@ -40,6 +41,7 @@ export class Collection {
   }
 
   insert(document: Document): void {
+    checkStorable(document, 'insert');
     const id = valueKey(document['_id']);
     if (this.documents.has(id)) {
       throw duplicateKeyError(this.namespace, ID_INDEX_NAME, { _id: 1 }, { _id: document['_id'] });
@@ -56,6 +58,7 @@ export class Collection {
     if (this.documents.get(id) !== current) {
       throw new CommandError('InternalError', `document ${id} changed during the update`);
     }
+    checkStorable(next, 'update');
     this.throwOnConflict(next, id);
     for (const index of this.indexes.values()) index.remove(current, id);
     for (const index of this.indexes.values()) index.add(next, id);
@@ -115,6 +118,18 @@ export class Collection {
     this.indexes.set(definition.name, index);
     this.changed();
     return 'created';
+  }
+
+  /** Changes options of an index that do not change its keys (collMod's hidden, TTL). */
+  modifyIndex(name: string, changes: Document): IndexDefinition {
+    const existing = this.indexes.get(name);
+    if (!existing) throw new CommandError('IndexNotFound', `cannot find index ${name}`);
+    const before = existing.definition;
+    const index = new CollectionIndex({ ...before, ...changes }, this.namespace);
+    for (const [id, document] of this.documents) index.add(document, id);
+    this.indexes.set(name, index);
+    this.changed();
+    return before;
   }
 
   hasIndex(name: string): boolean {

@@ -1,7 +1,6 @@
 import { mkdir, open, readFile, readdir, rename, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { deserialize } from 'bson';
-import { isDocument, toBson } from '../documents';
+import { fromBson, isDocument, toBson } from '../documents';
 import type { Document } from '../documents';
 import type { Logger } from '../logger';
 import type { IndexDefinition } from './indexes';
@@ -158,7 +157,7 @@ function splitDocuments(contents: Buffer): Document[] {
     if (offset + 4 > contents.length) throw new Error('truncated document');
     const size = contents.readInt32LE(offset);
     if (size < 5 || offset + size > contents.length) throw new Error('truncated document');
-    documents.push(deserialize(contents.subarray(offset, offset + size)));
+    documents.push(fromBson(contents.subarray(offset, offset + size)));
     offset += size;
   }
   return documents;

@@ -65,6 +65,33 @@ export class Store {
     }
   }
 
+  /**
+   * Moves a collection to a new namespace with its documents, options and indexes; the
+   * target is replaced only with dropTarget, as in mongod.
+   */
+  rename(from: [string, string], to: [string, string], dropTarget: boolean): void {
+    const source = this.find(...from);
+    if (!source) {
+      throw new CommandError(
+        'NamespaceNotFound',
+        `Source collection ${from.join('.')} does not exist`,
+      );
+    }
+    if (from[0] === to[0] && from[1] === to[1]) {
+      throw new CommandError('IllegalOperation', "Can't rename a collection to itself");
+    }
+    if (this.find(...to) && !dropTarget) {
+      throw new CommandError('NamespaceExists', 'target namespace exists');
+    }
+    const target = this.newCollection(to[0], to[1], source.options);
+    for (const definition of source.indexDefinitions()) target.createIndex({ ...definition });
+    for (const document of source.all()) target.insert(document);
+    this.drop(...to);
+    this.drop(...from);
+    this.databaseFor(to[0]).set(to[1], target);
+    this.listener(to[0], to[1]);
+  }
+
   /** Puts a collection read from a snapshot in place, without reporting it as a change. */
   restore(collection: Collection): void {
     this.databaseFor(collection.databaseName).set(collection.name, collection);

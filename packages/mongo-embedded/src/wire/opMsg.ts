@@ -1,5 +1,4 @@
-import { deserialize } from 'bson';
-import { toBson } from '../documents';
+import { fromBson, toBson } from '../documents';
 import type { Document } from '../documents';
 import { crc32c } from './crc32c';
 import { FramingError } from './frameReader';
@@ -40,7 +39,7 @@ export function parseOpMsg(frame: Buffer): OpMsgRequest {
     if (kind === 0) {
       if (body !== undefined) throw new FramingError('OP_MSG has more than one body section');
       const size = frame.readInt32LE(offset);
-      body = deserialize(frame.subarray(offset, offset + size));
+      body = fromBson(frame.subarray(offset, offset + size));
       offset += size;
     } else if (kind === 1) {
       const size = frame.readInt32LE(offset);
@@ -54,7 +53,7 @@ export function parseOpMsg(frame: Buffer): OpMsgRequest {
       let position = nameEnd + 1;
       while (position < sectionEnd) {
         const docSize = frame.readInt32LE(position);
-        documents.push(deserialize(frame.subarray(position, position + docSize)));
+        documents.push(fromBson(frame.subarray(position, position + docSize)));
         position += docSize;
       }
       sequences.push([identifier, documents]);

@@ -1,5 +1,4 @@
-import { deserialize } from 'bson';
-import { isDocument, toBson } from '../documents';
+import { fromBson, isDocument, toBson } from '../documents';
 import type { Document } from '../documents';
 import { FramingError } from './frameReader';
 import { writeHeader } from './header';
@@ -22,7 +21,7 @@ export function parseOpQuery(frame: Buffer): OpQueryRequest {
   const fullCollectionName = frame.toString('utf8', nameStart, nameEnd);
   const queryStart = nameEnd + 1 + 8;
   const size = frame.readInt32LE(queryStart);
-  const raw = deserialize(frame.subarray(queryStart, queryStart + size));
+  const raw = fromBson(frame.subarray(queryStart, queryStart + size));
   // Old drivers wrapped a command with read preference as { $query: cmd, $readPreference }.
   const wrapped: unknown = raw['$query'];
   const query = isDocument(wrapped) ? wrapped : raw;
