@@ -6,8 +6,16 @@ import { hasCommand, startNginx, wrk, type LoadFigures } from './load';
 import { ms, printTable, root, startBenchSystem, type Benchmark } from './support';
 
 const CONNECTIONS = [1, 32] as const;
-const SECONDS = 4;
+// Short rounds taken in turn, path after path, and the median round kept: on a shared machine
+// whose load swings from second to second, that compares the paths under the same conditions.
+const ROUNDS = 3;
+const SECONDS = 2;
 const WARM_UP_SECONDS = 1;
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+};
 
 interface Path {
   name: string;
@@ -73,22 +81,38 @@ export const gateway: Benchmark = {
       },
     );
 
+    for (const target of paths) await wrk({ ...target, connections: 32, seconds: WARM_UP_SECONDS });
+    const loadBefore = os.loadavg();
     const rows: Row[] = [];
     for (const connections of CONNECTIONS) {
-      for (const target of paths) {
-        await wrk({ ...target, connections: 32, seconds: WARM_UP_SECONDS });
-        const figures = await wrk({ ...target, connections, seconds: SECONDS });
-        console.log(
-          `  ${target.name} at ${connections}: ${figures.requestsPerSecond.toFixed(0)}/s`,
-        );
-        rows.push({ path: target.name, connections, ...figures });
+      const rounds = new Map<string, LoadFigures[]>(paths.map((target) => [target.name, []]));
+      for (let round = 0; round < ROUNDS; round += 1) {
+        for (const target of paths) {
+          rounds.get(target.name)!.push(await wrk({ ...target, connections, seconds: SECONDS }));
+        }
+      }
+      for (const [name, figures] of rounds) {
+        const row: Row = {
+          path: name,
+          connections,
+          requestsPerSecond: median(figures.map((figure) => figure.requestsPerSecond)),
+          p50: median(figures.map((figure) => figure.p50)),
+          p99: median(figures.map((figure) => figure.p99)),
+          requests: figures.reduce((sum, figure) => sum + figure.requests, 0),
+          failures: figures.reduce((sum, figure) => sum + figure.failures, 0),
+        };
+        console.log(`  ${name} at ${connections}: ${row.requestsPerSecond.toFixed(0)}/s`);
+        rows.push(row);
       }
     }
+    const loadAfter = os.loadavg();
 
     const find = (name: string, connections: number) =>
       rows.find((row) => row.path === name && row.connections === connections);
     printTable(
-      `gateway: wrk, 1 thread, ${SECONDS} s per row; nginx ${
+      `gateway: wrk, 1 thread, median of ${ROUNDS} rounds of ${SECONDS} s; load average ${loadBefore[0]!.toFixed(
+        1,
+      )} before, ${loadAfter[0]!.toFixed(1)} after; nginx ${
         nginxWorkers === undefined ? 'missing' : `${nginxWorkers} worker`
       }, gateway 1 process`,
       ['path', 'conns', 'req/s', 'p50', 'p99', 'failures'],
@@ -139,7 +163,8 @@ export const gateway: Benchmark = {
         {
           at: new Date().toISOString(),
           cpus: os.availableParallelism(),
-          loadAverage: os.loadavg(),
+          loadAverage: { before: loadBefore, after: loadAfter },
+          rounds: ROUNDS,
           node: process.version,
           nginxWorkers: nginxWorkers ?? null,
           secondsPerRow: SECONDS,
