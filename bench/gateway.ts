@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { waitFor } from '@shop/testkit';
-import { hasCommand, startNginx, wrk, type LoadFigures } from './load';
+import { cpuMilliseconds, hasCommand, startNginx, wrk, type LoadFigures } from './load';
 import { ms, printTable, root, startBenchSystem, type Benchmark } from './support';
 
 const CONNECTIONS = [1, 32] as const;
@@ -21,11 +21,15 @@ interface Path {
   name: string;
   url: string;
   headers?: Record<string, string>;
+  /** The process whose CPU time per request is reported: the gateway, or the service itself. */
+  pid?: number | undefined;
 }
 
 interface Row extends LoadFigures {
   path: string;
   connections: number;
+  /** CPU milliseconds that `pid` spent per request, over every round. */
+  cpuMsPerRequest: number | undefined;
 }
 
 const ratio = (value: number | undefined, base: number | undefined): string =>
@@ -57,7 +61,11 @@ export const gateway: Benchmark = {
     );
 
     const paths: Path[] = [
-      { name: 'product, direct', url: `${urls['product-service']}/products/${productId}` },
+      {
+        name: 'product, direct',
+        url: `${urls['product-service']}/products/${productId}`,
+        pid: bench.system.pid('product-service'),
+      },
     ];
     let nginxWorkers: number | undefined;
     if (hasCommand('nginx')) {
@@ -68,16 +76,22 @@ export const gateway: Benchmark = {
       console.log('  nginx is not installed (apt-get install -y nginx): its rows are left out');
     }
     paths.push(
-      { name: 'product, gateway', url: `${urls['api-gateway']}/api/products/${productId}` },
+      {
+        name: 'product, gateway',
+        url: `${urls['api-gateway']}/api/products/${productId}`,
+        pid: bench.system.pid('api-gateway'),
+      },
       {
         name: 'stock with token, direct',
         url: `${urls['inventory-service']}/inventory/${productId}`,
         headers: auth,
+        pid: bench.system.pid('inventory-service'),
       },
       {
         name: 'stock with token, gateway',
         url: `${urls['api-gateway']}/api/inventory/${productId}`,
         headers: auth,
+        pid: bench.system.pid('api-gateway'),
       },
     );
 
@@ -86,20 +100,28 @@ export const gateway: Benchmark = {
     const rows: Row[] = [];
     for (const connections of CONNECTIONS) {
       const rounds = new Map<string, LoadFigures[]>(paths.map((target) => [target.name, []]));
+      const cpu = new Map<string, number>(paths.map((target) => [target.name, 0]));
       for (let round = 0; round < ROUNDS; round += 1) {
         for (const target of paths) {
+          const before = target.pid === undefined ? 0 : cpuMilliseconds(target.pid);
           rounds.get(target.name)!.push(await wrk({ ...target, connections, seconds: SECONDS }));
+          if (target.pid !== undefined) {
+            cpu.set(target.name, cpu.get(target.name)! + cpuMilliseconds(target.pid) - before);
+          }
         }
       }
       for (const [name, figures] of rounds) {
+        const requests = figures.reduce((sum, figure) => sum + figure.requests, 0);
+        const measured = paths.find((target) => target.name === name)?.pid !== undefined;
         const row: Row = {
           path: name,
           connections,
           requestsPerSecond: median(figures.map((figure) => figure.requestsPerSecond)),
           p50: median(figures.map((figure) => figure.p50)),
           p99: median(figures.map((figure) => figure.p99)),
-          requests: figures.reduce((sum, figure) => sum + figure.requests, 0),
+          requests,
           failures: figures.reduce((sum, figure) => sum + figure.failures, 0),
+          cpuMsPerRequest: measured ? cpu.get(name)! / requests : undefined,
         };
         console.log(`  ${name} at ${connections}: ${row.requestsPerSecond.toFixed(0)}/s`);
         rows.push(row);
@@ -115,13 +137,14 @@ export const gateway: Benchmark = {
       )} before, ${loadAfter[0]!.toFixed(1)} after; nginx ${
         nginxWorkers === undefined ? 'missing' : `${nginxWorkers} worker`
       }, gateway 1 process`,
-      ['path', 'conns', 'req/s', 'p50', 'p99', 'failures'],
+      ['path', 'conns', 'req/s', 'p50', 'p99', 'CPU/request', 'failures'],
       rows.map((row) => [
         row.path,
         String(row.connections),
         row.requestsPerSecond.toFixed(0),
         ms(row.p50),
         ms(row.p99),
+        row.cpuMsPerRequest === undefined ? '-' : `${(row.cpuMsPerRequest * 1000).toFixed(0)} us`,
         String(row.failures),
       ]),
     );
