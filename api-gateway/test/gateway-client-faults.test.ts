@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { startEchoes, startGateway, upstreamEnv, type GatewayUnderTest } from './support';
@@ -85,5 +86,31 @@ describe('gateway when clients misbehave', () => {
     const metrics = (await gateway.api.get('/metrics')).text;
     assert.match(metrics, /gateway_upstream_requests_total\{[^}]*status_code="408"[^}]*\} [1-9]/);
     assert.doesNotMatch(metrics, /gateway_upstream_requests_total\{[^}]*status_code="50[34]"/);
+  });
+
+  test('when a service answers before the client has sent its whole body, then the client gets the answer and the connection closes', async () => {
+    const early = http.createServer((_req, res) => {
+      res.writeHead(401, { 'content-type': 'application/problem+json' });
+      res.end('{"status":401}');
+    });
+    await new Promise<void>((resolve) => early.listen(0, '127.0.0.1', resolve));
+    const earlyGateway = await startGateway({
+      env: {
+        ...upstreamEnv(echoes),
+        USER_SERVICE_URL: `http://127.0.0.1:${(early.address() as { port: number }).port}`,
+        REQUEST_BODY_TIMEOUT_MS: '20000',
+      },
+    });
+    try {
+      const started = Date.now();
+      const answer = await halfUpload(earlyGateway.url, 'stall');
+      assert.match(answer, /^HTTP\/1\.1 401 /);
+      assert.match(answer, /connection: close/i);
+      assert.ok(Date.now() - started < 15_000, 'closed at once, not at the body deadline');
+    } finally {
+      await earlyGateway.close();
+      early.closeAllConnections();
+      await new Promise((resolve) => early.close(resolve));
+    }
   });
 });

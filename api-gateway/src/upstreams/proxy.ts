@@ -91,8 +91,11 @@ class Exchange {
   clientFault: ClientFault | undefined;
   timedOut = false;
   answered = false;
+  /** The client is still sending a body the upstream may not read. */
+  bodyPending = false;
   private attempt: AbortController | undefined;
   private deadline: NodeJS.Timeout | undefined;
+  private onFail: () => void = () => undefined;
 
   constructor(
     private readonly req: Request,
@@ -128,7 +131,9 @@ class Exchange {
     };
     body.on('drain', () => req.resume());
     req.on('data', onData);
+    this.bodyPending = true;
     req.once('end', () => {
+      this.bodyPending = false;
       if (this.clientFault) return;
       body.end();
       this.startUpstreamClock();
@@ -142,8 +147,6 @@ class Exchange {
     };
     return body;
   }
-
-  private onFail: () => void = () => undefined;
 
   signal(): AbortSignal {
     this.attempt = new AbortController();
@@ -204,7 +207,11 @@ export function createGatewayProxy(settings: ProxySettings): GatewayProxy {
         exchange.clearDeadline();
         choice.breaker.recordSuccess();
         stopTimer(statusCode);
-        res.writeHead(statusCode, endToEndHeaders(headers));
+        const answer = endToEndHeaders(headers);
+        // An upstream that answers before the whole body arrived (a 401, say) leaves the rest of
+        // it unread on this connection: it must close after the answer, not wait for more.
+        if (exchange.bodyPending) answer.connection = 'close';
+        res.writeHead(statusCode, answer);
         return res;
       },
     );
