@@ -1,79 +1,203 @@
-import { parsePrometheusText } from '@shop/testkit';
-import {
-  latencyRow,
-  LATENCY_HEADER,
-  perSecond,
-  printTable,
-  progress,
-  runPool,
-  seconds,
-  startBenchSystem,
-  type Benchmark,
-} from './support';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { waitFor } from '@shop/testkit';
+import { cpuMilliseconds, hasCommand, startNginx, wrk, type LoadFigures } from './load';
+import { ms, printTable, root, startBenchSystem, type Benchmark } from './support';
 
-const REQUESTS = 5000;
-const CONCURRENCY = 20;
-const DEADLINE_MS = 20_000;
-const PATH = '/products?limit=20';
+const CONNECTIONS = [1, 32] as const;
+// Short rounds taken in turn, path after path, and the median round kept: on a shared machine
+// whose load swings from second to second, that compares the paths under the same conditions.
+const ROUNDS = 3;
+const SECONDS = 2;
+const WARM_UP_SECONDS = 1;
 
-/** product-service's cache hits and misses so far, from its /metrics. */
-async function cacheCounts(productServiceUrl: string): Promise<{ hits: number; misses: number }> {
-  const text = await (await fetch(`${productServiceUrl}/metrics`)).text();
-  const sum = (name: string) =>
-    parsePrometheusText(text)
-      .samples.filter((sample) => sample.name === name)
-      .reduce((total, sample) => total + sample.value, 0);
-  return { hits: sum('cache_hits_total'), misses: sum('cache_misses_total') };
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+};
+
+interface Path {
+  name: string;
+  url: string;
+  headers?: Record<string, string>;
+  /** The process whose CPU time per request is reported: the gateway, or the service itself. */
+  pid?: number | undefined;
 }
+
+interface Row extends LoadFigures {
+  path: string;
+  connections: number;
+  /** CPU milliseconds that `pid` spent per request, over every round. */
+  cpuMsPerRequest: number | undefined;
+}
+
+const ratio = (value: number | undefined, base: number | undefined): string =>
+  value === undefined || base === undefined ? '-' : `${((value / base) * 100).toFixed(0)} %`;
 
 export const gateway: Benchmark = {
   name: 'gateway',
-  measures: `GET /api${PATH} through the gateway, cache warm: requests/s and latency`,
+  measures:
+    'GET one product and one stock row at 1 and 32 connections: straight to the service, through nginx, through the gateway',
   async run() {
-    // The demo catalog gives the list a full first page.
-    const bench = await startBenchSystem({ env: { SEED_DEMO_CATALOG: 'true' } });
-    console.log(`  system ready in ${bench.totalSeconds.toFixed(1)} s; warming the cache`);
-    const url = `${bench.system.urls['api-gateway']}/api${PATH}`;
-    for (let warm = 0; warm < 20; warm += 1) {
-      const response = await fetch(url);
-      const body = (await response.json()) as { items: unknown[] };
-      if (response.status !== 200 || body.items.length === 0)
-        throw new Error(`warm-up: ${response.status} with ${body.items.length} products`);
+    if (!hasCommand('wrk')) {
+      console.log(
+        '  wrk is not installed (apt-get install -y wrk): the gateway benchmark needs it',
+      );
+      process.exitCode = 1;
+      return;
     }
-
-    const cacheBefore = await cacheCounts(bench.system.urls['product-service']);
-    const latencies: number[] = [];
-    const statuses = new Map<number, number>();
-    const run = await runPool({
-      total: REQUESTS,
-      concurrency: CONCURRENCY,
-      deadlineMs: DEADLINE_MS,
-      onProgress: progress('sent', 'requests', REQUESTS),
-      async task() {
-        const started = performance.now();
-        const response = await fetch(url);
-        await response.arrayBuffer();
-        latencies.push(performance.now() - started);
-        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-      },
-    });
-
-    const cacheAfter = await cacheCounts(bench.system.urls['product-service']);
-    const hits = cacheAfter.hits - cacheBefore.hits;
-    const misses = cacheAfter.misses - cacheBefore.misses;
-    printTable(
-      `gateway: ${run.completed} requests, ${CONCURRENCY} concurrent (stops at ${REQUESTS} or ${
-        DEADLINE_MS / 1000
-      } s)`,
-      ['figure', 'value'],
-      [
-        ['requests', perSecond(run.completed, run.elapsedMs)],
-        ['took', seconds(run.elapsedMs)],
-        ['product-service cache', `${hits} hits, ${misses} misses`],
-        ['statuses', [...statuses].map(([status, count]) => `${count}x ${status}`).join(', ')],
-      ],
+    const bench = await startBenchSystem({ env: { SEED_DEMO_CATALOG: 'true' } });
+    const { urls } = bench.system;
+    const listing = await fetch(`${urls['api-gateway']}/api/products?limit=1`);
+    const productId = ((await listing.json()) as { items: { id: string }[] }).items[0]?.id;
+    if (!productId) throw new Error(`no demo product to read (${listing.status})`);
+    const token = await bench.adminToken();
+    const auth = { Authorization: `Bearer ${token}` };
+    await waitFor(
+      async () =>
+        (await fetch(`${urls['inventory-service']}/inventory/${productId}`, { headers: auth })).ok,
+      { what: 'the stock row of the demo product', timeoutMs: 20_000 },
     );
-    printTable('', LATENCY_HEADER, [latencyRow(`GET /api${PATH}`, latencies)]);
-    if ([...statuses.keys()].some((status) => status !== 200)) process.exitCode = 1;
+
+    const paths: Path[] = [
+      {
+        name: 'product, direct',
+        url: `${urls['product-service']}/products/${productId}`,
+        pid: bench.system.pid('product-service'),
+      },
+    ];
+    let nginxWorkers: number | undefined;
+    if (hasCommand('nginx')) {
+      const nginx = await startNginx(urls['product-service']);
+      nginxWorkers = nginx.workers;
+      paths.push({ name: 'product, nginx', url: `${nginx.url}/products/${productId}` });
+    } else {
+      console.log('  nginx is not installed (apt-get install -y nginx): its rows are left out');
+    }
+    paths.push(
+      {
+        name: 'product, gateway',
+        url: `${urls['api-gateway']}/api/products/${productId}`,
+        pid: bench.system.pid('api-gateway'),
+      },
+      {
+        name: 'stock with token, direct',
+        url: `${urls['inventory-service']}/inventory/${productId}`,
+        headers: auth,
+        pid: bench.system.pid('inventory-service'),
+      },
+      {
+        name: 'stock with token, gateway',
+        url: `${urls['api-gateway']}/api/inventory/${productId}`,
+        headers: auth,
+        pid: bench.system.pid('api-gateway'),
+      },
+    );
+
+    for (const target of paths) await wrk({ ...target, connections: 32, seconds: WARM_UP_SECONDS });
+    const loadBefore = os.loadavg();
+    const rows: Row[] = [];
+    for (const connections of CONNECTIONS) {
+      const rounds = new Map<string, LoadFigures[]>(paths.map((target) => [target.name, []]));
+      const cpu = new Map<string, number>(paths.map((target) => [target.name, 0]));
+      for (let round = 0; round < ROUNDS; round += 1) {
+        for (const target of paths) {
+          const before = target.pid === undefined ? 0 : cpuMilliseconds(target.pid);
+          rounds.get(target.name)!.push(await wrk({ ...target, connections, seconds: SECONDS }));
+          if (target.pid !== undefined) {
+            cpu.set(target.name, cpu.get(target.name)! + cpuMilliseconds(target.pid) - before);
+          }
+        }
+      }
+      for (const [name, figures] of rounds) {
+        const requests = figures.reduce((sum, figure) => sum + figure.requests, 0);
+        const measured = paths.find((target) => target.name === name)?.pid !== undefined;
+        const row: Row = {
+          path: name,
+          connections,
+          requestsPerSecond: median(figures.map((figure) => figure.requestsPerSecond)),
+          p50: median(figures.map((figure) => figure.p50)),
+          p99: median(figures.map((figure) => figure.p99)),
+          requests,
+          failures: figures.reduce((sum, figure) => sum + figure.failures, 0),
+          cpuMsPerRequest: measured ? cpu.get(name)! / requests : undefined,
+        };
+        console.log(`  ${name} at ${connections}: ${row.requestsPerSecond.toFixed(0)}/s`);
+        rows.push(row);
+      }
+    }
+    const loadAfter = os.loadavg();
+
+    const find = (name: string, connections: number) =>
+      rows.find((row) => row.path === name && row.connections === connections);
+    printTable(
+      `gateway: wrk, 1 thread, median of ${ROUNDS} rounds of ${SECONDS} s; load average ${loadBefore[0]!.toFixed(
+        1,
+      )} before, ${loadAfter[0]!.toFixed(1)} after; nginx ${
+        nginxWorkers === undefined ? 'missing' : `${nginxWorkers} worker`
+      }, gateway 1 process`,
+      ['path', 'conns', 'req/s', 'p50', 'p99', 'CPU/request', 'failures'],
+      rows.map((row) => [
+        row.path,
+        String(row.connections),
+        row.requestsPerSecond.toFixed(0),
+        ms(row.p50),
+        ms(row.p99),
+        row.cpuMsPerRequest === undefined ? '-' : `${(row.cpuMsPerRequest * 1000).toFixed(0)} us`,
+        String(row.failures),
+      ]),
+    );
+    const comparisons = CONNECTIONS.flatMap((connections) => {
+      const product = find('product, gateway', connections);
+      const stock = find('stock with token, gateway', connections);
+      const productDirect = find('product, direct', connections);
+      const stockDirect = find('stock with token, direct', connections);
+      const nginx = find('product, nginx', connections);
+      return [
+        [
+          `product: gateway / nginx`,
+          String(connections),
+          ratio(product?.requestsPerSecond, nginx?.requestsPerSecond),
+          nginx && product ? ms(product.p50 - nginx.p50) : '-',
+        ],
+        [
+          `product: gateway / direct`,
+          String(connections),
+          ratio(product?.requestsPerSecond, productDirect?.requestsPerSecond),
+          productDirect && product ? ms(product.p50 - productDirect.p50) : '-',
+        ],
+        [
+          `stock with token: gateway / direct`,
+          String(connections),
+          ratio(stock?.requestsPerSecond, stockDirect?.requestsPerSecond),
+          stockDirect && stock ? ms(stock.p50 - stockDirect.p50) : '-',
+        ],
+      ];
+    });
+    printTable('', ['ratio', 'conns', 'throughput', 'p50 added'], comparisons);
+
+    const directory = process.env.BENCH_RESULTS_DIR ?? path.join(root, 'bench', 'results');
+    mkdirSync(directory, { recursive: true });
+    const file = path.join(directory, 'gateway.json');
+    writeFileSync(
+      file,
+      `${JSON.stringify(
+        {
+          at: new Date().toISOString(),
+          cpus: os.availableParallelism(),
+          loadAverage: { before: loadBefore, after: loadAfter },
+          rounds: ROUNDS,
+          node: process.version,
+          nginxWorkers: nginxWorkers ?? null,
+          secondsPerRow: SECONDS,
+          rows,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    console.log(`\n  figures written to ${path.relative(process.cwd(), file)}`);
+    if (rows.some((row) => row.failures > 0)) process.exitCode = 1;
   },
 };

@@ -1,14 +1,16 @@
 import cors from 'cors';
+import type { Express } from 'express';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type { Discovery } from '@shop/registry-client';
 import { createServiceApp, type Logger, type MetricsRegistry } from '@shop/service-kit';
 import type { Config } from './config';
 import { stripClientIdentity } from './middleware/identity';
-import { redisRateLimit } from './middleware/rate-limit';
+import { createAdmission } from './middleware/admission';
 import { docsRoutes } from './routes/docs';
 import { gatewayRoutes } from './routes/gateway';
 import { UpstreamDirectory } from './upstreams/directory';
+import { UpstreamPools } from './upstreams/pools';
 import { createGatewayProxy } from './upstreams/proxy';
 
 export interface AppDeps {
@@ -20,11 +22,24 @@ export interface AppDeps {
   discovery?: Discovery;
   /** Overrides RATE_LIMIT_PREFIX, so each test counts in its own keys. */
   rateLimitPrefix?: string;
+  /** Overrides REVOKED_SESSION_PREFIX, for the same reason. */
+  revokedSessionPrefix?: string;
 }
 
-export function buildApp(deps: AppDeps) {
+export interface Gateway {
+  app: Express;
+  /** Closes the upstream connection pools, once the HTTP server has drained. */
+  close(): Promise<void>;
+}
+
+export function buildApp(deps: AppDeps): Gateway {
   const { config, logger, redis } = deps;
   const prefix = deps.rateLimitPrefix ?? config.RATE_LIMIT_PREFIX;
+  const pools = new UpstreamPools({
+    connections: config.UPSTREAM_CONNECTIONS,
+    idleTimeoutMs: config.UPSTREAM_IDLE_TIMEOUT_MS,
+    responseIdleTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+  });
   const directory = new UpstreamDirectory({
     staticUrls: {
       'user-service': config.USER_SERVICE_URL,
@@ -37,31 +52,27 @@ export function buildApp(deps: AppDeps) {
       failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
       resetTimeoutMs: config.CIRCUIT_RESET_MS,
     },
+    onTargetGone: (target) => pools.forget(target),
   });
   const proxy = createGatewayProxy({
     logger,
     metrics: deps.metrics,
+    directory,
+    pools,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    bodyTimeoutMs: config.REQUEST_BODY_TIMEOUT_MS,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
   });
-  const everyRequestLimit = redisRateLimit({
-    windowMs: config.RATE_LIMIT_WINDOW_MS,
-    limit: config.RATE_LIMIT_MAX,
-    prefix: `${prefix}all:`,
+  const admission = createAdmission({
     redis,
     logger,
-    detail: `At most ${config.RATE_LIMIT_MAX} requests per ${config.RATE_LIMIT_WINDOW_MS / 1000} s`,
-  });
-  const credentialLimit = redisRateLimit({
-    windowMs: config.RATE_LIMIT_WINDOW_MS,
-    limit: config.AUTH_RATE_LIMIT_MAX,
-    prefix: `${prefix}credentials:`,
-    redis,
-    logger,
-    detail: `At most ${config.AUTH_RATE_LIMIT_MAX} logins and registrations per ${config.RATE_LIMIT_WINDOW_MS / 1000} s`,
+    everyRequest: { limit: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS },
+    credentials: { limit: config.AUTH_RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS },
+    prefix,
+    revokedSessionPrefix: deps.revokedSessionPrefix ?? config.REVOKED_SESSION_PREFIX,
   });
 
-  return createServiceApp({
+  const app = createServiceApp({
     service: 'api-gateway',
     logger,
     metrics: deps.metrics,
@@ -82,17 +93,18 @@ export function buildApp(deps: AppDeps) {
           maxAge: 600,
         }),
       );
-      app.use('/api', everyRequestLimit);
       app.use(
         gatewayRoutes({
-          directory,
           proxy,
+          admission,
           jwtSecret: config.JWT_SECRET,
           bodyLimitBytes: config.BODY_LIMIT_BYTES,
-          credentialLimiter: credentialLimit,
         }),
       );
+      // What no gateway route took (the docs, unknown paths) still counts against the limit.
+      app.use('/api', admission.middleware());
     },
     routes: (app) => app.use(docsRoutes()),
   });
+  return { app, close: () => pools.close() };
 }

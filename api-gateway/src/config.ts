@@ -46,8 +46,18 @@ export const configSchema = z
     RATE_LIMIT_PREFIX: z.string().min(1).max(100).default('gateway:rate-limit:'),
     // Largest request body the gateway passes on; bigger ones get 413 before reaching a service.
     BODY_LIMIT_BYTES: positiveInt(100 * 1024),
-    // How long an upstream may take to answer before the caller gets 504.
+    // How long an upstream may take to answer, once it has the whole request, before the caller
+    // gets 504.
     UPSTREAM_TIMEOUT_MS: positiveInt(10_000),
+    // How long a client may take to send its request body before it gets 408: a slow upload must
+    // not hold an upstream connection for minutes.
+    REQUEST_BODY_TIMEOUT_MS: positiveInt(10_000),
+    // Kept-alive connections per upstream instance: at most this many at once, each closed after
+    // this long idle (below the services' 65 s keep-alive, so the gateway always closes first).
+    UPSTREAM_CONNECTIONS: positiveInt(64),
+    UPSTREAM_IDLE_TIMEOUT_MS: positiveInt(30_000),
+    // Where user-service marks ended sessions; the gateway refuses their access tokens.
+    REVOKED_SESSION_PREFIX: z.string().min(1).max(100).default('revoked-session:'),
     CIRCUIT_FAILURE_THRESHOLD: positiveInt(5),
     CIRCUIT_RESET_MS: positiveInt(10_000),
     DISCOVERY_CACHE_MS: positiveInt(2000),

@@ -24,11 +24,21 @@ void runService({
           logger,
         })
       : undefined;
+    const gateway = buildApp({
+      config,
+      logger,
+      metrics,
+      redis,
+      ...(discovery ? { discovery } : {}),
+    });
     return {
-      app: buildApp({ config, logger, metrics, redis, ...(discovery ? { discovery } : {}) }),
+      app: gateway.app,
       afterListen: (server) =>
         registrationSteps(config, { name: 'api-gateway', port: server.port, logger }),
-      shutdown: [{ name: 'redis', run: () => redis.quit() }],
+      shutdown: [
+        { name: 'upstream pools', run: () => gateway.close() },
+        { name: 'redis', run: () => redis.quit() },
+      ],
     };
   },
 });

@@ -96,7 +96,7 @@ export async function startGateway(options: {
   const redis = new Redis(options.redisUrl ?? testServers.redisUrl, { maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined);
   const prefix = options.rateLimitPrefix ?? `${uniqueName('gateway-test')}:`;
-  const app = buildApp({
+  const gateway = buildApp({
     config: gatewayConfig(options.env),
     logger: silentLogger,
     metrics: createMetricsRegistry('api-gateway'),
@@ -104,7 +104,7 @@ export async function startGateway(options: {
     rateLimitPrefix: prefix,
     ...(options.discovery ? { discovery: options.discovery } : {}),
   });
-  const server = await startTestServer(app);
+  const server = await startTestServer(gateway.app);
   // Until Redis is connected the gateway does not count requests (it fails open); tests that
   // count must start from a connected gateway.
   if (options.waitForRedis ?? true) await waitFor(() => redis.status === 'ready');
@@ -114,6 +114,7 @@ export async function startGateway(options: {
     redis,
     close: async () => {
       await server.close();
+      await gateway.close();
       // The keys expire with their window anyway; a test that cut Redis cannot delete them.
       await deleteRedisKeys(redis, prefix).catch(() => undefined);
       redis.disconnect();

@@ -51,6 +51,14 @@ export class CircuitBreaker {
     this.trialStartedAt = undefined;
   }
 
+  /**
+   * The call ended for a reason that says nothing about the instance (the client hung up, sent
+   * too much, or stalled its upload): no verdict, and a half-open trial slot is free again.
+   */
+  release(): void {
+    this.trialStartedAt = undefined;
+  }
+
   recordFailure(): void {
     this.failures++;
     this.trialStartedAt = undefined;

@@ -9,8 +9,8 @@ import {
   upstreamPath,
   type GatewayRoute,
 } from '../domain/routing';
-import { forwardIdentity, optionalPrincipal, requirePrincipal } from '../middleware/identity';
-import type { UpstreamDirectory } from '../upstreams/directory';
+import type { Admission } from '../middleware/admission';
+import { callerOf, forwardIdentity, principalFor } from '../middleware/identity';
 import { PayloadTooLargeError, type GatewayProxy } from '../upstreams/proxy';
 
 function restOf(req: Request): string[] {
@@ -19,44 +19,38 @@ function restOf(req: Request): string[] {
 }
 
 /**
- * One route per upstream (`/api{/v1}/<resource>{/*rest}`): check the path and the caller, pick an
- * instance, and stream the request there. Nothing here reads the body.
+ * One route per upstream (`/api{/v1}/<resource>{/*rest}`): check the path, count the request
+ * and check the caller's session in one Redis round trip, check the caller, and stream the
+ * request to an instance. Nothing here reads the body.
  */
 export function gatewayRoutes(deps: {
-  directory: UpstreamDirectory;
   proxy: GatewayProxy;
+  admission: Admission;
   jwtSecret: string;
   bodyLimitBytes: number;
-  credentialLimiter: RequestHandler;
 }): Router {
   const router = Router();
 
   const toUpstream =
     (route: GatewayRoute): RequestHandler =>
-    async (req, res, next) => {
+    async (req, res) => {
+      const rest = restOf(req);
+      const caller = callerOf(req, deps.jwtSecret);
+      const { revoked } = await deps.admission.admit(req, res, {
+        credentialAttempt: isCredentialAttempt(route.resource, req.method, rest),
+        sessionId: caller.kind === 'signed-in' ? caller.sessionId : undefined,
+      });
       if (hasDotSegment(req.path))
         throw ValidationError('The path must not contain . or .. segments');
-      const rest = restOf(req);
-      const principal =
-        accessFor(route.resource, req.method, rest) === 'authenticated'
-          ? requirePrincipal(req, deps.jwtSecret)
-          : optionalPrincipal(req, deps.jwtSecret);
+      const principal = principalFor(caller, accessFor(route.resource, req.method, rest), revoked);
       if (principal) forwardIdentity(req, principal);
 
       const declaredLength = Number(req.headers['content-length'] ?? 0);
       if (declaredLength > deps.bodyLimitBytes) throw PayloadTooLargeError(deps.bodyLimitBytes);
 
-      const choice = await deps.directory.choose(route.upstream);
-      req.upstreamCall = deps.proxy.startCall(choice, upstreamPath(req.originalUrl));
-      await deps.proxy.forward(req, res, next);
+      await deps.proxy.forward(req, res, route.upstream, upstreamPath(req.originalUrl));
     };
 
-  for (const route of GATEWAY_ROUTES) {
-    const credentialLimit: RequestHandler = (req, res, next) =>
-      isCredentialAttempt(route.resource, req.method, restOf(req))
-        ? deps.credentialLimiter(req, res, next)
-        : next();
-    router.all(routePattern(route), credentialLimit, toUpstream(route));
-  }
+  for (const route of GATEWAY_ROUTES) router.all(routePattern(route), toUpstream(route));
   return router;
 }

@@ -14,6 +14,8 @@ export interface UpstreamDirectoryOptions {
   staticUrls: Partial<Record<UpstreamName, string>>;
   discovery?: Discovery | undefined;
   circuit: CircuitSettings;
+  /** Told when an instance leaves the list, so its connection pool can be closed. */
+  onTargetGone?: (target: string) => void;
   now?: () => number;
 }
 
@@ -38,7 +40,11 @@ export class UpstreamDirectory {
     return fallback ? [fallback] : [];
   }
 
-  async choose(name: UpstreamName): Promise<UpstreamChoice> {
+  /**
+   * The next instance in turn whose circuit lets a call through. `except` is an instance that
+   * just refused a connection: a retry goes elsewhere, or nowhere.
+   */
+  async choose(name: UpstreamName, except?: string): Promise<UpstreamChoice> {
     const targets = await this.targets(name);
     if (targets.length === 0) {
       throw UnavailableError(`${name} is unavailable: no instance is registered`);
@@ -48,8 +54,12 @@ export class UpstreamDirectory {
     this.cursors.set(name, (start + 1) % Number.MAX_SAFE_INTEGER);
     for (let offset = 0; offset < targets.length; offset++) {
       const target = targets[(start + offset) % targets.length]!;
+      if (target === except) continue;
       const breaker = breakers.get(target)!;
       if (breaker.tryAcquire()) return { name, target, breaker };
+    }
+    if (except !== undefined && targets.every((target) => target === except)) {
+      throw UnavailableError(`${name} is unavailable: its only instance refused the connection`);
     }
     throw UnavailableError(`${name} is unavailable: its circuit is open after repeated failures`);
   }
@@ -70,7 +80,11 @@ export class UpstreamDirectory {
       breakers = new Map();
       this.breakers.set(name, breakers);
     }
-    for (const known of breakers.keys()) if (!targets.includes(known)) breakers.delete(known);
+    for (const known of breakers.keys()) {
+      if (targets.includes(known)) continue;
+      breakers.delete(known);
+      this.options.onTargetGone?.(known);
+    }
     for (const target of targets) {
       if (!breakers.has(target)) {
         breakers.set(target, new CircuitBreaker(this.options.circuit, this.now));

@@ -1,32 +1,18 @@
-import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { createProxyMiddleware, type Plugin } from 'http-proxy-middleware';
+import { PassThrough } from 'node:stream';
+import type { Request, Response } from 'express';
+import type { Dispatcher } from 'undici';
 import {
   AppError,
   UnavailableError,
   problemHandler,
-  promClient,
   type Logger,
   type MetricsRegistry,
 } from '@shop/service-kit';
-import type { UpstreamChoice } from './directory';
-
-/** The call to an upstream that is under way for one request. */
-export interface UpstreamCall extends UpstreamChoice {
-  upstreamPath: string;
-  stopTimer: (labels: { status_code: number }) => void;
-  proxyReq?: ClientRequest;
-  timedOut?: boolean;
-  bodyTooLarge?: boolean;
-  settled?: boolean;
-}
-
-declare module 'express-serve-static-core' {
-  interface Request {
-    upstreamCall?: UpstreamCall;
-  }
-}
+import { endToEndHeaders, type ForwardedHeaders } from '../domain/hop-by-hop';
+import type { UpstreamName } from '../domain/routing';
+import type { UpstreamChoice, UpstreamDirectory } from './directory';
+import { upstreamMetrics } from './metrics';
+import type { UpstreamPools } from './pools';
 
 /** The kit's problem kinds have no 504; a timeout is an `unavailable` answered as 504. */
 class UpstreamTimeoutError extends AppError {
@@ -39,149 +25,287 @@ class UpstreamTimeoutError extends AppError {
   }
 }
 
+/** The kit's problem kinds have no 408 yet; a stalled upload is the client's mistake. */
+class RequestTimeoutError extends AppError {
+  override get status(): number {
+    return 408;
+  }
+
+  override get title(): string {
+    return 'Request timeout';
+  }
+}
+
 export const PayloadTooLargeError = (limitBytes: number) =>
   new AppError('payload-too-large', `The request body is larger than ${limitBytes} bytes`);
 
+/** Why a call ended without the upstream being to blame. */
+type ClientFault = 'hung-up' | 'body-too-large' | 'body-timeout';
+
+const IDEMPOTENT = new Set(['GET', 'HEAD']);
+
+// Written by the gateway itself, never passed on from the client; `host` becomes the upstream's.
+const REWRITTEN = new Set(['host', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
+
+/** Errors of a connection that died before the upstream answered: worth one retry if idempotent. */
+const DEAD_CONNECTION = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+
 export interface GatewayProxy {
-  /** Sends the request to `req.upstreamCall`, streaming its body untouched. */
-  forward: RequestHandler;
-  /** Starts the timer and counters for an upstream call. */
-  startCall(choice: UpstreamChoice, upstreamPath: string): UpstreamCall;
+  /** Streams the request to an instance of `upstream` and its answer back, untouched. */
+  forward(req: Request, res: Response, upstream: UpstreamName, upstreamPath: string): Promise<void>;
 }
 
-export function createGatewayProxy(options: {
+export interface ProxySettings {
   logger: Logger;
   metrics: MetricsRegistry;
+  directory: UpstreamDirectory;
+  pools: UpstreamPools;
+  /** From the end of the request body to the upstream's response headers. */
   timeoutMs: number;
+  /** From the first to the last byte of the request body. */
+  bodyTimeoutMs: number;
   bodyLimitBytes: number;
-}): GatewayProxy {
-  const { logger } = options;
-  const requests = new promClient.Counter({
-    name: 'gateway_upstream_requests_total',
-    help: 'Requests the gateway sent to each upstream, by the status the caller got',
-    labelNames: ['upstream', 'status_code'],
-    registers: [options.metrics],
-  });
-  const duration = new promClient.Histogram({
-    name: 'gateway_upstream_duration_seconds',
-    help: 'Time from sending a request upstream to its response headers (or failure)',
-    labelNames: ['upstream', 'status_code'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [options.metrics],
-  });
-  const answerProblem = problemHandler(logger);
+}
 
-  function settle(call: UpstreamCall, statusCode: number): void {
-    if (call.settled) return;
-    call.settled = true;
-    call.stopTimer({ status_code: statusCode });
-    requests.inc({ upstream: call.name, status_code: statusCode });
+function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+function upstreamHeaders(req: Request): ForwardedHeaders {
+  const headers = endToEndHeaders(req.headers, REWRITTEN);
+  // Written, never appended to: services believe this header from the gateway, so what a client
+  // put in its own X-Forwarded-For must not reach them (it would let a client choose the address
+  // that login throttling and rate limits count).
+  headers['x-forwarded-for'] = req.ip ?? req.socket.remoteAddress ?? '';
+  headers['x-forwarded-proto'] = req.protocol;
+  headers['x-forwarded-host'] = req.headers.host ?? '';
+  return headers;
+}
+
+/**
+ * One client request on its way through: its body, its deadlines, and whether the client is
+ * still there. A failure the client caused is never held against the upstream.
+ */
+class Exchange {
+  clientFault: ClientFault | undefined;
+  timedOut = false;
+  answered = false;
+  /** The client is still sending a body the upstream may not read. */
+  bodyPending = false;
+  private attempt: AbortController | undefined;
+  private deadline: NodeJS.Timeout | undefined;
+  private onFail: () => void = () => undefined;
+
+  constructor(
+    private readonly req: Request,
+    private readonly res: Response,
+    private readonly settings: ProxySettings,
+  ) {
+    res.once('close', () => {
+      this.clearDeadline();
+      if (!res.writableFinished) this.fail('hung-up');
+    });
   }
+
+  get method(): string {
+    return this.req.method;
+  }
+
+  /** The request body as a stream for undici, counted against the limit and the body deadline. */
+  body(): PassThrough | null {
+    if (!hasBody(this.req)) {
+      this.startUpstreamClock();
+      return null;
+    }
+    const { req } = this;
+    const body = new PassThrough();
+    let received = 0;
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > this.settings.bodyLimitBytes) {
+        this.fail('body-too-large');
+        return;
+      }
+      if (!body.write(chunk)) req.pause();
+    };
+    body.on('drain', () => req.resume());
+    req.on('data', onData);
+    this.bodyPending = true;
+    req.once('end', () => {
+      this.bodyPending = false;
+      if (this.clientFault) return;
+      body.end();
+      this.startUpstreamClock();
+    });
+    this.deadline = setTimeout(() => this.fail('body-timeout'), this.settings.bodyTimeoutMs);
+    this.onFail = () => {
+      req.off('data', onData);
+      // The rest of the body is read and dropped, so the client can read the answer.
+      req.resume();
+      body.destroy(new Error('request body refused'));
+    };
+    return body;
+  }
+
+  signal(): AbortSignal {
+    this.attempt = new AbortController();
+    return this.attempt.signal;
+  }
+
+  fail(fault: ClientFault): void {
+    if (this.clientFault || this.answered) return;
+    this.clientFault = fault;
+    this.clearDeadline();
+    this.onFail();
+    this.attempt?.abort();
+  }
+
+  private startUpstreamClock(): void {
+    this.clearDeadline();
+    this.deadline = setTimeout(() => {
+      this.timedOut = true;
+      this.attempt?.abort();
+    }, this.settings.timeoutMs);
+  }
+
+  clearDeadline(): void {
+    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline = undefined;
+  }
+}
+
+export function createGatewayProxy(settings: ProxySettings): GatewayProxy {
+  const { logger, directory, pools } = settings;
+  const metrics = upstreamMetrics(settings.metrics);
+  const answerProblem = problemHandler(logger);
 
   function sendProblem(error: AppError, req: Request, res: Response): void {
     // Once the upstream's headers are out, the only honest signal left is a cut connection.
     answerProblem(error, req, res, () => res.destroy());
   }
 
-  const events: Plugin<Request, Response> = (proxyServer) => {
-    proxyServer.on('proxyReq', (proxyReq: ClientRequest, req: IncomingMessage) => {
-      const call = (req as Request).upstreamCall;
-      if (!call) return;
-      call.proxyReq = proxyReq;
-      proxyReq.once('timeout', () => (call.timedOut = true));
-      // Written, never appended to: services believe this header from the gateway, so what a
-      // client put in its own X-Forwarded-For must not reach them (it would let a client choose
-      // the address that login throttling and rate limits count).
-      const request = req as Request;
-      proxyReq.setHeader('X-Forwarded-For', request.ip ?? request.socket.remoteAddress ?? '');
-      proxyReq.setHeader('X-Forwarded-Proto', request.protocol);
-      proxyReq.setHeader('X-Forwarded-Host', request.get('host') ?? '');
-    });
-
-    proxyServer.on('proxyRes', (proxyRes: IncomingMessage, req: IncomingMessage) => {
-      const call = (req as Request).upstreamCall;
-      if (!call || call.bodyTooLarge) return;
-      call.breaker.recordSuccess();
-      settle(call, proxyRes.statusCode ?? 502);
-    });
-
-    proxyServer.on(
-      'error',
-      (error: NodeJS.ErrnoException, req: IncomingMessage, res: ServerResponse | Socket) => {
-        const request = req as Request;
-        const call = request.upstreamCall;
-        if (!call || call.bodyTooLarge) return;
-        call.breaker.recordFailure();
-        const failure = call.timedOut
-          ? new UpstreamTimeoutError(
-              'unavailable',
-              `${call.name} did not answer within ${options.timeoutMs} ms`,
-            )
-          : UnavailableError(`${call.name} is unavailable: ${error.code ?? error.message}`, error);
-        settle(call, failure.status);
-        // The problem handler logs the failure; which instance it was matters only when digging.
-        logger.debug(
-          { err: error, upstream: call.name, target: call.target, path: call.upstreamPath },
-          'upstream call failed',
-        );
-        if ('writeHead' in res) sendProblem(failure, request, res as Response);
-        else res.destroy();
+  /** One try at one instance; resolves when the answer is streamed, rejects before or during. */
+  function send(
+    exchange: Exchange,
+    dispatcher: Dispatcher,
+    options: { path: string; headers: ForwardedHeaders; body: PassThrough | null },
+    choice: UpstreamChoice,
+    res: Response,
+    stopTimer: (status: number) => void,
+  ) {
+    return dispatcher.stream(
+      {
+        method: exchange.method as Dispatcher.HttpMethod,
+        path: options.path,
+        headers: options.headers,
+        body: options.body,
+        signal: exchange.signal(),
+      },
+      ({ statusCode, headers }) => {
+        exchange.answered = true;
+        exchange.clearDeadline();
+        choice.breaker.recordSuccess();
+        stopTimer(statusCode);
+        const answer = endToEndHeaders(headers);
+        // An upstream that answers before the whole body arrived (a 401, say) leaves the rest of
+        // it unread on this connection: it must close after the answer, not wait for more.
+        if (exchange.bodyPending) answer.connection = 'close';
+        res.writeHead(statusCode, answer);
+        return res;
       },
     );
+  }
 
-    // The caller hung up before the upstream answered: nothing to answer, and not the upstream's fault.
-    proxyServer.on('econnreset', (_error: Error, req: IncomingMessage) => {
-      const call = (req as Request).upstreamCall;
-      if (call) settle(call, 499);
-    });
-  };
-
-  const proxy = createProxyMiddleware<Request, Response>({
-    router: (req) => req.upstreamCall!.target,
-    pathRewrite: (_path, req) => req.upstreamCall!.upstreamPath,
-    changeOrigin: true,
-    proxyTimeout: options.timeoutMs,
-    // A client that stalls while sending its body is cut off too.
-    timeout: options.timeoutMs * 2,
-    ejectPlugins: true,
-    plugins: [events],
-  });
-
-  /**
-   * Bodies stream through untouched, so the JSON parser's limit never sees them; a request that
-   * declares no length (chunked) is counted as it flows and stopped at the limit.
-   */
-  function capBody(req: Request, res: Response): void {
-    let received = 0;
-    const onData = (chunk: Buffer) => {
-      received += chunk.length;
-      if (received <= options.bodyLimitBytes) return;
-      req.off('data', onData);
-      const call = req.upstreamCall!;
-      call.bodyTooLarge = true;
-      settle(call, 413);
-      req.unpipe();
-      call.proxyReq?.destroy();
-      // The rest of the body is read and dropped so the client can read the answer, and the
-      // connection is closed after it.
-      req.resume();
-      res.setHeader('Connection', 'close');
-      sendProblem(PayloadTooLargeError(options.bodyLimitBytes), req, res);
-    };
-    // Paused first so that listening does not start the flow: bytes must not pass before the
-    // proxy's pipe is attached, which resumes the stream for both.
-    req.pause();
-    req.on('data', onData);
+  function answerClientFault(fault: ClientFault, req: Request, res: Response): number {
+    if (fault === 'hung-up') return 499;
+    // The client may still be sending: answer, then close, since the rest of its body is unread.
+    res.setHeader('Connection', 'close');
+    const error =
+      fault === 'body-too-large'
+        ? PayloadTooLargeError(settings.bodyLimitBytes)
+        : new RequestTimeoutError(
+            'validation',
+            `The request body did not arrive within ${settings.bodyTimeoutMs} ms`,
+          );
+    sendProblem(error, req, res);
+    return error.status;
   }
 
   return {
-    forward(req: Request, res: Response, next: NextFunction) {
-      capBody(req, res);
-      return proxy(req, res, next);
-    },
-    startCall(choice, upstreamPath) {
-      const stop = duration.startTimer({ upstream: choice.name });
-      return { ...choice, upstreamPath, stopTimer: (labels) => void stop(labels) };
+    async forward(req, res, upstream, path) {
+      let choice = await directory.choose(upstream);
+      const exchange = new Exchange(req, res, settings);
+      const headers = upstreamHeaders(req);
+      const body = exchange.body();
+      const timer = metrics.start(upstream);
+      let dispatcher: Dispatcher = pools.for(choice.target);
+      // Only a request without a body can be sent twice: a streamed body is gone once sent.
+      let mayRetry = body === null && IDEMPOTENT.has(req.method);
+
+      try {
+        for (;;) {
+          try {
+            await send(exchange, dispatcher, { path, headers, body }, choice, res, timer.stop);
+            return;
+          } catch (error) {
+            const code = (error as NodeJS.ErrnoException).code ?? '';
+            if (exchange.clientFault) {
+              choice.breaker.release();
+              timer.stop(answerClientFault(exchange.clientFault, req, res));
+              return;
+            }
+            if (exchange.answered) {
+              // The upstream died in the middle of its answer: cut the client off too.
+              choice.breaker.recordFailure();
+              res.destroy();
+              return;
+            }
+            if (mayRetry && !exchange.timedOut && code === 'ECONNREFUSED') {
+              // That instance is gone; another one may well be there.
+              mayRetry = false;
+              choice.breaker.recordFailure();
+              try {
+                choice = await directory.choose(upstream, choice.target);
+              } catch (noOther) {
+                timer.stop(503);
+                sendProblem(noOther as AppError, req, res);
+                return;
+              }
+              dispatcher = pools.for(choice.target);
+              continue;
+            }
+            if (mayRetry && !exchange.timedOut && DEAD_CONNECTION.has(code)) {
+              // A kept-alive socket the upstream had just closed: one more try, on a new connection.
+              mayRetry = false;
+              const fresh = pools.fresh(choice.target);
+              dispatcher = fresh;
+              res.once('close', () => void fresh.close().catch(() => undefined));
+              continue;
+            }
+            choice.breaker.recordFailure();
+            const failure = exchange.timedOut
+              ? new UpstreamTimeoutError(
+                  'unavailable',
+                  `${choice.name} did not answer within ${settings.timeoutMs} ms`,
+                )
+              : UnavailableError(
+                  `${choice.name} is unavailable: ${code || 'connection failed'}`,
+                  error,
+                );
+            timer.stop(failure.status);
+            // The problem handler logs the failure; which instance it was matters only when digging.
+            logger.debug(
+              { err: error, upstream: choice.name, target: choice.target, path },
+              'upstream call failed',
+            );
+            sendProblem(failure, req, res);
+            return;
+          }
+        }
+      } finally {
+        exchange.clearDeadline();
+      }
     },
   };
 }

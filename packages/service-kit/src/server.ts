@@ -13,8 +13,9 @@ export interface RunningServer {
 /** Listens on `port` (0 picks a free one) and knows how to drain. */
 export async function listen(app: Express, port: number, host = '0.0.0.0'): Promise<RunningServer> {
   const server = http.createServer(app);
-  // Keep-alive sockets must not outlive a proxy's idle timeout or a drain would wait on them.
-  server.keepAliveTimeout = 5000;
+  // Longer than the idle timeout of whatever pools connections to us (the gateway's 30 s, load
+  // balancers' 60 s), so the client always closes an idle socket first, never mid-request.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

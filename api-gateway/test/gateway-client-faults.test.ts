@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import net from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { startEchoes, startGateway, upstreamEnv, type GatewayUnderTest } from './support';
+
+const LOGIN = '/api/users/login';
+const CREDENTIALS = JSON.stringify({ email: 'a@shop.example', password: 'correct-horse-9' });
+
+/**
+ * Opens a raw connection, sends a login's headers and half its body, then either stalls (and
+ * returns what the gateway answers) or hangs up.
+ */
+function halfUpload(url: string, then: 'stall' | 'hang-up'): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname);
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (answer += chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(answer));
+    socket.on('connect', () => {
+      socket.write(
+        `POST ${LOGIN} HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${CREDENTIALS.length}\r\n\r\n${CREDENTIALS.slice(0, 10)}`,
+      );
+      if (then === 'hang-up') setTimeout(() => socket.destroy(), 100);
+    });
+  });
+}
+
+describe('gateway when clients misbehave', () => {
+  let echoes: Awaited<ReturnType<typeof startEchoes>>;
+  let gateway: GatewayUnderTest;
+
+  before(async () => {
+    echoes = await startEchoes();
+    gateway = await startGateway({
+      env: {
+        ...upstreamEnv(echoes),
+        CIRCUIT_FAILURE_THRESHOLD: '5',
+        CIRCUIT_RESET_MS: '60000',
+        REQUEST_BODY_TIMEOUT_MS: '300',
+        UPSTREAM_TIMEOUT_MS: '10000',
+      },
+    });
+  });
+  after(async () => {
+    await gateway.close();
+    await echoes.close();
+  });
+
+  test('when six anonymous logins stall halfway through their body, then each gets 408 and the circuit stays closed', async () => {
+    const started = Date.now();
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => halfUpload(gateway.url, 'stall')),
+    );
+
+    for (const answer of answers) {
+      assert.match(answer, /^HTTP\/1\.1 408 /);
+      assert.match(answer, /application\/problem\+json/);
+      assert.match(answer, /did not arrive within 300 ms/);
+    }
+    assert.ok(
+      Date.now() - started < 8000,
+      'answered at the body deadline, not the upstream timeout',
+    );
+    assert.equal(echoes.users.received.length, 0, 'no half body was passed on as a whole one');
+
+    const login = await gateway.api.post(LOGIN, JSON.parse(CREDENTIALS));
+    assert.equal(login.status, 200, 'valid logins still reach user-service');
+    assert.equal(echoes.users.received.at(-1)?.body, CREDENTIALS);
+  });
+
+  test('when six clients hang up in the middle of their upload, then the circuit stays closed and logins work', async () => {
+    await Promise.all(Array.from({ length: 6 }, () => halfUpload(gateway.url, 'hang-up')));
+
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await gateway.api.post(LOGIN, JSON.parse(CREDENTIALS))).status, 200);
+    }
+  });
+
+  test('when a client stalls its upload, then the 408 is counted as the client status, not an upstream failure', async () => {
+    await halfUpload(gateway.url, 'stall');
+    const metrics = (await gateway.api.get('/metrics')).text;
+    assert.match(metrics, /gateway_upstream_requests_total\{[^}]*status_code="408"[^}]*\} [1-9]/);
+    assert.doesNotMatch(metrics, /gateway_upstream_requests_total\{[^}]*status_code="50[34]"/);
+  });
+
+  test('when a service answers before the client has sent its whole body, then the client gets the answer and the connection closes', async () => {
+    const early = http.createServer((_req, res) => {
+      res.writeHead(401, { 'content-type': 'application/problem+json' });
+      res.end('{"status":401}');
+    });
+    await new Promise<void>((resolve) => early.listen(0, '127.0.0.1', resolve));
+    const earlyGateway = await startGateway({
+      env: {
+        ...upstreamEnv(echoes),
+        USER_SERVICE_URL: `http://127.0.0.1:${(early.address() as { port: number }).port}`,
+        REQUEST_BODY_TIMEOUT_MS: '20000',
+      },
+    });
+    try {
+      const started = Date.now();
+      const answer = await halfUpload(earlyGateway.url, 'stall');
+      assert.match(answer, /^HTTP\/1\.1 401 /);
+      assert.match(answer, /connection: close/i);
+      assert.ok(Date.now() - started < 15_000, 'closed at once, not at the body deadline');
+    } finally {
+      await earlyGateway.close();
+      early.closeAllConnections();
+      await new Promise((resolve) => early.close(resolve));
+    }
+  });
+});
