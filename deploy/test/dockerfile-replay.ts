@@ -33,7 +33,8 @@ function expand(text: string, args: Record<string, string>): string {
 function run(command: string, cwd: string, env: Record<string, string>): void {
   const result = spawnSync('sh', ['-c', command], {
     cwd,
-    env: { ...process.env, ...env },
+    // The npm cache stands in for Docker's layer cache; the commands themselves are unchanged.
+    env: { ...process.env, npm_config_prefer_offline: 'true', ...env },
     encoding: 'utf8',
     timeout: 600_000,
   });

@@ -30,9 +30,13 @@ describe(`Dockerfile replayed for ${service} (no Docker engine: its steps, in a 
   let image: ReplayedImage;
   const app = () => path.join(image.rootDir, 'app');
 
-  before(() => {
-    image = replayDockerfile('Dockerfile', { SERVICE: service }, scratch);
-  });
+  // Two installs and a compile: minutes on a busy two-core machine, beyond the runner's default.
+  before(
+    () => {
+      image = replayDockerfile('Dockerfile', { SERVICE: service }, scratch);
+    },
+    { timeout: 600_000 },
+  );
 
   test('when built, then the image holds the compiled service and only its internal packages', () => {
     const workspaces = readWorkspaces();
