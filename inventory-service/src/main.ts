@@ -15,7 +15,8 @@ void runService({
   host: config.HOST,
   logLevel: config.LOG_LEVEL,
   start: async ({ logger, metrics }) => {
-    // Room for the consumer's prefetch plus the relay and HTTP requests.
+    // The consumer holds one connection for its batch and the relay one, plus its LISTEN; the
+    // rest serve HTTP reads.
     const pool = await openServiceDatabase(config.DATABASE_URL, {
       migrations,
       lockKey: MIGRATION_LOCK_KEY,
@@ -25,6 +26,7 @@ void runService({
     const rabbit = await connectRabbitAtStartup({
       url: config.RABBITMQ_URL,
       namespace: config.RABBITMQ_NAMESPACE,
+      queueType: config.RABBITMQ_QUEUE_TYPE,
       logger,
       metrics,
     });
@@ -34,7 +36,6 @@ void runService({
       pool,
       logger,
       metrics,
-      prefetch: 10,
       retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
     });
     return {

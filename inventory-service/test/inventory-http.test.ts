@@ -13,7 +13,7 @@ import {
 } from '@shop/testkit';
 import { buildApp } from '../src/app';
 import { createStock, markDeleted } from '../src/db/stock';
-import { reserveOrder } from '../src/events/order-events';
+import { reserveOrder } from '../src/use-cases/reserve-orders';
 import { assertInventoryInvariant } from './invariant';
 import {
   orderCreated,

@@ -129,7 +129,6 @@ describe('inventory answering order events over RabbitMQ', () => {
       pool: db.pool,
       logger,
       metrics,
-      prefetch: 15,
       // About two seconds of retries: room for a late PRODUCT_CREATED, short for a dead letter.
       maxAttempts: 10,
       retryDelaysMs: [50, 250],

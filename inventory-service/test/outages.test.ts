@@ -92,7 +92,6 @@ describe('inventory through a database or broker outage', () => {
       pool: servicePool,
       logger,
       metrics,
-      prefetch: 10,
       // An outage may fail a handler mid-transaction; enough attempts to outlast it.
       maxAttempts: 20,
       retryDelaysMs: [100, 200],

@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { withTransaction } from '@shop/postgres';
 import { createStock, markDeleted, restock } from '../src/db/stock';
 import { StockNotYetKnown } from '../src/domain/reservation';
-import { cancelOrder, reserveOrder } from '../src/events/order-events';
+import { releaseOrder } from '../src/use-cases/release-order';
+import { reserveOrder } from '../src/use-cases/reserve-orders';
 import { assertInventoryInvariant } from './invariant';
 import {
   orderCreated,
@@ -42,7 +43,7 @@ describe('reserving and releasing stock in Postgres', () => {
   const reserve = (order: ReturnType<typeof orderCreated>) =>
     withTransaction(db.pool, (tx) => reserveOrder(tx, order));
   const cancel = (orderId: string) =>
-    withTransaction(db.pool, (tx) => cancelOrder(tx, { orderId, userId: 'user-1' }));
+    withTransaction(db.pool, (tx) => releaseOrder(tx, { orderId, userId: 'user-1' }));
 
   before(async () => {
     db = await startInventoryDatabase();

@@ -2,6 +2,7 @@ import {
   baseConfig,
   loadConfigOrExit,
   positiveInt,
+  rabbitmqConfig,
   DEVELOPMENT_JWT_SECRET,
   secret,
 } from '@shop/service-kit';
@@ -10,12 +11,7 @@ import { z } from 'zod';
 export const configSchema = z.object({
   ...baseConfig(3002),
   DATABASE_URL: z.url(),
-  RABBITMQ_URL: z.url(),
-  // Prefixes exchange and queue names so parallel test systems share one broker; unset in production.
-  RABBITMQ_NAMESPACE: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]+$/)
-    .optional(),
+  ...rabbitmqConfig(),
   JWT_SECRET: secret(),
   PRODUCT_SERVICE_URL: z.url(),
   // A PENDING order older than this is cancelled: inventory lost or dead-lettered ORDER_CREATED.

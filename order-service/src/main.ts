@@ -30,6 +30,7 @@ void runService({
     const rabbit = await connectRabbitAtStartup({
       url: config.RABBITMQ_URL,
       namespace: config.RABBITMQ_NAMESPACE,
+      queueType: config.RABBITMQ_QUEUE_TYPE,
       logger,
       metrics,
     });

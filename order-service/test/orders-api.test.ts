@@ -73,6 +73,8 @@ describe('orders API', () => {
       total: 4347,
     });
     assert.equal(rows[0].envelope.correlationId, placed.headers.get('x-request-id'));
+    const pricingReads = catalog.requests.filter((url) => url.includes('p-tea'));
+    assert.equal(pricingReads.length, 1, 'one bulk read prices every line');
     assert.ok((await metricValue(service.metrics, 'orders_created_total')) >= 1);
   });
 

@@ -46,25 +46,33 @@ export interface StubProduct {
   price: number;
 }
 
-/** product-service's `GET /products/:id` over real HTTP, with the catalog the test gives it. */
+/**
+ * product-service's `GET /products?ids=` over real HTTP, with the catalog the test gives it; counts
+ * the requests, so a test can tell one bulk read from one read per line.
+ */
 export async function startStubProductService(products: StubProduct[]) {
   const byId = new Map(products.map((product) => [product.id, product]));
   const app = express();
-  app.get('/products/:id', (req, res) => {
-    const product = byId.get(req.params.id);
-    if (!product) {
-      res.status(404).type('application/problem+json').json({ status: 404, title: 'Not found' });
-      return;
-    }
-    res.json({ ...product, description: 'test', category: 'test', sku: `SKU-${product.id}` });
+  const requests: string[] = [];
+  app.get('/products', (req, res) => {
+    requests.push(req.url);
+    const ids = String(req.query.ids ?? '').split(',');
+    const items = ids.flatMap((id) => {
+      const product = byId.get(id);
+      return product
+        ? [{ ...product, description: 'test', category: 'test', sku: `SKU-${product.id}` }]
+        : [];
+    });
+    res.json({ items, page: 1, limit: 100, total: items.length });
   });
-  return startTestServer(app);
+  const server = await startTestServer(app);
+  return { ...server, requests };
 }
 
 /** product-service accepting connections but never answering. */
 export async function startHangingProductService() {
   const app = express();
-  app.get('/products/:id', () => undefined);
+  app.get('/products', () => undefined);
   const server = await startTestServer(app);
   return {
     url: server.url,

@@ -80,6 +80,25 @@ describe('products API', () => {
     assert.equal(patched.body.createdAt, created.body.createdAt);
   });
 
+  test('when products are asked for by ids, then one read answers exactly those, and a price change is seen by the next read', async () => {
+    const first = await create(aProduct({ price: 700 }));
+    const second = await create(aProduct({ price: 900 }));
+    const missing = '0123456789abcdef01234567';
+    const ids = [second.body.id, missing, first.body.id].join(',');
+
+    const before = await service.http.get(`/products?ids=${ids}`);
+    await service.http.patch(`/products/${first.body.id}`, { price: 750 }, { token: adminToken });
+    const after = await service.http.get(`/products?ids=${ids}`);
+
+    assert.equal(before.status, 200, before.text);
+    const prices = (body: { items: { id: string; price: number }[] }) =>
+      Object.fromEntries(body.items.map((item) => [item.id, item.price]));
+    assert.deepEqual(prices(before.body), { [first.body.id]: 700, [second.body.id]: 900 });
+    assert.deepEqual(prices(after.body), { [first.body.id]: 750, [second.body.id]: 900 });
+    const malformed = await service.http.get(`/products?ids=${first.body.id.toUpperCase()}`);
+    assert.equal(malformed.status, 400, 'ids are refused in any but their canonical spelling');
+  });
+
   test('when an admin deletes a product, then it is 204, gone from reads and lists, its sku free again', async () => {
     const input = aProduct({ category: 'gone-soon' });
     const created = await create(input);

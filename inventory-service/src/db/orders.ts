@@ -11,18 +11,44 @@ const ORDER_LOCK_SPACE = 7004;
  * lock order stays: one order, then stock rows by product id.
  */
 export async function lockOrder(tx: Queryable, orderId: string): Promise<void> {
-  await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ORDER_LOCK_SPACE, orderId]);
+  await lockOrders(tx, [orderId]);
+}
+
+/**
+ * `lockOrder` for a batch, in one statement. The locks are taken in key order, so two batches
+ * with orders in common queue behind each other instead of deadlocking.
+ */
+export async function lockOrders(tx: Queryable, orderIds: readonly string[]): Promise<void> {
+  await tx.query(
+    `SELECT pg_advisory_xact_lock($1, lock_key)
+       FROM (SELECT DISTINCT hashtext(order_id) AS lock_key
+               FROM unnest($2::text[]) AS o(order_id) ORDER BY lock_key) AS keys`,
+    [ORDER_LOCK_SPACE, orderIds],
+  );
 }
 
 export async function findOrderOutcome(
   tx: Queryable,
   orderId: string,
 ): Promise<OrderOutcome | undefined> {
-  const { rows } = await tx.query<{ outcome: OrderOutcome }>(
-    'SELECT outcome FROM order_outcomes WHERE order_id = $1',
-    [orderId],
+  return (await findOrderOutcomes(tx, [orderId])).get(orderId);
+}
+
+export async function findOrderOutcomes(
+  tx: Queryable,
+  orderIds: readonly string[],
+): Promise<Map<string, OrderOutcome>> {
+  const { rows } = await tx.query<{ order_id: string; outcome: OrderOutcome }>(
+    'SELECT order_id, outcome FROM order_outcomes WHERE order_id = ANY($1::text[])',
+    [orderIds],
   );
-  return rows[0]?.outcome;
+  return new Map(rows.map((row) => [row.order_id, row.outcome]));
+}
+
+export interface OrderOutcomeRow {
+  orderId: string;
+  outcome: OrderOutcome;
+  reason?: string | null;
 }
 
 export async function saveOrderOutcome(
@@ -31,23 +57,46 @@ export async function saveOrderOutcome(
   outcome: OrderOutcome,
   reason: string | null = null,
 ): Promise<void> {
+  await saveOrderOutcomes(tx, [{ orderId, outcome, reason }]);
+}
+
+/** One row per order: an upsert cannot touch the same row twice in one statement. */
+export async function saveOrderOutcomes(
+  tx: Queryable,
+  outcomes: readonly OrderOutcomeRow[],
+): Promise<void> {
+  if (outcomes.length === 0) return;
   await tx.query(
-    `INSERT INTO order_outcomes (order_id, outcome, reason) VALUES ($1, $2, $3)
+    `INSERT INTO order_outcomes (order_id, outcome, reason)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
      ON CONFLICT (order_id) DO UPDATE
        SET outcome = EXCLUDED.outcome, reason = EXCLUDED.reason, updated_at = now()`,
-    [orderId, outcome, reason],
+    [
+      outcomes.map((row) => row.orderId),
+      outcomes.map((row) => row.outcome),
+      outcomes.map((row) => row.reason ?? null),
+    ],
   );
 }
 
-export async function insertReservation(
+export interface ReservationRow extends OrderLine {
+  orderId: string;
+}
+
+export async function insertReservations(
   tx: Queryable,
-  orderId: string,
-  line: OrderLine,
+  reservations: readonly ReservationRow[],
 ): Promise<void> {
+  if (reservations.length === 0) return;
   await tx.query(
     `INSERT INTO reservations (order_id, product_id, quantity, status)
-     VALUES ($1, $2, $3, 'reserved')`,
-    [orderId, line.productId, line.quantity],
+     SELECT order_id, product_id, quantity, 'reserved'
+       FROM unnest($1::text[], $2::text[], $3::int[]) AS r(order_id, product_id, quantity)`,
+    [
+      reservations.map((row) => row.orderId),
+      reservations.map((row) => row.productId),
+      reservations.map((row) => row.quantity),
+    ],
   );
 }
 

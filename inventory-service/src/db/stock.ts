@@ -29,27 +29,36 @@ const toStock = (row: StockRow): Stock => ({
   deleted: row.deleted_at !== null,
 });
 
-export async function recordMovement(
-  tx: Queryable,
-  movement: {
-    productId: string;
-    deltaAvailable: number;
-    deltaReserved: number;
-    reason: LedgerReason;
-    orderId?: string;
-    actorId?: string;
-  },
-): Promise<void> {
+export interface Movement {
+  productId: string;
+  deltaAvailable: number;
+  deltaReserved: number;
+  reason: LedgerReason;
+  orderId?: string;
+  actorId?: string;
+}
+
+export async function recordMovement(tx: Queryable, movement: Movement): Promise<void> {
+  await recordMovements(tx, [movement]);
+}
+
+/** Ledger rows in one statement, in the given order (ids follow it). */
+export async function recordMovements(tx: Queryable, movements: readonly Movement[]) {
+  if (movements.length === 0) return;
   await tx.query(
     `INSERT INTO stock_ledger (product_id, delta_available, delta_reserved, reason, order_id, actor_id)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
+     SELECT product_id, delta_available, delta_reserved, reason, order_id, actor_id
+       FROM unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::text[], $6::text[])
+            WITH ORDINALITY
+            AS m(product_id, delta_available, delta_reserved, reason, order_id, actor_id, position)
+      ORDER BY position`,
     [
-      movement.productId,
-      movement.deltaAvailable,
-      movement.deltaReserved,
-      movement.reason,
-      movement.orderId ?? null,
-      movement.actorId ?? null,
+      movements.map((movement) => movement.productId),
+      movements.map((movement) => movement.deltaAvailable),
+      movements.map((movement) => movement.deltaReserved),
+      movements.map((movement) => movement.reason),
+      movements.map((movement) => movement.orderId ?? null),
+      movements.map((movement) => movement.actorId ?? null),
     ],
   );
 }
@@ -91,6 +100,24 @@ export async function moveToReserved(
     [productId, quantity],
   );
   return toStock(rows[0]!);
+}
+
+/**
+ * `moveToReserved` for many products in one statement: each entry moves that many units from
+ * available to reserved. The rows must be locked already (`lockStock`), one entry per product.
+ */
+export async function moveManyToReserved(
+  tx: Queryable,
+  moves: ReadonlyMap<string, number>,
+): Promise<void> {
+  if (moves.size === 0) return;
+  await tx.query(
+    `UPDATE stock SET available = stock.available - m.quantity,
+                      reserved = stock.reserved + m.quantity, updated_at = now()
+       FROM unnest($1::text[], $2::int[]) AS m(product_id, quantity)
+      WHERE stock.product_id = m.product_id`,
+    [[...moves.keys()], [...moves.values()]],
+  );
 }
 
 /** The product is now known: its row starts with the catalog's initial stock, once. */

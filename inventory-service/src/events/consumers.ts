@@ -2,7 +2,8 @@ import { startConsumer, type RabbitConnection } from '@shop/messaging';
 import type { Pool } from '@shop/postgres';
 import type { Logger, MetricsRegistry } from '@shop/service-kit';
 import { inventoryMetrics } from '../metrics';
-import { cancelOrder, reserveOrder } from './order-events';
+import { releaseOrder } from '../use-cases/release-order';
+import { reserveOrders } from '../use-cases/reserve-orders';
 import { productCreated, productDeleted } from './product-events';
 
 export const INVENTORY_QUEUE = 'inventory-order-events';
@@ -21,8 +22,8 @@ export interface InventoryConsumerDeps {
   pool: Pool;
   logger: Logger;
   metrics: MetricsRegistry;
-  /** Messages handled at once; each holds a pooled connection while it runs. */
-  prefetch?: number;
+  /** Most events handled in one transaction. */
+  maxBatch?: number;
   /** Handler runs before an event is dead-lettered; one more than the retry delays by default. */
   maxAttempts?: number;
   /** Wait before attempt 2, 3, ...; `DEFAULT_RETRY_DELAYS_MS` unless given (small in tests). */
@@ -42,22 +43,32 @@ export function startInventoryConsumers(deps: InventoryConsumerDeps) {
     metrics: deps.metrics,
     queue: INVENTORY_QUEUE,
     events: ['ORDER_CREATED', 'ORDER_CANCELLED', 'PRODUCT_CREATED', 'PRODUCT_DELETED'],
-    prefetch: deps.prefetch,
+    maxBatch: deps.maxBatch,
     maxAttempts: deps.maxAttempts,
     retryDelaysMs: deps.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
-    handlers: {
-      ORDER_CREATED: async (event, tx) => {
-        const correlation = { correlationId: event.correlationId ?? undefined };
-        const { result, stockOuts } = await reserveOrder(tx, event.data, correlation);
-        deps.logger.info({ orderId: event.data.orderId, result }, 'order reservation');
-        // Counted before the consumer commits: a commit that fails is retried and may count twice,
-        // an acceptable blur for a rate on a dashboard.
-        if (result !== 'ignored') counters.reservations.inc({ result });
-        counters.stockOuts.inc(stockOuts.length);
+    batchHandlers: {
+      ORDER_CREATED: async (events, tx) => {
+        const results = await reserveOrders(
+          tx,
+          events.map((event) => ({
+            order: event.data,
+            correlationId: event.correlationId ?? undefined,
+          })),
+        );
+        results.forEach(({ orderId, result, stockOuts }, index) => {
+          const requestId = events[index]!.correlationId ?? undefined;
+          deps.logger.info({ orderId, result, requestId }, 'order reservation');
+          // Counted before the consumer commits: a commit that fails is retried and may count
+          // twice, an acceptable blur for a rate on a dashboard.
+          if (result !== 'ignored') counters.reservations.inc({ result });
+          counters.stockOuts.inc(stockOuts.length);
+        });
       },
+    },
+    handlers: {
       ORDER_CANCELLED: async (event, tx) => {
         const correlation = { correlationId: event.correlationId ?? undefined };
-        const result = await cancelOrder(tx, event.data, correlation);
+        const result = await releaseOrder(tx, event.data, correlation);
         deps.logger.info({ orderId: event.data.orderId, result }, 'order cancellation');
       },
       PRODUCT_CREATED: async (event, tx) => {

@@ -50,8 +50,24 @@ const wholeNumber = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
+// A product id is 24 lower-case hex digits (a MongoDB ObjectId in its one canonical spelling).
+const PRODUCT_ID = /^[0-9a-f]{24}$/;
+
+/** Comma-separated ids, at most a page of them: what order-service prices an order with. */
+const productIds = z
+  .string()
+  .transform((ids) => ids.split(','))
+  .pipe(
+    z
+      .array(z.string().regex(PRODUCT_ID, 'Expected product ids: 24 lower-case hex digits'))
+      .min(1)
+      .max(MAX_CATALOG_PAGE_SIZE),
+  )
+  .transform((ids) => [...new Set(ids)].sort());
+
 export const catalogQuery = z
   .strictObject({
+    ids: productIds.optional().describe('Only these products (comma-separated ids, at most 100)'),
     q: z.string().trim().max(200).optional().describe('Free-text search'),
     category: z.string().trim().min(1).max(100).toLowerCase().optional(),
     minPrice: wholeNumber(0, MAX_PRICE_CENTS).optional().describe('Integer cents'),

@@ -3,7 +3,7 @@ import type { Logger, MetricsRegistry } from '@shop/service-kit';
 import { EXCHANGES, events, isEventType, type EventData, type EventType } from './catalog';
 import { createEnvelope, type EnvelopeOptions, type EventEnvelope } from './envelope';
 import { messagingMetrics, type MessagingMetrics } from './metrics';
-import { declareExchanges, qualify } from './topology';
+import { declareExchanges, qualify, type QueueType } from './topology';
 
 export interface ConnectRabbitOptions {
   url: string;
@@ -18,6 +18,8 @@ export interface ConnectRabbitOptions {
   heartbeatSeconds?: number;
   /** How long a publish waits for a connection and then for the broker's confirm. */
   publishTimeoutMs?: number;
+  /** The type consumers declare their work queues with (RABBITMQ_QUEUE_TYPE); quorum by default. */
+  queueType?: QueueType;
 }
 
 /** Something that owns channels and must set them up again on every new connection (a consumer). */
@@ -39,6 +41,7 @@ export interface RabbitConnection {
   publishEnvelope(envelope: EventEnvelope): Promise<void>;
   close(): Promise<void>;
   readonly namespace: string | undefined;
+  readonly queueType: QueueType;
   readonly logger: Logger;
   readonly metrics: MessagingMetrics;
   /** The live connection, or null while disconnected. */
@@ -82,6 +85,7 @@ export function connectRabbit(options: ConnectRabbitOptions): RabbitConnection {
 
 class ResilientConnection implements RabbitConnection {
   readonly namespace: string | undefined;
+  readonly queueType: QueueType;
   readonly logger: Logger;
   readonly metrics: MessagingMetrics;
   private readonly url: string;
@@ -100,6 +104,7 @@ class ResilientConnection implements RabbitConnection {
 
   constructor(options: ConnectRabbitOptions) {
     this.namespace = options.namespace;
+    this.queueType = options.queueType ?? 'quorum';
     this.queues = queuesByNamespace.get(options.namespace ?? '') ?? new Set();
     queuesByNamespace.set(options.namespace ?? '', this.queues);
     this.logger = options.logger.child({ component: 'messaging' });

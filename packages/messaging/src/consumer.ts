@@ -1,28 +1,35 @@
 import type { ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
-import { z } from 'zod';
-import type { Pool, PoolClient } from '@shop/postgres';
-import { runWithRequestContext, type Logger, type MetricsRegistry } from '@shop/service-kit';
-import { events, isEventType, type EventData, type EventType } from './catalog';
+import type { Pool } from '@shop/postgres';
+import type { Logger, MetricsRegistry } from '@shop/service-kit';
+import type { EventType } from './catalog';
 import { confirmPublish, type ChannelOwner, type RabbitConnection } from './connection';
-import { envelopeSchema, type EventEnvelope } from './envelope';
-import { pruneInbox, recordInInbox } from './inbox';
+import {
+  attemptsSoFar,
+  describeError,
+  parseDelivery,
+  RETRY_HEADERS,
+  withoutBrokerHeaders,
+} from './delivery';
+import { routeFailure, type DeathReason } from './failure-routing';
+import { pruneInbox } from './inbox';
+import {
+  handleInInbox,
+  InboxUnavailableError,
+  type BatchEventHandlers,
+  type EventHandlers,
+  type InboxEvent,
+} from './inbox-transaction';
 import { messagingMetrics, type ConsumeResult } from './metrics';
 import { deadQueueName, declareConsumerTopology, qualify, retryQueueName } from './topology';
 
-/** Throw from a handler when retrying cannot help (e.g. the event refers to nothing we know). */
-export class PermanentFailure extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'PermanentFailure';
-  }
-}
-
-export type EventHandler<K extends EventType> = (
-  event: EventEnvelope<EventData<K>>,
-  tx: PoolClient,
-) => Promise<void>;
-
-export type EventHandlers = { [K in EventType]?: EventHandler<K> };
+export { PermanentFailure, type DeathReason } from './failure-routing';
+export { RETRY_HEADERS } from './delivery';
+export type {
+  BatchEventHandler,
+  BatchEventHandlers,
+  EventHandler,
+  EventHandlers,
+} from './inbox-transaction';
 
 export interface ConsumerOptions {
   rabbit: RabbitConnection;
@@ -33,14 +40,19 @@ export interface ConsumerOptions {
   queue: string;
   /** Binds the queue to these events' exchange and routing key. */
   events: EventType[];
+  /** One handler per event type; types with a batch handler may leave theirs out. */
   handlers: EventHandlers;
-  /** Deliveries handled at once; each holds one pooled database connection while it runs. */
+  /** Handlers that take a run of events of one type at once (multi-row statements). */
+  batchHandlers?: BatchEventHandlers;
+  /** Most events handled in one transaction (default 50). */
+  maxBatch?: number;
+  /** Unacked deliveries the broker may hand us; twice maxBatch lets the next batch gather. */
   prefetch?: number;
   /** Handler runs before an event is dead-lettered; defaults to one more than the retry delays. */
   maxAttempts?: number;
   /** Wait before attempt 2, 3, ...; the last one repeats if maxAttempts asks for more. */
   retryDelaysMs?: number[];
-  /** Wait before handing a delivery back when the database or broker cannot take it. */
+  /** First wait before trying again when the database cannot take the work (it then doubles). */
   unavailableDelayMs?: number;
   /** How long republishing to a retry or dead queue may wait for the broker's confirm. */
   publishTimeoutMs?: number;
@@ -56,40 +68,33 @@ export interface Consumer {
   stop(): Promise<void>;
 }
 
-/** Headers we write on messages we move to a retry or dead queue. */
-export const RETRY_HEADERS = {
-  /** Failed handler runs so far. */
-  attempts: 'x-attempts',
-  deathReason: 'x-death-reason',
-  lastError: 'x-last-error',
-  originalQueue: 'x-original-queue',
-} as const;
-
-export type DeathReason = 'invalid-event' | 'permanent-failure' | 'max-attempts';
-
 // Growing delays (1 s, 5 s, 30 s, 2 min) ride out a restarting dependency without a hot loop,
 // and ~2.5 min in total is short enough that a real bug reaches .dead and an operator quickly.
 const DEFAULT_RETRY_DELAYS_MS = [1000, 5000, 30_000, 120_000];
 // Far longer than any retry schedule or broker redelivery, so a pruned id can never come back.
 const DEFAULT_KEEP_PROCESSED_MS = 30 * 24 * 60 * 60 * 1000;
 const DEFAULT_PRUNE_EVERY_MS = 60 * 60 * 1000;
-const MAX_ERROR_TEXT = 1000;
+// 50 events make one transaction of a few milliseconds: big enough that commits stop being the
+// cost (bench/README.md, pipeline), small enough that one slow batch holds little back.
+const DEFAULT_MAX_BATCH = 50;
+const MAX_UNAVAILABLE_DELAY_MS = 10_000;
 
-class InboxUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super('The inbox transaction could not start', { cause });
-    this.name = 'InboxUnavailableError';
-  }
+interface Delivery {
+  channel: ConfirmChannel;
+  message: ConsumeMessage;
 }
 
-type ParsedDelivery =
-  | { valid: true; envelope: EventEnvelope; type: EventType }
-  | { valid: false; reason: string; type: string };
+interface ValidDelivery extends Delivery, InboxEvent {}
+
+/** The delivery's channel closed while we waited: the broker has requeued it for someone else. */
+class DeliveryAbandoned extends Error {}
 
 /**
- * Consumes one queue: validates each event, runs its handler in a transaction that also records
- * the event in the inbox, and acks only after that commit (or after a confirmed move to a retry
- * or dead queue). See the README for the topology and why each retry choice was made.
+ * Consumes one queue: validates each event, runs handlers for a batch of deliveries in one
+ * transaction that also records them in the inbox, and acks only after that commit (or after a
+ * confirmed move to a retry or dead queue). Batches form by themselves: while one is in its
+ * transaction the next deliveries gather, so a quiet queue answers each event at once and a busy
+ * one pays one commit per batch. See the README for the topology and the retry choices.
  */
 export function startConsumer(options: ConsumerOptions): Consumer {
   const consumer = new EventConsumer(options);
@@ -105,6 +110,7 @@ class EventConsumer implements ChannelOwner {
   private readonly subscribed: Set<EventType>;
   private readonly retryDelaysMs: number[];
   private readonly maxAttempts: number;
+  private readonly maxBatch: number;
   private readonly prefetch: number;
   private readonly unavailableDelayMs: number;
   private readonly publishTimeoutMs: number;
@@ -116,7 +122,9 @@ class EventConsumer implements ChannelOwner {
   private reattachFailures = 0;
   private stopped = false;
   private detach: () => void = () => undefined;
-  private readonly inFlight = new Set<Promise<void>>();
+  private gathering: Delivery[] = [];
+  private running: Promise<void> | null = null;
+  private pumpScheduled = false;
   private readonly consumingWaiters = new Set<() => void>();
 
   constructor(private readonly options: ConsumerOptions) {
@@ -127,14 +135,17 @@ class EventConsumer implements ChannelOwner {
     this.subscribed = new Set(options.events);
     this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     this.maxAttempts = options.maxAttempts ?? this.retryDelaysMs.length + 1;
-    this.prefetch = options.prefetch ?? 5;
+    this.maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+    this.prefetch = options.prefetch ?? this.maxBatch * 2;
     this.unavailableDelayMs = options.unavailableDelayMs ?? 1000;
     this.publishTimeoutMs = options.publishTimeoutMs ?? 10_000;
     if (this.maxAttempts < 1) throw new Error('maxAttempts must be at least 1');
+    if (this.maxBatch < 1) throw new Error('maxBatch must be at least 1');
     if (this.maxAttempts > 1 && this.retryDelaysMs.length === 0)
       throw new Error('retryDelaysMs must not be empty when maxAttempts > 1');
     for (const type of options.events) {
-      if (!options.handlers[type]) throw new Error(`No handler for ${type} on ${options.queue}`);
+      if (!options.handlers[type] && !options.batchHandlers?.[type])
+        throw new Error(`No handler for ${type} on ${options.queue}`);
     }
   }
 
@@ -153,7 +164,7 @@ class EventConsumer implements ChannelOwner {
     if (this.stopped) return Promise.resolve();
     if (this.attaching?.model === model) return this.attaching.done;
     const done = this.openChannel(model).catch((error: unknown) => {
-      this.logger.error({ err: error }, 'Consumer channel setup failed; retrying');
+      this.logger.error({ err: error }, setupFailureMessage(error, this.queue));
       this.scheduleReattach();
     });
     this.attaching = { model, done };
@@ -181,10 +192,11 @@ class EventConsumer implements ChannelOwner {
     if (this.reattachTimer) clearTimeout(this.reattachTimer);
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     const channel = this.channel;
-    // Cancel first so no new deliveries arrive, let the running handlers finish and ack, then
-    // close; anything still unacked goes back to the queue for another replica.
+    // Cancel first so no new deliveries arrive, let the running batch finish and ack, then
+    // close; anything still unacked (the gathered next batch) goes back for another replica.
     if (channel && this.consumerTag) await channel.cancel(this.consumerTag).catch(() => undefined);
-    await Promise.allSettled([...this.inFlight]);
+    this.gathering = [];
+    await this.running;
     this.channel = null;
     if (channel) await channel.close().catch(() => undefined);
   }
@@ -196,6 +208,8 @@ class EventConsumer implements ChannelOwner {
       this.logger.warn({ err: error }, 'Consumer channel error'),
     );
     channel.on('close', () => {
+      // Deliveries of a closed channel can no longer be acked; the broker has requeued them.
+      this.gathering = this.gathering.filter((delivery) => delivery.channel !== channel);
       if (this.channel !== channel) return;
       this.channel = null;
       this.consumerTag = null;
@@ -213,6 +227,7 @@ class EventConsumer implements ChannelOwner {
         namespace: this.rabbit.namespace,
         events: this.options.events,
         retryDelaysMs: this.retryDelaysMs,
+        queueType: this.rabbit.queueType,
       });
       this.channel = channel;
       const { consumerTag } = await channel.consume(this.queue, (message) => {
@@ -221,9 +236,8 @@ class EventConsumer implements ChannelOwner {
           void channel.close().catch(() => undefined);
           return;
         }
-        const handling = this.handleDelivery(channel, message);
-        this.inFlight.add(handling);
-        void handling.finally(() => this.inFlight.delete(handling));
+        this.gathering.push({ channel, message });
+        this.schedulePump();
       });
       this.consumerTag = consumerTag;
     } catch (error) {
@@ -231,9 +245,34 @@ class EventConsumer implements ChannelOwner {
       throw error;
     }
     this.reattachFailures = 0;
-    this.logger.info('Consuming');
+    this.logger.info({ queueType: this.rabbit.queueType }, 'Consuming');
     for (const waiter of this.consumingWaiters) waiter();
     this.consumingWaiters.clear();
+  }
+
+  /**
+   * Deliveries that arrived in one read from the socket are all pushed before the next turn of the
+   * event loop, so waiting for it batches them at no cost in latency.
+   */
+  private schedulePump() {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  /** Starts the next batch from what has gathered, unless one is running (it calls back). */
+  private pump() {
+    if (this.running || this.gathering.length === 0) return;
+    const batch = this.gathering.splice(0, this.maxBatch);
+    this.running = this.handleBatch(batch)
+      .catch((error: unknown) => this.logger.error({ err: error }, 'Batch handling failed'))
+      .finally(() => {
+        this.running = null;
+        if (!this.stopped) this.pump();
+      });
   }
 
   /**
@@ -253,153 +292,149 @@ class EventConsumer implements ChannelOwner {
     }, delayMs);
   }
 
-  private async handleDelivery(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
-    const parsed = this.parse(message);
-    const stopTimer = this.metrics.handlerDuration.startTimer({ event_type: parsed.type });
-    let result: ConsumeResult | null;
-    try {
-      result = parsed.valid
-        ? await this.process(channel, message, parsed.envelope, parsed.type)
-        : await this.deadLetter(channel, message, 'invalid-event', parsed.reason);
-    } catch (error) {
-      // Only reached when even moving the message failed (broker trouble): it stays unacked and
-      // comes back after a pause, never in a hot loop.
-      this.logger.error({ err: error }, 'Could not settle a delivery; handing it back later');
-      await this.handBack(channel, message);
-      result = null;
+  private async handleBatch(batch: Delivery[]): Promise<void> {
+    this.metrics.batchSize.observe(batch.length);
+    const valid: ValidDelivery[] = [];
+    const invalid: Promise<void>[] = [];
+    for (const delivery of batch) {
+      const parsed = parseDelivery(delivery.message, this.subscribed);
+      if (parsed.valid) valid.push({ ...delivery, envelope: parsed.envelope, type: parsed.type });
+      else
+        invalid.push(
+          this.settle(delivery, parsed.type, () =>
+            this.deadLetter(delivery, 'invalid-event', parsed.reason),
+          ),
+        );
     }
-    if (result) {
-      stopTimer({ result });
-      this.metrics.consumed.inc({ event_type: parsed.type, result });
-    }
+    if (valid.length > 0) await this.handleValid(valid);
+    await Promise.all(invalid);
   }
 
-  private parse(message: ConsumeMessage): ParsedDelivery {
-    let body: unknown;
+  /**
+   * One transaction for the whole batch. If any handler throws, the batch is rolled back and each
+   * event is handled alone, so the one that fails is retried by itself and the rest commit once.
+   */
+  private async handleValid(batch: ValidDelivery[]): Promise<void> {
+    const stopTimer = Date.now();
+    let fresh: Set<string>;
     try {
-      body = JSON.parse(message.content.toString('utf8'));
-    } catch {
-      return { valid: false, reason: 'body is not JSON', type: 'unknown' };
-    }
-    const envelope = envelopeSchema.safeParse(body);
-    if (!envelope.success)
-      return {
-        valid: false,
-        reason: `bad envelope: ${z.prettifyError(envelope.error)}`,
-        type: 'unknown',
-      };
-    const { eventType } = envelope.data;
-    if (!isEventType(eventType) || !this.subscribed.has(eventType))
-      return { valid: false, reason: `no handler for event type ${eventType}`, type: 'unknown' };
-    const data = events[eventType].schema.safeParse(envelope.data.data);
-    if (!data.success)
-      return {
-        valid: false,
-        reason: `invalid data: ${z.prettifyError(data.error)}`,
-        type: eventType,
-      };
-    return { valid: true, envelope: { ...envelope.data, data: data.data }, type: eventType };
-  }
-
-  private async process(
-    channel: ConfirmChannel,
-    message: ConsumeMessage,
-    envelope: EventEnvelope,
-    type: EventType,
-  ): Promise<ConsumeResult> {
-    try {
-      const fresh = await this.runInInbox(envelope, type);
-      this.ack(channel, message);
-      return fresh ? 'ok' : 'duplicate';
+      fresh = await this.whileDatabaseIsAway(batch, () =>
+        handleInInbox(this.options.pool, this.options.queue, batch, {
+          single: this.options.handlers,
+          batch: this.options.batchHandlers ?? {},
+        }),
+      );
     } catch (error) {
-      if (error instanceof InboxUnavailableError) {
-        // The database is away: not the event's fault, so it costs no attempt. Holding the
-        // delivery for a pause also stops taking new ones until the database is back.
-        this.logger.warn({ err: error.cause }, 'Inbox unavailable; handing the event back later');
-        await this.handBack(channel, message);
-        return 'retried';
+      if (error instanceof DeliveryAbandoned) return;
+      if (batch.length > 1) {
+        this.logger.warn(
+          { err: error, batch: batch.length },
+          'A batch failed; handling its events one at a time',
+        );
+        for (const delivery of batch) await this.handleValid([delivery]);
+        return;
       }
-      const attempts = attemptsSoFar(message) + 1;
-      this.logger.warn({ err: error, eventId: envelope.eventId, attempts }, 'Event handler failed');
-      if (error instanceof PermanentFailure)
-        return this.deadLetter(channel, message, 'permanent-failure', describe(error), attempts);
-      if (attempts >= this.maxAttempts)
-        return this.deadLetter(channel, message, 'max-attempts', describe(error), attempts);
-      return this.retryLater(channel, message, describe(error), attempts);
+      const [delivery] = batch as [ValidDelivery];
+      await this.settle(delivery, delivery.type, () => this.routeFailed(delivery, error));
+      return;
     }
-  }
-
-  /** Handler and inbox row in one transaction: both happen, or neither. Returns false for a duplicate. */
-  private async runInInbox(envelope: EventEnvelope, type: EventType): Promise<boolean> {
-    let client: PoolClient;
-    try {
-      client = await this.options.pool.connect();
-    } catch (error) {
-      throw new InboxUnavailableError(error);
-    }
-    let broken: Error | undefined;
-    try {
-      let fresh: boolean;
-      try {
-        await client.query('BEGIN');
-        fresh = await recordInInbox(client, this.options.queue, envelope.eventId, type);
-      } catch (error) {
-        throw new InboxUnavailableError(error);
-      }
-      if (!fresh) {
-        await client.query('ROLLBACK');
-        return false;
-      }
-      const handler = this.options.handlers[type] as EventHandler<EventType>;
-      const run = () => handler(envelope as EventEnvelope<EventData<EventType>>, client);
-      await (envelope.correlationId
-        ? runWithRequestContext({ requestId: envelope.correlationId }, run)
-        : run());
-      const commit = await client.query('COMMIT');
-      // A handler that swallowed a query error leaves the transaction aborted; Postgres then
-      // answers COMMIT with ROLLBACK, and acking would lose the effect silently.
-      if (commit.command === 'ROLLBACK') throw new Error('The handler transaction was aborted');
-      return true;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      throw error;
-    } finally {
-      client.release(broken);
+    const seconds = (Date.now() - stopTimer) / 1000;
+    for (const delivery of batch) {
+      const result: ConsumeResult = fresh.delete(delivery.envelope.eventId) ? 'ok' : 'duplicate';
+      this.ack(delivery);
+      this.count(delivery.type, result, seconds);
     }
   }
 
   /**
-   * Moves the message to `<queue>.retry.<n>` (confirmed), then acks it. Why not nack-and-requeue:
-   * that redelivers at once, a hot loop against a dependency that is down. Why republish rather
-   * than nack into a dead-letter exchange: only a publish can record the attempt count and error.
+   * Runs `work` until the database takes it. An unreachable database is not the events' fault:
+   * they are held (unacked, so no attempt is spent and the broker sends no more than the
+   * prefetch) and tried again with a growing pause, until it is back or their channel closes.
    */
-  private async retryLater(
-    channel: ConfirmChannel,
-    message: ConsumeMessage,
-    error: string,
-    attempts: number,
-  ): Promise<ConsumeResult> {
-    const step = Math.min(attempts, this.retryDelaysMs.length);
-    await this.moveTo(channel, message, retryQueueName(this.queue, step), {
-      [RETRY_HEADERS.attempts]: attempts,
-      [RETRY_HEADERS.lastError]: error,
+  private async whileDatabaseIsAway<T>(batch: Delivery[], work: () => Promise<T>): Promise<T> {
+    let failures = 0;
+    try {
+      for (;;) {
+        try {
+          return await work();
+        } catch (error) {
+          if (!(error instanceof InboxUnavailableError)) throw error;
+          if (failures === 0) {
+            this.metrics.held.inc(batch.length);
+            this.logger.warn(
+              { err: error.cause, held: batch.length },
+              'Inbox unavailable; holding the events until the database is back',
+            );
+          }
+          const delayMs = Math.min(
+            this.unavailableDelayMs * 2 ** failures,
+            MAX_UNAVAILABLE_DELAY_MS,
+          );
+          failures += 1;
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          if (this.stopped || batch.some((delivery) => delivery.channel !== this.channel))
+            throw new DeliveryAbandoned();
+        }
+      }
+    } finally {
+      if (failures > 0) this.metrics.held.dec(batch.length);
+    }
+  }
+
+  private count(type: string, result: ConsumeResult, seconds: number) {
+    this.metrics.consumed.inc({ event_type: type, result });
+    this.metrics.handlerDuration.observe({ event_type: type, result }, seconds);
+  }
+
+  /**
+   * Runs a move to a retry or dead queue and counts it. If even the move fails (broker trouble),
+   * the delivery stays unacked and is handed back after a pause, never in a hot loop.
+   */
+  private async settle(
+    delivery: Delivery,
+    type: string,
+    move: () => Promise<ConsumeResult>,
+  ): Promise<void> {
+    const started = Date.now();
+    try {
+      const result = await move();
+      this.count(type, result, (Date.now() - started) / 1000);
+    } catch (error) {
+      this.logger.error({ err: error }, 'Could not settle a delivery; handing it back later');
+      await this.handBack(delivery);
+    }
+  }
+
+  private async routeFailed(delivery: ValidDelivery, error: unknown): Promise<ConsumeResult> {
+    const route = routeFailure(error, attemptsSoFar(delivery.message), {
+      maxAttempts: this.maxAttempts,
+      retrySteps: this.retryDelaysMs.length,
+    });
+    this.logger.warn(
+      { err: error, eventId: delivery.envelope.eventId, attempts: route.attempts },
+      'Event handler failed',
+    );
+    if (route.kind === 'dead-letter')
+      return this.deadLetter(delivery, route.reason, describeError(error), route.attempts);
+    await this.moveTo(delivery, retryQueueName(this.queue, route.step), {
+      [RETRY_HEADERS.attempts]: route.attempts,
+      [RETRY_HEADERS.lastError]: describeError(error),
     });
     return 'retried';
   }
 
   /** Moves the message to `<queue>.dead` with why (confirmed), then acks it; the queue goes on. */
   private async deadLetter(
-    channel: ConfirmChannel,
-    message: ConsumeMessage,
+    delivery: Delivery,
     reason: DeathReason,
     error: string,
-    attempts = attemptsSoFar(message),
+    attempts = attemptsSoFar(delivery.message),
   ): Promise<ConsumeResult> {
     this.logger.error(
-      { reason, error, messageId: message.properties.messageId },
+      { reason, error, messageId: delivery.message.properties.messageId },
       'Event dead-lettered',
     );
-    await this.moveTo(channel, message, deadQueueName(this.queue), {
+    await this.moveTo(delivery, deadQueueName(this.queue), {
       [RETRY_HEADERS.attempts]: attempts,
       [RETRY_HEADERS.deathReason]: reason,
       [RETRY_HEADERS.lastError]: error,
@@ -408,12 +443,13 @@ class EventConsumer implements ChannelOwner {
     return 'dead-lettered';
   }
 
-  private async moveTo(
-    channel: ConfirmChannel,
-    message: ConsumeMessage,
-    queue: string,
-    headers: Record<string, unknown>,
-  ) {
+  /**
+   * Republishes to `queue` (confirmed), then acks. Why not nack-and-requeue: that redelivers at
+   * once, a hot loop against a dependency that is down. Why republish rather than nack into a
+   * dead-letter exchange: only a publish can record the attempt count and error.
+   */
+  private async moveTo(delivery: Delivery, queue: string, headers: Record<string, unknown>) {
+    const { channel, message } = delivery;
     const { properties } = message;
     const republished: Options.Publish = {
       persistent: true,
@@ -426,10 +462,10 @@ class EventConsumer implements ChannelOwner {
     };
     // Publish with confirm first, ack second: a crash in between duplicates, never loses.
     await confirmPublish(channel, '', queue, message.content, republished, this.publishTimeoutMs);
-    this.ack(channel, message);
+    this.ack(delivery);
   }
 
-  private ack(channel: ConfirmChannel, message: ConsumeMessage) {
+  private ack({ channel, message }: Delivery) {
     try {
       channel.ack(message);
     } catch (error) {
@@ -438,7 +474,7 @@ class EventConsumer implements ChannelOwner {
     }
   }
 
-  private async handBack(channel: ConfirmChannel, message: ConsumeMessage) {
+  private async handBack({ channel, message }: Delivery) {
     await new Promise((resolve) => setTimeout(resolve, this.unavailableDelayMs));
     try {
       channel.nack(message, false, true);
@@ -448,24 +484,13 @@ class EventConsumer implements ChannelOwner {
   }
 }
 
-function attemptsSoFar(message: ConsumeMessage): number {
-  const value = Number(message.properties.headers?.[RETRY_HEADERS.attempts] ?? 0);
-  return Number.isInteger(value) && value >= 0 ? value : 0;
-}
-
-/** RabbitMQ's own x-death history grows with each pass through a retry queue; ours is enough. */
-function withoutBrokerHeaders(headers: Record<string, unknown> | undefined) {
-  const {
-    'x-death': _death,
-    'x-first-death-exchange': _e,
-    'x-first-death-queue': _q,
-    'x-first-death-reason': _r,
-    ...rest
-  } = headers ?? {};
-  return rest;
-}
-
-function describe(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return text.slice(0, MAX_ERROR_TEXT);
+/** A queue declared before with another type cannot be redeclared: say what to do about it. */
+function setupFailureMessage(error: unknown, queue: string): string {
+  const text = error instanceof Error ? error.message : String(error);
+  if (/PRECONDITION_FAILED.*x-queue-type/.test(text))
+    return (
+      `Queue ${queue} exists with another type than RABBITMQ_QUEUE_TYPE asks for; a queue's ` +
+      'type cannot change in place (packages/messaging/README.md, "Quorum queues"). Retrying'
+    );
+  return 'Consumer channel setup failed; retrying';
 }

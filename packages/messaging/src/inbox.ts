@@ -13,12 +13,29 @@ export async function recordInInbox(
   eventId: string,
   eventType: string,
 ): Promise<boolean> {
-  const result = await tx.query(
-    `INSERT INTO inbox (consumer, event_id, event_type) VALUES ($1, $2, $3)
-     ON CONFLICT (consumer, event_id) DO NOTHING`,
-    [consumer, eventId, eventType],
+  const fresh = await recordManyInInbox(tx, consumer, [{ eventId, eventType }]);
+  return fresh.has(eventId);
+}
+
+/**
+ * `recordInInbox` for a batch in one statement; returns the ids that were not recorded before.
+ * Rows are inserted in event id order, so two replicas recording overlapping batches (a
+ * redelivered event in each) wait on each other's rows in one order and cannot deadlock.
+ */
+export async function recordManyInInbox(
+  tx: Queryable,
+  consumer: string,
+  entries: ReadonlyArray<{ eventId: string; eventType: string }>,
+): Promise<Set<string>> {
+  const { rows } = await tx.query<{ event_id: string }>(
+    `INSERT INTO inbox (consumer, event_id, event_type)
+     SELECT $1, event_id, event_type FROM unnest($2::text[], $3::text[]) AS e(event_id, event_type)
+      ORDER BY event_id COLLATE "C"
+     ON CONFLICT (consumer, event_id) DO NOTHING
+     RETURNING event_id`,
+    [consumer, entries.map((entry) => entry.eventId), entries.map((entry) => entry.eventType)],
   );
-  return result.rowCount === 1;
+  return new Set(rows.map((row) => row.event_id));
 }
 
 /**

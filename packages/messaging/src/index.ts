@@ -7,5 +7,13 @@ export * from './relay';
 export * from './inbox';
 export * from './migrations';
 export * from './metrics';
-export { qualify, retryQueueName, deadQueueName } from './topology';
+export {
+  qualify,
+  retryQueueName,
+  deadQueueName,
+  QUEUE_TYPES,
+  DELIVERY_LIMIT,
+  type QueueType,
+} from './topology';
+export { routeFailure, type FailureRoute, type RetryPolicy } from './failure-routing';
 export * from './startup';

@@ -7,6 +7,8 @@ export interface MessagingMetrics {
   published: promClient.Counter<'event_type'>;
   consumed: promClient.Counter<'event_type' | 'result'>;
   handlerDuration: promClient.Histogram<'event_type' | 'result'>;
+  batchSize: promClient.Histogram;
+  held: promClient.Gauge;
   /** Pools whose outbox the `outbox_pending` gauge counts (one per running relay's database). */
   outboxPools: Map<Pool, { relays: number; lastCount: number }>;
 }
@@ -34,9 +36,20 @@ export function messagingMetrics(registry: MetricsRegistry): MessagingMetrics {
     }),
     handlerDuration: new promClient.Histogram({
       name: 'messaging_handler_duration_seconds',
-      help: 'Time spent handling one event, including its inbox transaction',
+      help: 'Time spent handling one event, including its inbox transaction (for a batch, the batch)',
       labelNames: ['event_type', 'result'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    batchSize: new promClient.Histogram({
+      name: 'messaging_consumer_batch_size',
+      help: 'Deliveries a consumer handled in one transaction',
+      buckets: [1, 2, 5, 10, 20, 50, 100],
+      registers: [registry],
+    }),
+    held: new promClient.Gauge({
+      name: 'messaging_consumer_held_events',
+      help: 'Events a consumer holds unacked while its database is unreachable',
       registers: [registry],
     }),
     outboxPools,

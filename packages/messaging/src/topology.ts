@@ -24,12 +24,39 @@ export async function declareExchanges(channel: Channel, namespace: string | und
   }
 }
 
+/**
+ * Quorum queues replicate through Raft and survive the loss of a minority of broker nodes, which a
+ * classic queue on one node does not; classic stays as an option for brokers older than 3.10
+ * (quorum queues learned message TTL then) and for deployments that have not migrated yet.
+ */
+export const QUEUE_TYPES = ['quorum', 'classic'] as const;
+export type QueueType = (typeof QUEUE_TYPES)[number];
+
+/**
+ * How often the broker may hand one message out before it gives up and dead-letters it to
+ * `<queue>.dead` itself. Our consumer never requeues a message it failed on (it republishes to a
+ * retry queue), so only a consumer that died holding it counts here: twenty such deaths mean the
+ * message is killing its consumers and must stop going round.
+ */
+export const DELIVERY_LIMIT = 20;
+
 export interface ConsumerTopology {
   /** Fully qualified main queue name. */
   queue: string;
   namespace: string | undefined;
   events: readonly EventType[];
   retryDelaysMs: readonly number[];
+  queueType: QueueType;
+}
+
+function workQueueArguments(queue: string, queueType: QueueType): Record<string, unknown> {
+  if (queueType === 'classic') return {};
+  return {
+    'x-queue-type': 'quorum',
+    'x-delivery-limit': DELIVERY_LIMIT,
+    'x-dead-letter-exchange': '',
+    'x-dead-letter-routing-key': deadQueueName(queue),
+  };
 }
 
 /**
@@ -46,12 +73,19 @@ export interface ConsumerTopology {
  */
 export async function declareConsumerTopology(channel: Channel, topology: ConsumerTopology) {
   const { queue, namespace } = topology;
-  await channel.assertQueue(queue, { durable: true });
-  await channel.assertQueue(deadQueueName(queue), { durable: true });
+  await channel.assertQueue(queue, {
+    durable: true,
+    arguments: workQueueArguments(queue, topology.queueType),
+  });
+  // The dead and retry queues only hold messages for a while; their type follows the work queue so
+  // one broker setting (quorum needs a cluster-wide feature flag) covers everything.
+  const holding = topology.queueType === 'quorum' ? { 'x-queue-type': 'quorum' } : {};
+  await channel.assertQueue(deadQueueName(queue), { durable: true, arguments: holding });
   for (const [index, delayMs] of topology.retryDelaysMs.entries()) {
     await channel.assertQueue(retryQueueName(queue, index + 1), {
       durable: true,
       arguments: {
+        ...holding,
         'x-message-ttl': delayMs,
         'x-dead-letter-exchange': '',
         'x-dead-letter-routing-key': queue,

@@ -192,16 +192,15 @@ test('when the consumer database is unreachable, then events wait without spendi
     userId: 'u-5',
     reason: 'x',
   });
-  const retried = async () => {
-    const metric = await harness.metrics.getSingleMetric('messaging_events_consumed_total')!.get();
-    return metric.values.find(
-      (sample) =>
-        sample.labels.event_type === 'ORDER_REJECTED' && sample.labels.result === 'retried',
-    )?.value;
-  };
-  // With maxAttempts 1 a counted failure would dead-letter it at once; it is handed back instead.
-  await waitFor(async () => ((await retried()) ?? 0) >= 2, { what: 'the event handed back' });
+  const held = async () =>
+    (await harness.metrics.getSingleMetric('messaging_consumer_held_events')!.get()).values[0]
+      ?.value ?? 0;
+  await waitFor(async () => (await held()) === 1, { what: 'the event to be held' });
+  // With maxAttempts 1 a counted failure would dead-letter it at once; it is held instead, through
+  // several tries of the database.
+  await new Promise((resolve) => setTimeout(resolve, 300));
   assert.equal(calls, 0);
+  assert.equal(await held(), 1);
 
   databaseProxy.restore();
   await waitFor(() => calls === 1, {
@@ -210,6 +209,12 @@ test('when the consumer database is unreachable, then events wait without spendi
   });
   const inbox = await harness.pool.query('SELECT 1 FROM inbox WHERE event_id = $1', [sent.eventId]);
   assert.equal(inbox.rowCount, 1);
+  await waitFor(async () => (await held()) === 0, { what: 'nothing held any more' });
+  const consumed = await harness.metrics.getSingleMetric('messaging_events_consumed_total')!.get();
+  const results = consumed.values
+    .filter((sample) => sample.labels.event_type === 'ORDER_REJECTED')
+    .map((sample) => [sample.labels.result, sample.value]);
+  assert.deepEqual(results, [['ok', 1]], 'handled once, never retried or dead-lettered');
   await consumer.stop();
   await consumerPool.end();
   await databaseProxy.close();

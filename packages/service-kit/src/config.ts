@@ -55,6 +55,9 @@ export function rabbitmqConfig() {
       .string()
       .regex(/^[A-Za-z0-9_.-]+$/)
       .optional(),
+    // The type consumers declare their work queues with: quorum (replicated, the default) or
+    // classic, for a deployment whose queues are still classic (a queue's type cannot change).
+    RABBITMQ_QUEUE_TYPE: z.enum(['quorum', 'classic']).default('quorum'),
   };
 }
 

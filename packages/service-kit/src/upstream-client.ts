@@ -1,3 +1,4 @@
+import http from 'node:http';
 import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import CircuitBreaker from 'opossum';
 import { UnavailableError } from './errors';
@@ -10,6 +11,8 @@ export interface UpstreamClientOptions {
   timeoutMs?: number;
   /** Extra attempts for GET and HEAD only; other methods are never retried, they may not be idempotent. */
   retries?: number;
+  /** Connections kept open to the upstream at most (default 32); more requests queue. */
+  maxSockets?: number;
   breaker?: {
     /** Failure percentage in the rolling window that opens the circuit. */
     errorThresholdPercentage?: number;
@@ -36,10 +39,21 @@ class UpstreamFailure extends Error {}
  */
 export class UpstreamClient {
   private readonly http: AxiosInstance;
+  private readonly agent: http.Agent;
   private readonly breaker: CircuitBreaker<[AxiosRequestConfig], AxiosResponse>;
 
   constructor(private readonly options: UpstreamClientOptions) {
+    // Kept-alive and bounded: a call reuses an open connection instead of paying a TCP handshake,
+    // and a burst cannot open more sockets than the upstream is sized for. Idle sockets close
+    // after 4 s, before the kit's servers drop idle connections (5 s keep-alive timeout), so a
+    // request is never written to a socket the server is closing.
+    this.agent = new http.Agent({
+      keepAlive: true,
+      maxSockets: options.maxSockets ?? 32,
+      timeout: 4000,
+    });
     this.http = axios.create({
+      httpAgent: this.agent,
       timeout: options.timeoutMs ?? 2000,
       validateStatus: () => true,
       // Keep transport concerns out of the answer: no proxies from the environment.
@@ -95,6 +109,7 @@ export class UpstreamClient {
 
   shutdown(): void {
     this.breaker.shutdown();
+    this.agent.destroy();
   }
 
   private async attempt(config: AxiosRequestConfig): Promise<AxiosResponse> {

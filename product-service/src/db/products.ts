@@ -48,6 +48,7 @@ const SORTS: Record<CatalogSort, Record<string, SortOrder>> = {
 
 export function catalogFilter(query: CatalogQuery): FilterQuery<ProductDocument> {
   const filter: FilterQuery<ProductDocument> = { ...LIVE };
+  if (query.ids) filter._id = { $in: query.ids.map((id) => new Types.ObjectId(id)) };
   if (query.q) {
     const pattern = { $regex: escapeRegex(query.q), $options: 'i' };
     filter.$or = [{ name: pattern }, { description: pattern }];

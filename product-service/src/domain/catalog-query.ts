@@ -27,6 +27,7 @@ export function offsetOf(query: Pick<CatalogQuery, 'page' | 'limit'>): number {
  */
 export function canonicalQuery(query: CatalogQuery): string {
   const parts: [string, string | number | undefined][] = [
+    ['ids', query.ids?.join(',')],
     ['q', query.q === '' ? undefined : query.q],
     ['category', query.category],
     ['minPrice', query.minPrice],
