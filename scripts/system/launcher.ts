@@ -8,7 +8,7 @@ import { databaseUrl } from '@shop/postgres';
 
 export interface SystemOptions {
   root: string;
-  /** Ports to use; 0 picks a free one. Defaults to the ports of DESIGN.md. */
+  /** Ports to use; 0 picks a free one. Defaults to the ports of docs/architecture.md. */
   ports?: Partial<Record<ServiceName, number>>;
   postgresUrl: string;
   databases: { users: string; orders: string; inventory: string };

@@ -25,7 +25,7 @@ const quantity = z.number().int().positive();
 
 const orderOutcome = z.object({ orderId: id, userId: id, reason: z.string().optional() });
 
-/** DESIGN.md section 6: one schema per event type, with the exchange and routing key it travels on. */
+/** docs/architecture.md, "Events": one schema per event type, with the exchange and routing key it travels on. */
 export const events = {
   ORDER_CREATED: defineEvent(
     'orders',

@@ -28,7 +28,7 @@ export const secret = () =>
       message: 'is a placeholder (change-me, replace-with-...); generate a real secret',
     });
 
-/** Settings every service reads (DESIGN.md section 3), plus NODE_ENV. */
+/** Settings every service reads (docs/architecture.md, "Ports and environment"), plus NODE_ENV. */
 export function baseConfig(defaultPort: number) {
   return {
     NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
