@@ -15,8 +15,8 @@ import {
 } from './support';
 
 // No Docker engine runs here, so the one Dockerfile is read against the workspace graph (and
-// image-build.test.ts replays its steps): an image that would forget an internal package, ship
-// development files or run as root fails here rather than at deploy time.
+// deploy/replay/image-build.test.ts replays its steps): an image that would forget an internal
+// package, ship development files or run as root fails here rather than at deploy time.
 const workspaces = readWorkspaces();
 const ignored = dockerignore(readText('.dockerignore'));
 const instructions = parseDockerfile(readText('Dockerfile'));
