@@ -48,19 +48,30 @@ RUN test -f "${SERVICE}/tsconfig.build.json" || { echo "SERVICE=${SERVICE} is no
 
 FROM manifests AS runtime-files
 ARG SERVICE
-# Production dependencies of this one service: npm links only the internal packages it needs at
-# run time (a development-only package such as the embedded MongoDB stand-in is not linked).
+# Production dependencies of this one service. npm still links a workspace that is only a
+# devDependency of a workspace (it flags devDependencies as such for the root alone), so the
+# internal packages to keep are read from the "dependencies" of the service and of what they
+# pull in; any other link is removed (the embedded MongoDB stand-in, a devDependency of
+# product-service, among them).
 RUN npm ci --workspace "@shop/${SERVICE}" --include-workspace-root=false --omit=dev \
   --ignore-scripts --no-audit --no-fund
-# Each linked workspace gets its compiled dist and nothing else; unlinked ones keep only their
+# Each kept workspace gets its compiled dist and nothing else; the others keep only their
 # package.json, which npm needs to read the lock file and the service never loads. (Paths are
-# relative to WORKDIR, /app, so deploy/test replays these steps in a scratch folder.)
+# relative to WORKDIR, /app, so deploy/replay replays these steps in a scratch folder.)
 COPY --from=build /app/packages ../build/packages
 COPY --from=build /app/${SERVICE} ../build/${SERVICE}
-RUN for link in node_modules/@shop/*; do \
+RUN keep="$(node -e "const fs = require('fs'); const seen = new Set(); \
+      const visit = (dir) => Object.keys(JSON.parse(fs.readFileSync(dir + '/package.json')).dependencies || {}) \
+        .filter((name) => name.startsWith('@shop/') && !seen.has(name)) \
+        .forEach((name) => { seen.add(name); visit(fs.realpathSync('node_modules/' + name)); }); \
+      visit('${SERVICE}'); console.log([...seen, '@shop/${SERVICE}'].join(' '))")" \
+  && for link in node_modules/@shop/*; do \
       dir="$(readlink "$link" | sed 's#^\.\./\.\./##')"; \
-      cp -R "../build/$dir/dist" "$dir/dist"; \
-      rm -f "$dir/dist/.tsbuildinfo"; \
+      case " $keep " in \
+        *" @shop/$(basename "$link") "*) \
+          cp -R "../build/$dir/dist" "$dir/dist" && rm -f "$dir/dist/.tsbuildinfo" ;; \
+        *) rm "$link" ;; \
+      esac; \
     done \
   && rm -rf ../build \
   && node -e "import('./${SERVICE}/dist/config.js').then((m) => console.log(m.configSchema.shape.PORT.parse(undefined)))" \

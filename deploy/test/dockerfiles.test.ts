@@ -136,10 +136,12 @@ describe('Dockerfile (one for every service, ARG SERVICE)', () => {
       'the final stage copies only the production stage: no sources, no build tools',
     );
     const assembly = of('RUN').filter((instruction) => instruction.stage === production.stage);
-    assert.ok(
-      assembly.some((instruction) => /node_modules\/@shop\/\*/.test(instruction.args)),
-      'only the workspaces npm linked for production get their dist',
-    );
+    const keep = assembly.find((instruction) => /node_modules\/@shop\/\*/.test(instruction.args));
+    assert.ok(keep, 'only the internal packages the service needs get their dist');
+    // npm links a workspace's devDependencies even with --omit=dev: the step must read the
+    // "dependencies" of the service and remove every other link.
+    assert.match(keep.args, /\)\.dependencies \|\| \{\}/);
+    assert.match(keep.args, /rm "\$link"/);
   });
 
   test('when run, then node runs as a non-root user under an init, with a health check', () => {
