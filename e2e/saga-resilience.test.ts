@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { startTcpProxy, testServers, type TcpProxy } from '@shop/testkit';
 import { startShop, type Shop } from './support';
 
-// DESIGN.md section 7: the invariant holds through concurrent orders and a broker or service
+// docs/architecture.md, "The order saga": the invariant holds through concurrent orders and a broker or service
 // restart in the middle. The broker is cut through a proxy the test controls (never the shared
 // server itself); the service is stopped and started like a crashed pod coming back.
 let shop: Shop;

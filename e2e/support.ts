@@ -32,7 +32,7 @@ export interface Shop {
   namespace: string;
   /** The gateway's `/api`. */
   api: Api;
-  /** Every unit of stock put in, by product, for the invariant of DESIGN.md section 7. */
+  /** Every unit of stock put in, by product, for the invariant of docs/architecture.md ("The order saga"). */
   stockPutIn: Map<string, number>;
   /** The last lines the services printed, for a failure message. */
   recentLogs(): string;

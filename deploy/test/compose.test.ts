@@ -1,6 +1,7 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -17,7 +18,9 @@ import {
 
 interface ComposeService {
   image?: string;
-  build?: { context: string; dockerfile: string };
+  build?: { context: string; dockerfile?: string; args?: Record<string, string> };
+  container_name?: string;
+  hostname?: string;
   environment?: Record<string, string | number>;
   ports?: string[];
   depends_on?: Record<string, { condition?: string }> | string[];
@@ -35,11 +38,30 @@ const compose = parse(readText('docker-compose.yml'), { merge: true }) as Compos
 const scratch = mkdtempSync(path.join(tmpdir(), 'shop-compose-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-const installCompose = 'apt-get install -y docker-compose (Debian; CI does this in .ci/run)';
+const installCompose = 'apt-get install -y docker-compose (Debian; .ci/run does this)';
 
 /** Compose with only PATH from this process: a JWT_SECRET in the shell must not hide a gap. */
 function dockerCompose(envFile: string, ...args: string[]) {
   return runTool('docker-compose', ['--env-file', envFile, ...args], installCompose);
+}
+
+function dockerComposeAsync(envFile: string, ...args: string[]) {
+  return new Promise<{ status: number; stderr: string }>((resolve, reject) => {
+    execFile(
+      'docker-compose',
+      ['--env-file', envFile, ...args],
+      { cwd: root, env: { PATH: process.env.PATH ?? '' }, timeout: 120_000 },
+      (error, _stdout, stderr) => {
+        if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') {
+          reject(
+            new Error(`'docker-compose' is not installed; install it with: ${installCompose}`),
+          );
+          return;
+        }
+        resolve({ status: error ? Number(error.code ?? 1) : 0, stderr });
+      },
+    );
+  });
 }
 
 const urlsOf = (service: ComposeService) =>
@@ -54,70 +76,109 @@ function dependsOn(service: ComposeService): Record<string, { condition?: string
   return Object.fromEntries(service.depends_on.map((name) => [name, {}]));
 }
 
-describe('docker-compose.yml', () => {
-  test('when checked by docker-compose with the example .env, then it is accepted', () => {
-    const result = dockerCompose('.env.example', 'config', '-q');
-    assert.equal(result.status, 0, result.stderr);
-  });
+const production = ['-f', 'docker-compose.yml', '-f', 'docker-compose.prod.yml'];
+const noEnv = path.join(scratch, 'empty.env');
+writeFileSync(noEnv, '');
 
-  test('when a secret is missing from .env, then compose refuses to start and names it', () => {
-    const example = readText('.env.example').split('\n');
-    for (const secret of [
-      'JWT_SECRET',
-      'REGISTRY_TOKEN',
-      'ADMIN_PASSWORD',
-      'POSTGRES_PASSWORD',
-      'MONGO_PASSWORD',
-      'RABBITMQ_PASSWORD',
-    ]) {
-      const envFile = path.join(scratch, `without-${secret}.env`);
-      writeFileSync(envFile, example.filter((line) => !line.startsWith(`${secret}=`)).join('\n'));
-      const result = dockerCompose(envFile, 'config', '-q');
-      assert.notEqual(result.status, 0, `compose accepted a .env without ${secret}`);
-      assert.match(result.stderr, new RegExp(`set ${secret} in \\.env`));
+/** .env.example with every secret replaced by a random value, as a careful operator would. */
+function withRealSecrets(): string {
+  const envFile = path.join(scratch, 'with-secrets.env');
+  writeFileSync(
+    envFile,
+    readText('.env.example')
+      .split('\n')
+      .map((line) =>
+        /^(JWT_SECRET|REGISTRY_TOKEN)=/.test(line)
+          ? `${line.split('=')[0]}=${randomBytes(24).toString('hex')}`
+          : line,
+      )
+      .join('\n'),
+  );
+  return envFile;
+}
+
+// Each docker-compose run costs a second or more (it is a Python program), so a file set that
+// several tests read is resolved once.
+const resolved = new Map<string, ReturnType<typeof resolveEnvironments>>();
+function resolvedEnvironments(envFile: string, files: string[] = []) {
+  const key = [envFile, ...files].join(' ');
+  if (!resolved.has(key)) resolved.set(key, resolveEnvironments(envFile, files));
+  return resolved.get(key)!;
+}
+
+function resolveEnvironments(envFile: string, files: string[]) {
+  const result = dockerCompose(envFile, ...files, 'config');
+  assert.equal(result.status, 0, result.stderr);
+  const resolved = parse(result.stdout) as ComposeFile;
+  return serviceNames.map((service) => ({
+    service,
+    env: Object.fromEntries(
+      Object.entries(resolved.services[service]?.environment ?? {}).map(([k, v]) => [k, String(v)]),
+    ),
+  }));
+}
+
+const secrets = [
+  'JWT_SECRET',
+  'REGISTRY_TOKEN',
+  'ADMIN_PASSWORD',
+  'POSTGRES_PASSWORD',
+  'MONGO_PASSWORD',
+  'RABBITMQ_PASSWORD',
+  'GRAFANA_ADMIN_PASSWORD',
+];
+
+describe('docker-compose.yml (development: no .env needed)', () => {
+  test('when started with no .env at all, then compose accepts it and every service its config', () => {
+    for (const { service, env } of resolvedEnvironments(noEnv)) {
+      assert.deepEqual(configProblems(service, env), [], `${service} would refuse to start`);
     }
   });
 
-  function resolvedEnvironments(envFile: string) {
-    const result = dockerCompose(envFile, 'config');
-    assert.equal(result.status, 0, result.stderr);
-    const resolved = parse(result.stdout) as ComposeFile;
-    return serviceNames.map((service) => ({
-      service,
-      env: Object.fromEntries(
-        Object.entries(resolved.services[service]?.environment ?? {}).map(([k, v]) => [
-          k,
-          String(v),
-        ]),
-      ),
-    }));
-  }
+  test('when a secret has a development default, then the value says it is for development only', () => {
+    for (const { service, env } of resolvedEnvironments(noEnv)) {
+      for (const key of ['JWT_SECRET', 'REGISTRY_TOKEN']) {
+        if (env[key] !== undefined)
+          assert.match(env[key], /^development-only-/, `${service} ${key}`);
+      }
+    }
+    assert.match(readText('docker-compose.yml'), /DEVELOPMENT DEFAULTS/);
+  });
+});
+
+describe('docker-compose.prod.yml (production override: real secrets required)', () => {
+  test('when a secret is missing, then compose refuses to start and names it', async () => {
+    const example = readFileSync(withRealSecrets(), 'utf8').split('\n');
+    // One compose run per secret (it names only the first one missing), all at once.
+    await Promise.all(
+      secrets.map(async (secret) => {
+        const envFile = path.join(scratch, `without-${secret}.env`);
+        writeFileSync(envFile, example.filter((line) => !line.startsWith(`${secret}=`)).join('\n'));
+        const result = await dockerComposeAsync(envFile, ...production, 'config', '-q');
+        assert.notEqual(result.status, 0, `compose accepted a .env without ${secret}`);
+        assert.match(result.stderr, new RegExp(`set ${secret} in \\.env`));
+      }),
+    );
+  });
 
   test('when the example .env is used as it is, then the services refuse its placeholder secrets', () => {
-    for (const { service, env } of resolvedEnvironments('.env.example')) {
+    for (const { service, env } of resolvedEnvironments('.env.example', production)) {
       const problems = configProblems(service, env).join('; ');
       assert.match(problems, /placeholder/, `${service} must not start with the example secrets`);
     }
   });
 
-  test('when the example .env has real secrets, then every service config accepts its environment', () => {
-    const envFile = path.join(scratch, 'with-secrets.env');
-    writeFileSync(
-      envFile,
-      readText('.env.example')
-        .split('\n')
-        .map((line) =>
-          /^(JWT_SECRET|REGISTRY_TOKEN)=/.test(line)
-            ? `${line.split('=')[0]}=${randomBytes(24).toString('hex')}`
-            : line,
-        )
-        .join('\n'),
-    );
-    for (const { service, env } of resolvedEnvironments(envFile)) {
+  test('when real secrets are set, then every service accepts them and no development default is left', () => {
+    for (const { service, env } of resolvedEnvironments(withRealSecrets(), production)) {
       assert.deepEqual(configProblems(service, env), [], `${service} would refuse to start`);
+      for (const [key, value] of Object.entries(env)) {
+        assert.doesNotMatch(value, /development/, `${service} ${key} keeps a development default`);
+      }
     }
   });
+});
 
+describe('docker-compose.yml', () => {
   test('when a service reads a variable its config requires, then compose sets it', () => {
     for (const service of serviceNames) {
       const environment = compose.services[service]?.environment;
@@ -127,11 +188,24 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  test('when a service is built, then it builds from the root with its own Dockerfile', () => {
+  test('when a service is built, then the root Dockerfile builds it, tagged shop/<service>:<version>', () => {
+    const { version } = JSON.parse(readText('package.json')) as { version: string };
+    assert.ok(existsSync(path.join(root, 'Dockerfile')));
     for (const service of serviceNames) {
-      const build = compose.services[service]?.build;
-      assert.deepEqual(build, { context: '.', dockerfile: `${service}/Dockerfile` }, service);
-      assert.ok(existsSync(path.join(root, build.dockerfile)), `${build.dockerfile} is missing`);
+      const { build, image } = compose.services[service]!;
+      assert.deepEqual(build, { context: '.', args: { SERVICE: service } }, service);
+      assert.equal(image, `shop/${service}:\${SHOP_VERSION:-${version}}`, service);
+    }
+  });
+
+  test('when scaled (--scale order-service=3 --scale inventory-service=2), then no replica clashes', () => {
+    for (const service of serviceNames.filter((name) => name !== 'api-gateway')) {
+      const definition = compose.services[service]!;
+      assert.equal(definition.container_name, undefined, `${service} has a fixed container name`);
+      assert.equal(definition.hostname, undefined, `${service} has a fixed hostname`);
+      assert.deepEqual(definition.ports ?? [], [], `${service} publishes a host port`);
+      // Each replica must register under its own address, not one shared name.
+      assert.equal(definition.environment?.SERVICE_HOST, undefined, `${service} SERVICE_HOST`);
     }
   });
 
@@ -189,6 +263,7 @@ describe('docker-compose.yml', () => {
       rabbitmq: '15672',
       grafana: '3001',
       prometheus: '9090',
+      jaeger: '16686',
     };
     const hostPorts = new Map<string, string>();
     for (const [name, service] of Object.entries(compose.services)) {
@@ -206,7 +281,7 @@ describe('docker-compose.yml', () => {
   });
 
   test('when the observability profile is off, then Prometheus and Grafana do not start', () => {
-    for (const name of ['prometheus', 'grafana']) {
+    for (const name of ['prometheus', 'grafana', 'jaeger']) {
       assert.deepEqual(compose.services[name]?.profiles, ['observability'], name);
     }
     for (const service of serviceNames satisfies ServiceName[]) {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
 import {
@@ -46,7 +47,7 @@ interface Resource {
     scaleTargetRef?: { kind: string; name: string };
     minReplicas?: number;
     template?: {
-      metadata: { labels: Record<string, string> };
+      metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
       spec: {
         securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
         containers: Container[];
@@ -55,7 +56,8 @@ interface Resource {
   };
 }
 
-const installKubectl = 'apt-get install -y kubectl (from the Kubernetes apt repository)';
+const installKubectl =
+  'kubectl from https://kubernetes.io/docs/tasks/tools/ (.ci/run installs it when missing)';
 
 function kustomize(dir: string): Resource[] {
   const result = runTool('kubectl', ['kustomize', dir], installKubectl);
@@ -69,6 +71,8 @@ function kustomize(dir: string): Resource[] {
 const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
   Object.keys(selector).length > 0 &&
   Object.entries(selector).every(([key, value]) => labels[key] === value);
+
+const randomHex = () => randomBytes(32).toString('hex');
 
 const exampleSecret = parse(readText('deploy/k8s/secret.example.yaml')) as Resource;
 
@@ -166,6 +170,7 @@ describe('deploy/k8s/base (kubectl kustomize)', () => {
     for (const service of serviceNames) {
       const container = podOf(deploymentOf(service)).spec.containers[0]!;
       const env: Record<string, string> = {};
+      const secretKeys = new Set<string>();
       for (const source of container.envFrom ?? []) {
         const name = source.configMapRef?.name ?? '';
         assert.ok(
@@ -181,13 +186,76 @@ describe('deploy/k8s/base (kubectl kustomize)', () => {
           const value = exampleSecret.stringData?.[secretRef.key];
           assert.ok(value, `${service} reads ${secretRef.key}, missing from secret.example.yaml`);
           env[variable.name] = value;
+          secretKeys.add(variable.name);
         } else {
           env[variable.name] = variable.value ?? 'from-the-downward-api';
         }
       }
       const missing = requiredInDeployment(service).filter((key) => !(key in env));
       assert.deepEqual(missing, [], `${service} lacks ${missing.join(', ')}`);
-      assert.deepEqual(configProblems(service, env), [], `${service} would refuse to start`);
+      // The template's replace-with-... values are refused, and only they: with real values in
+      // their place the service starts.
+      const problems = configProblems(service, env);
+      for (const problem of problems)
+        assert.match(problem, /placeholder/, `${service}: ${problem}`);
+      const filledIn = Object.fromEntries(
+        Object.entries(env).map(([key, value]) => [
+          key,
+          secretKeys.has(key) ? value.replaceAll(/replace-with-[\w-]*/g, randomHex) : value,
+        ]),
+      );
+      assert.deepEqual(configProblems(service, filledIn), [], `${service} would refuse to start`);
+    }
+    const template = Object.values(exampleSecret.stringData ?? {}).join(' ');
+    assert.doesNotMatch(template, /change-me/, 'the template uses replace-with-... placeholders');
+  });
+
+  test('when the Deployments are rendered, then what they share comes from one component', () => {
+    const base = parse(readText('deploy/k8s/base/kustomization.yaml')) as { components?: string[] };
+    assert.deepEqual(base.components, ['../components/shop-service']);
+    for (const service of serviceNames) {
+      const text = readText(`deploy/k8s/base/${service}.yaml`);
+      for (const shared of ['livenessProbe', 'securityContext', 'REGISTRY_TOKEN', 'NODE_ENV']) {
+        assert.ok(!text.includes(shared), `${service}.yaml repeats ${shared}`);
+      }
+      const container = podOf(deploymentOf(service)).spec.containers[0]!;
+      assert.ok(
+        container.envFrom?.some((source) => source.configMapRef?.name === 'shop-common'),
+        `${service} does not read shop-common`,
+      );
+      assert.ok(
+        container.env?.some((variable) => variable.name === 'REGISTRY_TOKEN'),
+        service,
+      );
+    }
+  });
+
+  test('when tracing is wanted, then one setting points every service at an OTLP endpoint', () => {
+    const common = ofKind('ConfigMap').find((map) => map.metadata.name === 'shop-common');
+    assert.ok(common?.data && 'OTEL_EXPORTER_OTLP_ENDPOINT' in common.data);
+    assert.equal(common.data.OTEL_EXPORTER_OTLP_ENDPOINT, '', 'off until a collector is named');
+  });
+
+  test('when Prometheus scrapes the gateway, then on port 9400, which its Service does not expose', () => {
+    const deployment = deploymentOf('api-gateway');
+    const pod = podOf(deployment);
+    const config = ofKind('ConfigMap').find((map) => map.metadata.name === 'api-gateway-config');
+    assert.equal(config?.data?.METRICS_PORT, '9400');
+    assert.equal(pod.metadata.annotations?.['prometheus.io/port'], '9400');
+    const ports = pod.spec.containers[0]!.ports ?? [];
+    assert.ok(ports.some((port) => port.containerPort === 9400));
+    const service = ofKind('Service').find(
+      (candidate) => candidate.metadata.name === 'api-gateway',
+    );
+    assert.ok(!(service?.spec?.ports ?? []).some((port) => port.targetPort === 'metrics'));
+    assert.ok(!(service?.spec?.ports ?? []).some((port) => port.port === 9400));
+  });
+
+  test('when images are named, then compose and Kubernetes use shop/<service>:<root version>', () => {
+    const { version } = JSON.parse(readText('package.json')) as { version: string };
+    for (const service of serviceNames) {
+      const image = podOf(deploymentOf(service)).spec.containers[0]!.image;
+      assert.equal(image, `shop/${service}:${version}`, service);
     }
   });
 

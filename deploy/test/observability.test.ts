@@ -18,7 +18,15 @@ interface Panel {
 }
 
 interface ComposeFile {
-  services: Record<string, { environment?: Record<string, string | number>; volumes?: string[] }>;
+  services: Record<
+    string,
+    {
+      environment?: Record<string, string | number>;
+      volumes?: string[];
+      ports?: string[];
+      profiles?: string[];
+    }
+  >;
 }
 
 const prometheus = parse(readText('deploy/observability/prometheus.yml')) as {
@@ -69,9 +77,10 @@ const expressions = dashboard.panels.flatMap((panel) =>
 );
 
 describe('Prometheus and Grafana (docker compose --profile observability)', () => {
-  test('when Prometheus scrapes, then every service is a target on the port it listens on', () => {
+  test('when Prometheus scrapes, then every service is a target on the port serving /metrics', () => {
     for (const service of serviceNames) {
-      const port = compose.services[service]?.environment?.PORT;
+      const environment = compose.services[service]?.environment;
+      const port = environment?.METRICS_PORT ?? environment?.PORT;
       assert.ok(port, `${service} has no PORT in docker-compose.yml`);
       const scraped = prometheus.scrape_configs.some(
         (job) =>
@@ -82,6 +91,25 @@ describe('Prometheus and Grafana (docker compose --profile observability)', () =
             (job.static_configs ?? []).some((sc) => sc.targets.includes(`${service}:${port}`))),
       );
       assert.ok(scraped, `no scrape job reads ${service}:${port}/metrics`);
+    }
+  });
+
+  test('when the gateway serves metrics, then on port 9400 inside the network, never published', () => {
+    const gateway = compose.services['api-gateway'];
+    assert.equal(gateway?.environment?.METRICS_PORT, 9400);
+    assert.ok(!(gateway.ports ?? []).some((mapping) => String(mapping).includes('9400')));
+  });
+
+  test('when the observability profile runs, then Jaeger takes OTLP and every service sends to it', () => {
+    const jaeger = compose.services.jaeger;
+    assert.deepEqual(jaeger?.profiles, ['observability']);
+    assert.ok(jaeger.ports?.includes('127.0.0.1:16686:16686'), 'the Jaeger UI on localhost:16686');
+    for (const service of serviceNames) {
+      assert.equal(
+        compose.services[service]?.environment?.OTEL_EXPORTER_OTLP_ENDPOINT,
+        '${OTEL_EXPORTER_OTLP_ENDPOINT-http://jaeger:4318}',
+        service,
+      );
     }
   });
 

@@ -12,7 +12,7 @@ interface ProductBalance {
 }
 
 /**
- * DESIGN.md section 7, from inventory's side, checked once the system is quiet:
+ * The invariant of docs/architecture.md ("The order saga"), from inventory's side, checked once the system is quiet:
  * - per product, available + reserved == stock ever put in (initial, restocks, write-offs), and
  *   reserved == the quantities of its reservations still held;
  * - the ledger adds up to the stock rows, so every movement was recorded;

@@ -25,7 +25,7 @@ const proxyTo = (url: string) => {
   return startTcpProxy({ host: hostname, port: Number(port) });
 };
 
-// DESIGN.md section 7: the invariant holds through a database or broker outage in the middle of
+// docs/architecture.md, "The order saga": the invariant holds through a database or broker outage in the middle of
 // a burst of orders. The service reaches Postgres and RabbitMQ through proxies the test cuts.
 describe('inventory through a database or broker outage', () => {
   let db: InventoryDatabase;

@@ -11,7 +11,7 @@ const legal: [OrderStatus, OrderStatus][] = [
 ];
 
 describe('order state machine', () => {
-  test('when a move is one of the four in DESIGN.md, then it is allowed', () => {
+  test('when a move is one of the four in docs/architecture.md, then it is allowed', () => {
     for (const [from, to] of legal) assert.equal(canMoveOrder(from, to), true, `${from} -> ${to}`);
   });
 

@@ -189,7 +189,7 @@ export type OrderServiceUnderTest = Awaited<ReturnType<typeof startOrderService>
 
 /**
  * The test plays inventory-service: it reads order events from its own queue in the service's
- * namespace and answers each ORDER_CREATED from a stock table, as DESIGN.md section 7 says
+ * namespace and answers each ORDER_CREATED from a stock table, as docs/architecture.md ("The order saga") says
  * inventory does. Orders naming a `held` product get no answer until the test sends one.
  */
 export async function startInventoryPlayer(options: {

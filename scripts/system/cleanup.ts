@@ -4,7 +4,7 @@ import { deadQueueName, EXCHANGES, qualify, retryQueueName } from '@shop/messagi
 import { databaseUrl, dropDatabase } from '@shop/postgres';
 import { deleteRedisKeys } from '@shop/testkit';
 
-/** The queues the services' consumers declare (DESIGN.md section 6). */
+/** The queues the services' consumers declare (docs/architecture.md, "Events"). */
 const CONSUMER_QUEUES = ['inventory-order-events', 'order-inventory-events'];
 // More than any consumer configures: deleting a queue that does not exist is a no-op.
 const MAX_RETRY_QUEUES = 10;

@@ -10,7 +10,7 @@ const HOST = '127.0.0.1';
 
 export interface SystemOptions {
   root: string;
-  /** Ports to use; 0 picks a free one. Defaults to the ports of DESIGN.md, moved by `portOffset`. */
+  /** Ports to use; 0 picks a free one. Defaults to the ports of docs/architecture.md, moved by `portOffset`. */
   ports?: Partial<Record<ServiceName, number>>;
   /** Instances of every domain service (user, product, inventory, order); 1 by default. */
   replicas?: number;

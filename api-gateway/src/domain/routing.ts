@@ -1,5 +1,5 @@
 /**
- * The gateway's route table and its access rules (DESIGN.md section 4), as plain data and
+ * The gateway's route table and its access rules (docs/architecture.md, "Public API"), as plain data and
  * functions: which service owns a path, what the path becomes upstream, and who may call it.
  */
 

@@ -4,7 +4,7 @@ import type { OrderStatus } from '@shop/contracts';
 export type { OrderStatus };
 
 /**
- * Every move an order may make (DESIGN.md section 4). Anything not listed is illegal, whoever asks:
+ * Every move an order may make (docs/architecture.md, "Public API"). Anything not listed is illegal, whoever asks:
  * a customer through the API or inventory-service through an event.
  */
 export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {

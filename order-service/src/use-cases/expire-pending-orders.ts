@@ -20,7 +20,7 @@ export interface ExpiryPolicy {
 }
 
 /**
- * DESIGN.md section 7: no order is left PENDING. An order whose ORDER_CREATED inventory lost,
+ * docs/architecture.md, "The order saga": no order is left PENDING. An order whose ORDER_CREATED inventory lost,
  * dead-lettered or never answered is CANCELLED, not REJECTED: ORDER_CANCELLED is the event on which
  * inventory releases a reservation (or remembers the cancel for a late ORDER_CREATED), so no stock
  * stays held whatever inventory did. Goes batch by batch until none is left; returns how many.

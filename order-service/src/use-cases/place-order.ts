@@ -31,7 +31,7 @@ export interface PlacedOrder {
 }
 
 /**
- * Saga step 1 (DESIGN.md section 7): price every line from the catalog, then insert the order
+ * Saga step 1 (docs/architecture.md, "The order saga"): price every line from the catalog, then insert the order
  * PENDING and ORDER_CREATED into the outbox in one transaction. Nothing is written unless every
  * product is known and the catalog answered.
  */

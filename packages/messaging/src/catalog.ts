@@ -19,7 +19,7 @@ function defineEvent<S extends z.ZodType>(
   return { exchange, routingKey, schema };
 }
 
-/** DESIGN.md section 6: each event's exchange and routing key, with its schema from the contracts. */
+/** docs/architecture.md, "Events": each event's exchange and routing key, with its schema from the contracts. */
 export const events = {
   ORDER_CREATED: defineEvent('orders', 'order.created', eventSchemas.ORDER_CREATED),
   ORDER_CANCELLED: defineEvent('orders', 'order.cancelled', eventSchemas.ORDER_CANCELLED),

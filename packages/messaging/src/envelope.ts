@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { currentRequestId } from '@shop/service-kit';
 import { parseEventData, type EventData, type EventType } from './catalog';
 
-/** DESIGN.md section 6: what travels on the wire, as JSON. */
+/** docs/architecture.md, "Events": what travels on the wire, as JSON. */
 export interface EventEnvelope<T = unknown> {
   eventId: string;
   eventType: string;

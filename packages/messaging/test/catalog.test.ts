@@ -12,7 +12,7 @@ import {
 } from '../src';
 import { logger } from './fixtures/harness';
 
-test('when the catalogue is read, then every event of DESIGN.md section 6 has its exchange and routing key', () => {
+test('when the catalogue is read, then every event of docs/architecture.md ("Events") has its exchange and routing key', () => {
   const routes = Object.fromEntries(
     EVENT_TYPES.map((type) => [type, `${events[type].exchange}/${events[type].routingKey}`]),
   );

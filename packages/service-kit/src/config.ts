@@ -14,9 +14,10 @@ export const url = () => z.url();
 export const positiveInt = (fallback: number) =>
   z.coerce.number().int().positive().default(fallback);
 
-// The example values in .env.example say "change-me": a deployment that forgot to replace them
-// would sign tokens with a key published in the repository, so they are refused everywhere.
-const PLACEHOLDER = /change-?me/i;
+// The example values say "change-me" (.env.example) or "replace-with-..." (the Kubernetes secret
+// template): a deployment that forgot to replace them would sign tokens with a key published in
+// the repository, so they are refused everywhere.
+const PLACEHOLDER = /change-?me|replace-?(with|me)/i;
 
 /** A shared secret: long enough to resist guessing, and never the documented placeholder. */
 export const secret = () =>
@@ -24,10 +25,10 @@ export const secret = () =>
     .string()
     .min(32)
     .refine((value) => !PLACEHOLDER.test(value), {
-      message: 'is the placeholder from .env.example; generate a real secret',
+      message: 'is a placeholder (change-me, replace-with-...); generate a real secret',
     });
 
-/** Settings every service reads (DESIGN.md section 3), plus NODE_ENV. */
+/** Settings every service reads (docs/architecture.md, "Ports and environment"), plus NODE_ENV. */
 export function baseConfig(defaultPort: number) {
   return {
     NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),

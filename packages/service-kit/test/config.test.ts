@@ -58,11 +58,16 @@ test('when a variable is set to the empty string, then it counts as unset', () =
   );
 });
 
-test('when a secret is the placeholder from .env.example, then the service refuses to start with it', () => {
+test('when a secret is a placeholder of .env.example or the Kubernetes template, then the service refuses to start with it', () => {
   const withSecret = z.object({ JWT_SECRET: secret() });
-  assert.throws(
-    () => loadConfig(withSecret, { JWT_SECRET: 'change-me-0123456789abcdef0123456789abcdef' }),
-    /JWT_SECRET is invalid \(is the placeholder from \.env\.example; generate a real secret\)/,
-  );
+  for (const placeholder of [
+    'change-me-0123456789abcdef0123456789abcdef',
+    'replace-with-64-random-hex-characters-000000000000000000000000',
+  ]) {
+    assert.throws(
+      () => loadConfig(withSecret, { JWT_SECRET: placeholder }),
+      /JWT_SECRET is invalid \(is a placeholder \(change-me, replace-with-\.\.\.\); generate a real secret\)/,
+    );
+  }
   assert.equal(loadConfig(withSecret, { JWT_SECRET: 'a'.repeat(40) }).JWT_SECRET, 'a'.repeat(40));
 });
