@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cents, id, pageOf, timestamp } from './common';
+import { cents, id, pageOf, problemWith, timestamp } from './common';
 
 export const MAX_PRICE_CENTS = Number.MAX_SAFE_INTEGER;
 
@@ -70,15 +70,22 @@ export const catalogQuery = z
     { message: 'minPrice must not exceed maxPrice', path: ['minPrice'] },
   );
 
-export const product = z.object({
-  id,
-  name: z.string(),
-  description: z.string(),
-  price: cents,
-  category: z.string(),
-  sku: z.string(),
-  createdAt: timestamp,
-  updatedAt: timestamp,
-});
+export const product = z
+  .object({
+    id,
+    name: z.string(),
+    description: z.string(),
+    price: cents,
+    category: z.string(),
+    sku: z.string(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'Product' });
 
-export const productPage = pageOf(product);
+export const productPage = pageOf(product).meta({ id: 'ProductPage' });
+
+/** 409 on creating or changing a product: another product has the SKU. */
+export const skuTakenProblem = problemWith('SkuTakenProblem', {
+  sku: z.string().describe('The SKU that is taken'),
+});

@@ -50,20 +50,24 @@ export const refreshTokenBody = z.object({ refreshToken: z.string().min(1).max(2
 
 export const role = z.enum(['customer', 'admin']);
 
-export const user = z.object({ id, email: z.email(), name: z.string(), role });
+export const user = z.object({ id, email: z.email(), name: z.string(), role }).meta({ id: 'User' });
 
 /** What login and refresh answer. */
-export const session = z.object({
-  accessToken: z.string(),
-  refreshToken: z.string(),
-  expiresIn: z.number().int().describe('Seconds until the access token expires'),
-  user,
-});
+export const session = z
+  .object({
+    accessToken: z.string(),
+    refreshToken: z.string(),
+    expiresIn: z.number().int().describe('Seconds until the access token expires'),
+    user,
+  })
+  .meta({ id: 'Session' });
 
 /** GET /users/{id}: the user with their orders, even when order-service does not answer. */
-export const userWithOrders = user.extend({
-  orders: z.array(order),
-  ordersUnavailable: z
-    .boolean()
-    .describe('True when order-service did not answer in time: orders is then empty'),
-});
+export const userWithOrders = user
+  .extend({
+    orders: z.array(order),
+    ordersUnavailable: z
+      .boolean()
+      .describe('True when order-service did not answer in time: orders is then empty'),
+  })
+  .meta({ id: 'UserWithOrders' });
