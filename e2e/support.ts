@@ -12,6 +12,8 @@ export type Api = ReturnType<typeof clientFor>;
 
 export interface Shop {
   system: RunningSystem;
+  /** The Postgres databases of this system, by owner. */
+  databases: { users: string; orders: string; inventory: string };
   /** The gateway's `/api`. */
   api: Api;
   /** Every unit of stock put in, by product, for the invariant of DESIGN.md section 7. */
@@ -90,6 +92,7 @@ export async function startShop(options: { rabbitmqUrl?: string } = {}): Promise
 
   return {
     system,
+    databases,
     api,
     stockPutIn,
     recentLogs: () => logs.slice(-40).join('\n'),
