@@ -1,4 +1,5 @@
 export type ErrorKind =
+  | 'bad-request'
   | 'validation'
   | 'unauthorized'
   | 'forbidden'
@@ -17,6 +18,7 @@ export interface FieldError {
 }
 
 const STATUS: Record<ErrorKind, number> = {
+  'bad-request': 400,
   validation: 400,
   unauthorized: 401,
   forbidden: 403,
@@ -31,6 +33,7 @@ const STATUS: Record<ErrorKind, number> = {
 };
 
 const TITLE: Record<ErrorKind, string> = {
+  'bad-request': 'Bad request',
   validation: 'Validation failed',
   unauthorized: 'Unauthorized',
   forbidden: 'Forbidden',
