@@ -134,7 +134,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     summary: 'One product',
     tag: 'products',
     audience: 'anyone',
-    params: byId,
+    params: schema.productParams,
     responses: {
       200: answer('The product', schema.product),
       404: answer('No such product', schema.problem),
@@ -160,7 +160,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     summary: 'Change a product',
     tag: 'products',
     audience: 'admin',
-    params: byId,
+    params: schema.productParams,
     body: schema.productChangesBody,
     responses: {
       200: answer('The product', schema.product),
@@ -175,7 +175,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     summary: 'Remove a product (emits PRODUCT_DELETED)',
     tag: 'products',
     audience: 'admin',
-    params: byId,
+    params: schema.productParams,
     responses: {
       204: answer('Removed'),
       404: answer('No such product', schema.problem),

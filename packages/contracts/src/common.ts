@@ -1,5 +1,34 @@
 import { z } from 'zod';
 
+// With the u flag a well-formed surrogate pair is one code point, so \p{Cs} finds only lone halves.
+const LONE_SURROGATE = /\p{Cs}/u;
+const CONTROL = /\p{Cc}/u;
+// Descriptions may keep their line breaks and tabs; nothing else below U+0020, nor DEL or C1.
+const CONTROL_BUT_LAYOUT = /(?![\t\n\r])\p{Cc}/u;
+
+/**
+ * Every text field of the API. Postgres cannot store NUL in text, and a lone UTF-16 surrogate is
+ * not Unicode at all (encoders replace or reject it), so both would fail far from the request
+ * that brought them; the schema refuses them, and control characters with them, at the door.
+ */
+export const text = (options: { multiline?: boolean } = {}) =>
+  z
+    .string()
+    .refine((value) => !LONE_SURROGATE.test(value), {
+      message: 'must be valid Unicode (no lone surrogate)',
+    })
+    .refine((value) => !(options.multiline ? CONTROL_BUT_LAYOUT : CONTROL).test(value), {
+      message: options.multiline
+        ? 'must not contain control characters other than tab and line breaks'
+        : 'must not contain control characters',
+    });
+
+/** A product id: the hex of a MongoDB ObjectId in lower case, the one spelling every service uses. */
+export const productId = z
+  .string()
+  .regex(/^[0-9a-f]{24}$/, 'must be 24 lower-case hexadecimal digits')
+  .describe('24 lower-case hexadecimal digits; any other spelling is refused');
+
 export const id = z.string().min(1).describe('An opaque string id');
 export const cents = z.number().int().min(0).describe('Integer cents');
 export const timestamp = z.iso.datetime();

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { id, pageOf, timestamp } from './common';
+import { id, pageOf, productId, timestamp } from './common';
 
-export const stockParams = z.object({ productId: z.string().min(1).max(128) });
+export const stockParams = z.object({ productId });
 
 export const restockBody = z.object({
   // An int4 column: a larger count is a typo, not a warehouse.

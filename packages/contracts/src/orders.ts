@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cents, id, pageOf, problemWith, timestamp } from './common';
+import { cents, id, pageOf, problemWith, productId, timestamp } from './common';
 
 export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -21,7 +21,7 @@ export const placeOrderBody = z
     items: z
       .array(
         z.object({
-          productId: z.string().trim().min(1).max(100),
+          productId,
           quantity: z.number().int().min(1).max(MAX_QUANTITY_PER_PRODUCT),
         }),
       )

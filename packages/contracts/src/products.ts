@@ -1,15 +1,14 @@
 import { z } from 'zod';
-import { cents, id, pageOf, problemWith, timestamp } from './common';
+import { cents, id, pageOf, problemWith, productId, text, timestamp } from './common';
 
 export const MAX_PRICE_CENTS = Number.MAX_SAFE_INTEGER;
 
-const name = z.string().trim().min(1).max(200);
-const description = z.string().trim().max(5000);
+const name = text().trim().min(1).max(200);
+const description = text({ multiline: true }).trim().max(5000);
 const price = z.number().int().min(0).max(MAX_PRICE_CENTS).describe('Integer cents');
 // Categories are compared exactly, so they are kept in one spelling: lowercase.
-const category = z.string().trim().min(1).max(100).toLowerCase();
-const sku = z
-  .string()
+const category = text().trim().min(1).max(100).toLowerCase();
+const sku = text()
   .trim()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'Use 1-64 letters, digits, ".", "_" or "-"');
 
@@ -52,8 +51,8 @@ const wholeNumber = (min: number, max: number) =>
 
 export const catalogQuery = z
   .strictObject({
-    q: z.string().trim().max(200).optional().describe('Free-text search'),
-    category: z.string().trim().min(1).max(100).toLowerCase().optional(),
+    q: text().trim().max(200).optional().describe('Free-text search'),
+    category: category.optional(),
     minPrice: wholeNumber(0, MAX_PRICE_CENTS).optional().describe('Integer cents'),
     maxPrice: wholeNumber(0, MAX_PRICE_CENTS).optional().describe('Integer cents'),
     sort: z.enum(CATALOG_SORTS).default('newest'),
@@ -69,6 +68,9 @@ export const catalogQuery = z
       query.minPrice <= query.maxPrice,
     { message: 'minPrice must not exceed maxPrice', path: ['minPrice'] },
   );
+
+/** The path of GET, PATCH and DELETE /products/{id}. */
+export const productParams = z.object({ id: productId });
 
 export const product = z
   .object({

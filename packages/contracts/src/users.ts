@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { id } from './common';
+import { id, text } from './common';
 import { order } from './orders';
 import { passwordIsEmail, passwordProblems } from './password-policy';
 
@@ -12,13 +12,12 @@ export function normaliseEmail(raw: string): string {
   return raw.trim().toLowerCase();
 }
 
-const email = z.string().max(254).transform(normaliseEmail).pipe(z.email());
+const email = text().max(254).transform(normaliseEmail).pipe(z.email());
 
 export const registerBody = z
   .object({
     email,
-    password: z
-      .string()
+    password: text()
       .superRefine((password, context) => {
         for (const problem of passwordProblems(password)) {
           context.addIssue({ code: 'custom', message: `The password ${problem}` });
@@ -28,7 +27,7 @@ export const registerBody = z
         '8 to 128 characters, at least two kinds (lower, upper, digit, symbol), at least four ' +
           'different characters, not the email address',
       ),
-    name: z.string().trim().min(1).max(100),
+    name: text().trim().min(1).max(100),
   })
   .superRefine((body, context) => {
     if (passwordIsEmail(body.password, body.email)) {

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import { answerClientError } from './http/client-error';
 
 export interface RunningServer {
   server: http.Server;
@@ -15,6 +16,7 @@ export async function listen(app: Express, port: number, host = '0.0.0.0'): Prom
   const server = http.createServer(app);
   // Keep-alive sockets must not outlive a proxy's idle timeout or a drain would wait on them.
   server.keepAliveTimeout = 5000;
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
