@@ -75,14 +75,14 @@ function deepNesting(depth: number, kind: 'array' | 'object'): string {
     : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
 }
 
-export const hostileString = fc.oneof(
+const hostileString = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...HOSTILE_STRINGS) },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 40 }) },
 );
 
 /** Anything JSON can carry, mostly of the wrong type and shape. */
-export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
+const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   hostileString,
   fc.constantFrom(
     null,
@@ -130,11 +130,7 @@ function resolve(document: OpenApiDocument, schema: JsonSchema): JsonSchema {
 }
 
 /** Values a JSON Schema (of the generated document) accepts, or nearly: patterns are honoured. */
-export function fromSchema(
-  document: OpenApiDocument,
-  raw: JsonSchema,
-  depth = 0,
-): fc.Arbitrary<unknown> {
+function fromSchema(document: OpenApiDocument, raw: JsonSchema, depth = 0): fc.Arbitrary<unknown> {
   const schema = resolve(document, raw);
   if (schema.enum) return fc.constantFrom(...schema.enum);
   if (schema.const !== undefined) return fc.constant(schema.const);

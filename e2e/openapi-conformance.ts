@@ -104,8 +104,9 @@ export class ConformanceChecker {
     if (!response)
       return [`${status} is not a documented answer of ${matched.operation.operationId}`];
     const problems: string[] = [];
-    for (const name of Object.keys(response.headers ?? {})) {
-      if (name !== 'Retry-After' && !exchange.headers.has(name)) problems.push(`no ${name} header`);
+    for (const [name, header] of Object.entries(response.headers ?? {})) {
+      if (this.isRequired(header) && !exchange.headers.has(name))
+        problems.push(`no ${name} header`);
     }
     const contentType = exchange.headers.get('content-type')?.split(';')[0]?.trim();
     const mediaTypes = Object.keys(response.content ?? {});
@@ -133,6 +134,14 @@ export class ConformanceChecker {
     if (!validate(JSON.parse(exchange.text)))
       problems.push(this.ajv.errorsText(validate.errors, { separator: '; ' }));
     return problems;
+  }
+
+  private isRequired(header: unknown): boolean {
+    const { $ref } = header as { $ref?: string };
+    const resolved = $ref
+      ? this.document.components.headers?.[$ref.replace('#/components/headers/', '')]
+      : header;
+    return (resolved as { required?: boolean } | undefined)?.required === true;
   }
 
   private validatorFor(ref: string): ValidateFunction {

@@ -48,7 +48,8 @@ function commonProblems(operation: ApiOperation): Record<number, DocumentedRespo
     common[429] = {
       description: 'Over the rate limit: wait as long as Retry-After says',
       schema: problem,
-      headers: { 'Retry-After': 'Seconds to wait' },
+      // The gateway's limiter always sends it; a service's own throttle may not know how long.
+      headers: { 'Retry-After': { description: 'Seconds to wait', required: false } },
     };
   }
   if (proxied) {
@@ -62,11 +63,11 @@ function commonProblems(operation: ApiOperation): Record<number, DocumentedRespo
   return common;
 }
 
-function headerObjects(headers: Record<string, string>) {
+function headerObjects(headers: NonNullable<DocumentedResponse['headers']>) {
   return Object.fromEntries(
-    Object.entries(headers).map(([name, description]) => [
+    Object.entries(headers).map(([name, header]) => [
       name,
-      { required: true, description, schema: { type: 'string' as const } },
+      { ...header, schema: { type: 'string' as const } },
     ]),
   );
 }

@@ -11,8 +11,8 @@ export interface DocumentedResponse {
   schema?: z.ZodType;
   /** application/json for a body, application/problem+json for a 4xx or 5xx, unless said here. */
   mediaType?: string;
-  /** Response headers beside X-Request-Id, by name, with what they mean. */
-  headers?: Record<string, string>;
+  /** Response headers beside X-Request-Id, by name: what they mean and whether they always come. */
+  headers?: Record<string, { description: string; required: boolean }>;
 }
 
 /**
@@ -196,7 +196,9 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
       200: {
         description: 'The same order again, as it is now: a retry with the same Idempotency-Key',
         schema: schema.order,
-        headers: { 'Idempotent-Replayed': '"true": this answer is a replay' },
+        headers: {
+          'Idempotent-Replayed': { description: '"true": this answer is a replay', required: true },
+        },
       },
       422: answer(
         'Unknown products, a total over the maximum, or an Idempotency-Key used for other lines',
