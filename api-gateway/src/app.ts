@@ -76,6 +76,7 @@ export function buildApp(deps: AppDeps): Gateway {
     service: 'api-gateway',
     logger,
     metrics: deps.metrics,
+    publicMetrics: config.METRICS_PORT === undefined,
     bodyLimit: `${config.BODY_LIMIT_BYTES}b`,
     trustProxy: config.TRUST_PROXY,
     readiness: {

@@ -1,6 +1,7 @@
 import {
   baseConfig,
   loadConfigOrExit,
+  optionalPort,
   positiveInt,
   DEVELOPMENT_JWT_SECRET,
   secret,
@@ -61,6 +62,8 @@ export const configSchema = z
     CIRCUIT_FAILURE_THRESHOLD: positiveInt(5),
     CIRCUIT_RESET_MS: positiveInt(10_000),
     DISCOVERY_CACHE_MS: positiveInt(2000),
+    // Where /metrics is served instead of the public port (9400 in Compose and Kubernetes).
+    METRICS_PORT: optionalPort(),
   })
   .superRefine((config, context) => {
     if (config.REGISTRY_URL) return;

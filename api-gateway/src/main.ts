@@ -12,6 +12,7 @@ void runService({
   port: config.PORT,
   host: config.HOST,
   logLevel: config.LOG_LEVEL,
+  metricsPort: config.METRICS_PORT,
   start: async ({ logger, metrics }) => {
     const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
     redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));

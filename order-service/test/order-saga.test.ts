@@ -12,13 +12,19 @@ import {
   type OrderServiceUnderTest,
 } from './support';
 
+// Product ids are 24 lower-case hex digits, as product-service makes them.
+const MUG = 'a10000000000000000000001';
+const TEA = 'a20000000000000000000002';
+const HELD = 'a60000000000000000000006';
+const SCARCE = 'a70000000000000000000007';
+
 const products = [
-  { id: 'p-mug', name: 'Mug', price: 1299 },
-  { id: 'p-tea', name: 'Tea', price: 450 },
-  { id: 'p-scarce', name: 'Saffron', price: 2500 },
-  { id: 'p-held', name: 'Preorder', price: 100 },
+  { id: MUG, name: 'Mug', price: 1299 },
+  { id: TEA, name: 'Tea', price: 450 },
+  { id: SCARCE, name: 'Saffron', price: 2500 },
+  { id: HELD, name: 'Preorder', price: 100 },
 ];
-const stock = { 'p-mug': 100, 'p-tea': 100, 'p-scarce': 1, 'p-held': 100 };
+const stock = { [MUG]: 100, [TEA]: 100, [SCARCE]: 1, [HELD]: 100 };
 
 async function waitForStatus(
   service: OrderServiceUnderTest,
@@ -54,7 +60,7 @@ describe('the order saga through real events', () => {
       pool: service.pool,
       namespace: service.namespace,
       stock,
-      held: ['p-held'],
+      held: [HELD],
     });
   });
 
@@ -70,8 +76,8 @@ describe('the order saga through real events', () => {
       '/orders',
       {
         items: [
-          { productId: 'p-mug', quantity: 2 },
-          { productId: 'p-tea', quantity: 1 },
+          { productId: MUG, quantity: 2 },
+          { productId: TEA, quantity: 1 },
         ],
       },
       { token: alice.token },
@@ -88,8 +94,8 @@ describe('the order saga through real events', () => {
       orderId: placed.body.id,
       userId: alice.userId,
       items: [
-        { productId: 'p-mug', quantity: 2, unitPrice: 1299 },
-        { productId: 'p-tea', quantity: 1, unitPrice: 450 },
+        { productId: MUG, quantity: 2, unitPrice: 1299 },
+        { productId: TEA, quantity: 1, unitPrice: 450 },
       ],
       total: 3048,
     });
@@ -129,7 +135,7 @@ describe('the order saga through real events', () => {
     const bob = customer();
     const placed = await service.http.post(
       '/orders',
-      { items: [{ productId: 'p-scarce', quantity: 3 }] },
+      { items: [{ productId: SCARCE, quantity: 3 }] },
       { token: bob.token },
     );
     assert.equal(placed.status, 201, placed.text);
@@ -137,7 +143,7 @@ describe('the order saga through real events', () => {
     const rejected = await waitForStatus(service, bob.token, placed.body.id, 'REJECTED');
     assert.deepEqual(rejected.rejectionReason, {
       reason: 'insufficient stock',
-      shortages: [{ productId: 'p-scarce', requested: 3, available: 1 }],
+      shortages: [{ productId: SCARCE, requested: 3, available: 1 }],
     });
     await waitFor(() => inventory.envelopeOf(placed.body.id, 'ORDER_REJECTED'), {
       what: 'ORDER_REJECTED',
@@ -169,7 +175,7 @@ describe('the order saga through real events', () => {
     const carol = customer();
     const placed = await service.http.post(
       '/orders',
-      { items: [{ productId: 'p-held', quantity: 1 }] },
+      { items: [{ productId: HELD, quantity: 1 }] },
       { token: carol.token },
     );
     await waitFor(() => inventory.eventsOf(placed.body.id).includes('ORDER_CREATED'), {
@@ -182,7 +188,7 @@ describe('the order saga through real events', () => {
 
     const late = await inventory.rabbit.publish('INVENTORY_RESERVED', {
       orderId: placed.body.id,
-      items: [{ productId: 'p-held', quantity: 1 }],
+      items: [{ productId: HELD, quantity: 1 }],
     });
     await waitFor(() => processed(service, late.eventId), {
       what: 'order-service to process the late INVENTORY_RESERVED',
@@ -204,12 +210,12 @@ describe('the order saga through real events', () => {
     const dave = customer();
     const placed = await service.http.post(
       '/orders',
-      { items: [{ productId: 'p-held', quantity: 2 }] },
+      { items: [{ productId: HELD, quantity: 2 }] },
       { token: dave.token },
     );
     const answer = {
       orderId: placed.body.id,
-      items: [{ productId: 'p-held', quantity: 2 }],
+      items: [{ productId: HELD, quantity: 2 }],
     };
     const first = await inventory.rabbit.publish('INVENTORY_RESERVED', answer);
     await inventory.rabbit.publish('INVENTORY_RESERVED', answer, { eventId: first.eventId });
@@ -238,7 +244,7 @@ describe('the order saga through real events', () => {
     const frank = customer();
     const placed = await service.http.post(
       '/orders',
-      { items: [{ productId: 'p-tea', quantity: 1 }] },
+      { items: [{ productId: TEA, quantity: 1 }] },
       { token: frank.token },
     );
     await waitForStatus(service, frank.token, placed.body.id, 'CONFIRMED');
@@ -250,7 +256,7 @@ describe('the order saga through real events', () => {
     await inventory.rabbit.publish('INVENTORY_REJECTED', {
       orderId: placed.body.id,
       reason: 'insufficient stock',
-      shortages: [{ productId: 'p-tea', requested: 1, available: 0 }],
+      shortages: [{ productId: TEA, requested: 1, available: 0 }],
     });
 
     await waitFor(
@@ -307,7 +313,7 @@ describe('the order saga across a RabbitMQ outage', () => {
 
     const placed = await service.http.post(
       '/orders',
-      { items: [{ productId: 'p-mug', quantity: 1 }] },
+      { items: [{ productId: MUG, quantity: 1 }] },
       { token: erin.token },
     );
     assert.equal(placed.status, 201, placed.text);

@@ -13,10 +13,17 @@ import {
 } from './support';
 import { MAX_ORDER_TOTAL_CENTS } from '../src/domain/pricing';
 
+// Product ids are 24 lower-case hex digits, as product-service makes them.
+const MUG = 'a10000000000000000000001';
+const TEA = 'a20000000000000000000002';
+const YACHT = 'a30000000000000000000003';
+const NOPE = 'a40000000000000000000004';
+const GONE = 'a50000000000000000000005';
+
 const products = [
-  { id: 'p-mug', name: 'Mug', price: 1299 },
-  { id: 'p-tea', name: 'Tea', price: 450 },
-  { id: 'p-yacht', name: 'Yacht', price: Number.MAX_SAFE_INTEGER },
+  { id: MUG, name: 'Mug', price: 1299 },
+  { id: TEA, name: 'Tea', price: 450 },
+  { id: YACHT, name: 'Yacht', price: Number.MAX_SAFE_INTEGER },
 ];
 
 describe('orders API', () => {
@@ -39,9 +46,9 @@ describe('orders API', () => {
       '/orders',
       {
         items: [
-          { productId: 'p-mug', quantity: 2 },
-          { productId: 'p-tea', quantity: 1 },
-          { productId: 'p-mug', quantity: 1 },
+          { productId: MUG, quantity: 2 },
+          { productId: TEA, quantity: 1 },
+          { productId: MUG, quantity: 1 },
         ],
       },
       { token: alice.token },
@@ -51,8 +58,8 @@ describe('orders API', () => {
     assert.equal(placed.body.status, 'PENDING');
     assert.equal(placed.body.userId, alice.userId);
     assert.deepEqual(placed.body.items, [
-      { productId: 'p-mug', name: 'Mug', quantity: 3, unitPrice: 1299, lineTotal: 3897 },
-      { productId: 'p-tea', name: 'Tea', quantity: 1, unitPrice: 450, lineTotal: 450 },
+      { productId: MUG, name: 'Mug', quantity: 3, unitPrice: 1299, lineTotal: 3897 },
+      { productId: TEA, name: 'Tea', quantity: 1, unitPrice: 450, lineTotal: 450 },
     ]);
     assert.equal(placed.body.total, 4347);
     assert.equal(placed.body.rejectionReason, undefined);
@@ -67,8 +74,8 @@ describe('orders API', () => {
       orderId: placed.body.id,
       userId: alice.userId,
       items: [
-        { productId: 'p-mug', quantity: 3, unitPrice: 1299 },
-        { productId: 'p-tea', quantity: 1, unitPrice: 450 },
+        { productId: MUG, quantity: 3, unitPrice: 1299 },
+        { productId: TEA, quantity: 1, unitPrice: 450 },
       ],
       total: 4347,
     });
@@ -82,7 +89,7 @@ describe('orders API', () => {
     const alice = customer();
     const placed = await service.http.post(
       '/orders',
-      { items: [{ productId: 'p-tea', quantity: 1 }] },
+      { items: [{ productId: TEA, quantity: 1 }] },
       { token: alice.token, headers: { 'X-User-Id': 'someone-else' } },
     );
     assert.equal(placed.status, 201);
@@ -93,7 +100,7 @@ describe('orders API', () => {
     assert.equal((await service.http.get('/orders')).status, 401);
     const forged = await service.http.post(
       '/orders',
-      { items: [{ productId: 'p-tea', quantity: 1 }] },
+      { items: [{ productId: TEA, quantity: 1 }] },
       { headers: { authorization: 'Bearer not-a-token', 'X-User-Id': 'u1' } },
     );
     assert.equal(forged.status, 401);
@@ -105,16 +112,16 @@ describe('orders API', () => {
       '101 lines',
       { items: Array.from({ length: 101 }, (_, i) => ({ productId: `p-${i}`, quantity: 1 })) },
     ],
-    ['quantity 0', { items: [{ productId: 'p-mug', quantity: 0 }] }],
-    ['quantity 1.5', { items: [{ productId: 'p-mug', quantity: 1.5 }] }],
-    ['quantity as a string', { items: [{ productId: 'p-mug', quantity: '2' }] }],
-    ['quantity over the cap', { items: [{ productId: 'p-mug', quantity: 1001 }] }],
+    ['quantity 0', { items: [{ productId: MUG, quantity: 0 }] }],
+    ['quantity 1.5', { items: [{ productId: MUG, quantity: 1.5 }] }],
+    ['quantity as a string', { items: [{ productId: MUG, quantity: '2' }] }],
+    ['quantity over the cap', { items: [{ productId: MUG, quantity: 1001 }] }],
     [
       'duplicate lines summing over the cap',
       {
         items: [
-          { productId: 'p-mug', quantity: 600 },
-          { productId: 'p-mug', quantity: 600 },
+          { productId: MUG, quantity: 600 },
+          { productId: MUG, quantity: 600 },
         ],
       },
     ],
@@ -144,15 +151,15 @@ describe('orders API', () => {
       '/orders',
       {
         items: [
-          { productId: 'p-mug', quantity: 1 },
-          { productId: 'p-nope', quantity: 1 },
-          { productId: 'p-gone', quantity: 2 },
+          { productId: MUG, quantity: 1 },
+          { productId: NOPE, quantity: 1 },
+          { productId: GONE, quantity: 2 },
         ],
       },
       { token: alice.token },
     );
     assert.equal(response.status, 422, response.text);
-    assert.deepEqual(response.body.unknownProductIds, ['p-nope', 'p-gone']);
+    assert.deepEqual(response.body.unknownProductIds, [NOPE, GONE]);
     assert.equal(
       await countRows(service.pool, 'SELECT count(*) FROM orders WHERE user_id = $1', [
         alice.userId,
@@ -167,17 +174,17 @@ describe('orders API', () => {
       '/orders',
       {
         items: [
-          { productId: 'p-mug', quantity: 1 },
-          { productId: 'p-yacht', quantity: 3 },
+          { productId: MUG, quantity: 1 },
+          { productId: YACHT, quantity: 3 },
         ],
       },
       { token: alice.token, headers: { 'Idempotency-Key': 'yacht-1' } },
     );
     assert.equal(response.status, 422, response.text);
     assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
-    assert.equal(response.body.productId, 'p-yacht');
+    assert.equal(response.body.productId, YACHT);
     assert.equal(response.body.maxTotal, MAX_ORDER_TOTAL_CENTS);
-    assert.match(response.body.detail, /p-yacht/);
+    assert.match(response.body.detail, new RegExp(YACHT));
     assert.equal(
       await countRows(service.pool, 'SELECT count(*) FROM orders WHERE user_id = $1', [
         alice.userId,
@@ -205,7 +212,7 @@ describe('orders API', () => {
     const bob = customer();
     const placed = await service.http.post(
       '/orders',
-      { items: [{ productId: 'p-mug', quantity: 1 }] },
+      { items: [{ productId: MUG, quantity: 1 }] },
       { token: alice.token },
     );
 
@@ -240,14 +247,14 @@ describe('orders API', () => {
     for (let i = 0; i < 3; i++) {
       const placed = await service.http.post(
         '/orders',
-        { items: [{ productId: 'p-tea', quantity: i + 1 }] },
+        { items: [{ productId: TEA, quantity: i + 1 }] },
         { token: carol.token },
       );
       ids.push(placed.body.id);
     }
     await service.http.post(
       '/orders',
-      { items: [{ productId: 'p-tea', quantity: 1 }] },
+      { items: [{ productId: TEA, quantity: 1 }] },
       {
         token: dave.token,
       },
@@ -296,7 +303,7 @@ describe('orders API', () => {
     const frank = customer();
     await service.http.post(
       '/orders',
-      { items: [{ productId: 'p-mug', quantity: 1 }] },
+      { items: [{ productId: MUG, quantity: 1 }] },
       {
         token: erin.token,
       },
@@ -328,7 +335,7 @@ describe('orders API', () => {
 
   test('when an Idempotency-Key is retried 20 times at once, then exactly one order exists and every answer is that order', async () => {
     const grace = customer();
-    const body = { items: [{ productId: 'p-mug', quantity: 2 }] };
+    const body = { items: [{ productId: MUG, quantity: 2 }] };
     const headers = { 'Idempotency-Key': 'checkout-7f3a' };
 
     const answers = await Promise.all(
@@ -372,14 +379,14 @@ describe('orders API', () => {
     const headers = { 'Idempotency-Key': 'basket-1' };
     const first = await service.http.post(
       '/orders',
-      { items: [{ productId: 'p-mug', quantity: 1 }] },
+      { items: [{ productId: MUG, quantity: 1 }] },
       { token: heidi.token, headers },
     );
     assert.equal(first.status, 201);
 
     const changed = await service.http.post(
       '/orders',
-      { items: [{ productId: 'p-mug', quantity: 5 }] },
+      { items: [{ productId: MUG, quantity: 5 }] },
       { token: heidi.token, headers },
     );
     assert.equal(changed.status, 422);
@@ -394,7 +401,7 @@ describe('orders API', () => {
     const otherUser = customer();
     const sameKeyOtherUser = await service.http.post(
       '/orders',
-      { items: [{ productId: 'p-mug', quantity: 5 }] },
+      { items: [{ productId: MUG, quantity: 5 }] },
       { token: otherUser.token, headers },
     );
     assert.equal(sameKeyOtherUser.status, 201, 'keys belong to one user');
@@ -402,7 +409,7 @@ describe('orders API', () => {
 
     const badKey = await service.http.post(
       '/orders',
-      { items: [{ productId: 'p-mug', quantity: 1 }] },
+      { items: [{ productId: MUG, quantity: 1 }] },
       { token: heidi.token, headers: { 'Idempotency-Key': 'x'.repeat(300) } },
     );
     assert.equal(badKey.status, 400);
@@ -412,7 +419,7 @@ describe('orders API', () => {
     const judy = customer();
     const placed = await service.http.post(
       '/orders',
-      { items: [{ productId: 'p-tea', quantity: 1 }] },
+      { items: [{ productId: TEA, quantity: 1 }] },
       { token: judy.token },
     );
     assert.equal(placed.body.cancellation, undefined, 'a PENDING order has none');
@@ -439,7 +446,7 @@ describe('orders API', () => {
     const kim = customer();
     const placed = await service.http.post(
       '/orders',
-      { items: [{ productId: 'p-tea', quantity: 1 }] },
+      { items: [{ productId: TEA, quantity: 1 }] },
       { token: kim.token },
     );
 
@@ -459,7 +466,7 @@ describe('orders API', () => {
     const ivan = customer();
     const placed = await service.http.post(
       '/orders',
-      { items: [{ productId: 'p-tea', quantity: 1 }] },
+      { items: [{ productId: TEA, quantity: 1 }] },
       { token: ivan.token },
     );
     const first = await service.http.post(`/orders/${placed.body.id}/cancel`, undefined, {
@@ -501,7 +508,7 @@ describe('orders API with product-service down', () => {
     const started = Date.now();
     const response = await service.http.post(
       '/orders',
-      { items: [{ productId: 'p-mug', quantity: 1 }] },
+      { items: [{ productId: MUG, quantity: 1 }] },
       { token: judy.token, headers: { 'Idempotency-Key': 'try-1' } },
     );
     const elapsedMs = Date.now() - started;
@@ -539,7 +546,7 @@ describe('orders API with product-service hanging', () => {
       const started = Date.now();
       const response = await service.http.post(
         '/orders',
-        { items: [{ productId: 'p-mug', quantity: 1 }] },
+        { items: [{ productId: MUG, quantity: 1 }] },
         { token: kim.token },
       );
       return { status: response.status, detail: response.body.detail, ms: Date.now() - started };

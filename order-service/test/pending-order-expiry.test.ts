@@ -13,11 +13,15 @@ import {
   type OrderServiceUnderTest,
 } from './support';
 
+// Product ids are 24 lower-case hex digits, as product-service makes them.
+const MUG = 'a10000000000000000000001';
+const HELD = 'a60000000000000000000006';
+
 const products = [
-  { id: 'p-mug', name: 'Mug', price: 1299 },
-  { id: 'p-held', name: 'Preorder', price: 100 },
+  { id: MUG, name: 'Mug', price: 1299 },
+  { id: HELD, name: 'Preorder', price: 100 },
 ];
-const stock = { 'p-mug': 1000, 'p-held': 1000 };
+const stock = { [MUG]: 1000, [HELD]: 1000 };
 
 async function placeOrder(service: OrderServiceUnderTest, token: string, productId: string) {
   const placed = await service.http.post(
@@ -61,7 +65,7 @@ describe('the pending-order sweeper as main.ts runs it', () => {
       pool: service.pool,
       namespace: service.namespace,
       stock,
-      held: ['p-held'],
+      held: [HELD],
     });
   });
 
@@ -73,7 +77,7 @@ describe('the pending-order sweeper as main.ts runs it', () => {
 
   test('when nobody answers ORDER_CREATED, then the order is CANCELLED after the timeout and ORDER_CANCELLED is published', async () => {
     const alice = customer();
-    const orderId = await placeOrder(service, alice.token, 'p-held');
+    const orderId = await placeOrder(service, alice.token, HELD);
     await waitFor(() => inventory.eventsOf(orderId).includes('ORDER_CREATED'), {
       what: 'ORDER_CREATED at inventory, which leaves it unanswered',
     });
@@ -119,7 +123,7 @@ describe('expirePendingOrders', () => {
       pool: service.pool,
       namespace: service.namespace,
       stock,
-      held: ['p-held'],
+      held: [HELD],
     });
   });
 
@@ -131,11 +135,11 @@ describe('expirePendingOrders', () => {
 
   test('when an order is CONFIRMED, then the sweep never touches it, while a PENDING one beside it is cancelled', async () => {
     const bob = customer();
-    const confirmedId = await placeOrder(service, bob.token, 'p-mug');
+    const confirmedId = await placeOrder(service, bob.token, MUG);
     await waitFor(async () => (await orderStatus(service, confirmedId)) === 'CONFIRMED', {
       what: 'inventory to confirm the order',
     });
-    const pendingId = await placeOrder(service, bob.token, 'p-held');
+    const pendingId = await placeOrder(service, bob.token, HELD);
 
     await expirePendingOrders(service, { timeoutMs: 0, batchSize: 100 });
 
@@ -151,8 +155,8 @@ describe('expirePendingOrders', () => {
 
   test('when a stale order is locked by another transaction, then the sweep skips it instead of waiting, and takes it next time', async () => {
     const dave = customer();
-    const lockedId = await placeOrder(service, dave.token, 'p-held');
-    const freeId = await placeOrder(service, dave.token, 'p-held');
+    const lockedId = await placeOrder(service, dave.token, HELD);
+    const freeId = await placeOrder(service, dave.token, HELD);
     // Stands for inventory's answer being applied to that order at this very moment.
     const moving = await service.pool.connect();
     try {
@@ -181,7 +185,7 @@ describe('expirePendingOrders', () => {
   test('when two sweepers run at once, then each stale order is cancelled once, with one history entry and one event', async () => {
     const carol = customer();
     const orderIds: string[] = [];
-    for (let i = 0; i < 12; i++) orderIds.push(await placeOrder(service, carol.token, 'p-held'));
+    for (let i = 0; i < 12; i++) orderIds.push(await placeOrder(service, carol.token, HELD));
     const expiredBefore = await metricValue(service.metrics, 'orders_expired_total');
 
     // Small batches make the two sweeps overlap over several transactions, not one each.

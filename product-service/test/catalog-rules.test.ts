@@ -61,8 +61,9 @@ test('when a new product is parsed, then its category is lowercased and its sku 
   assert.equal(productChangesBody.safeParse({ initialStock: 3 }).success, false);
 });
 
-test('when ids are checked, then only 24 hex digits can name a product', () => {
-  assert.equal(isProductId('0123456789abcdefABCDEF01'), true);
+test('when ids are checked, then only 24 lower-case hex digits can name a product', () => {
+  assert.equal(isProductId('0123456789abcdefabcdef01'), true);
+  assert.equal(isProductId('0123456789abcdefABCDEF01'), false);
   assert.equal(isProductId('0123456789abcdef0123456'), false);
   assert.equal(isProductId('0123456789abcdef0123456g'), false);
 });

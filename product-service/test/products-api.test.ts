@@ -134,17 +134,50 @@ describe('products API', () => {
     assert.equal(renamed.status, 409);
   });
 
-  test('when the id is malformed or unknown, then every route answers 404', async () => {
-    for (const id of ['not-an-id', '123', 'zzzzzzzzzzzzzzzzzzzzzzzz', '0123456789abcdef01234567']) {
-      assert.equal((await service.http.get(`/products/${id}`)).status, 404, id);
+  test('when the id is well-formed but unknown, then every route answers 404', async () => {
+    const id = '0123456789abcdef01234567';
+    assert.equal((await service.http.get(`/products/${id}`)).status, 404);
+    const patch = await service.http.patch(`/products/${id}`, { price: 1 }, { token: adminToken });
+    assert.equal(patch.status, 404);
+    assert.equal((await service.http.delete(`/products/${id}`, { token: adminToken })).status, 404);
+  });
+
+  test('when the id is not 24 lower-case hex digits, then every route answers 400 on the path', async () => {
+    const created = await service.http.post('/products', aProduct(), { token: adminToken });
+    assert.equal(created.status, 201);
+    const misspelt = [
+      'not-an-id',
+      '123',
+      'zzzzzzzzzzzzzzzzzzzzzzzz',
+      String(created.body.id).toUpperCase(),
+      '%00',
+      '%ED%A0%80',
+    ];
+    for (const id of misspelt) {
+      const read = await service.http.get(`/products/${id}`);
+      assert.equal(read.status, 400, id);
+      assert.match(read.headers.get('content-type') ?? '', /problem\+json/, id);
       const patch = await service.http.patch(
         `/products/${id}`,
         { price: 1 },
         { token: adminToken },
       );
-      assert.equal(patch.status, 404, id);
+      assert.equal(patch.status, 400, id);
       const remove = await service.http.delete(`/products/${id}`, { token: adminToken });
-      assert.equal(remove.status, 404, id);
+      assert.equal(remove.status, 400, id);
+    }
+    assert.equal((await service.http.get(`/products/${created.body.id}`)).status, 200);
+  });
+
+  test('when an admin names a product with a NUL or a lone surrogate, then 400 and nothing is saved', async () => {
+    for (const name of ['Lamp\u0000', 'Lamp\ud800']) {
+      const marker = `marker-${process.pid}-${name.length}-${Date.now()}`;
+      const product = aProduct({ name, description: marker });
+      const response = await service.http.post('/products', product, { token: adminToken });
+      assert.equal(response.status, 400);
+      assert.equal(response.body.errors[0].path, 'name');
+      const found = await service.http.get(`/products?q=${marker}`);
+      assert.equal(found.body.total, 0);
     }
   });
 

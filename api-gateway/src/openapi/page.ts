@@ -1,50 +1,69 @@
-import { API_OPERATIONS, type ApiOperation, type OpenApiDocument } from './document';
+import path from 'node:path';
+
+/** Where the docs page's assets are served from; the page links nothing outside the gateway. */
+export const DOCS_ASSETS_PATH = '/api/docs/assets';
+
+/** Swagger UI's prebuilt files, from the swagger-ui-dist package, by the name the page uses. */
+export const SWAGGER_UI_FILES = {
+  'swagger-ui.css': 'text/css',
+  'swagger-ui-bundle.js': 'text/javascript',
+  'favicon-32x32.png': 'image/png',
+} as const;
+
+export function swaggerUiFile(name: keyof typeof SWAGGER_UI_FILES): string {
+  return path.join(path.dirname(require.resolve('swagger-ui-dist/package.json')), name);
+}
+
+// An external script rather than an inline one, so the page's CSP needs no 'unsafe-inline' for
+// scripts. The validator badge is off: it would send the document to validator.swagger.io.
+export const DOCS_INIT_SCRIPT = `window.addEventListener('load', function () {
+  window.ui = SwaggerUIBundle({
+    url: '/api/docs/openapi.json',
+    dom_id: '#swagger-ui',
+    deepLinking: true,
+    validatorUrl: null,
+    defaultModelsExpandDepth: 1,
+    defaultModelRendering: 'model',
+    displayOperationId: true,
+    showExtensions: false,
+  });
+});
+`;
+
+/**
+ * Swagger UI allows inline styles only (it sets style attributes) and images as data: URLs; every
+ * script, stylesheet and fetch is same-origin, so the page works with no network beyond the gateway.
+ */
+export const DOCS_CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function section(operation: ApiOperation, document: OpenApiDocument) {
-  const described = document.paths[operation.path]?.[operation.method] as {
-    parameters?: unknown[];
-    requestBody?: { content: { 'application/json': { schema: unknown } } };
-  };
-  const body = described.requestBody?.content['application/json'].schema;
-  const responses = Object.entries(operation.responses)
-    .map(
-      ([status, response]) => `<li><code>${status}</code> ${escapeHtml(response.description)}</li>`,
-    )
-    .join('');
-  return `<section>
-  <h3><span class="method ${operation.method}">${operation.method.toUpperCase()}</span> <code>${escapeHtml(operation.path)}</code></h3>
-  <p>${escapeHtml(operation.summary)} <span class="who">${escapeHtml(operation.audience)}</span></p>
-  ${described.parameters ? `<details><summary>Parameters</summary><pre>${escapeHtml(JSON.stringify(described.parameters, null, 2))}</pre></details>` : ''}
-  ${body ? `<details><summary>Request body</summary><pre>${escapeHtml(JSON.stringify(body, null, 2))}</pre></details>` : ''}
-  <ul>${responses}</ul>
-</section>`;
-}
-
-/** A self-contained page: no script, no font, nothing fetched from anywhere else. */
-export function renderDocsPage(document: OpenApiDocument): string {
-  const sections = API_OPERATIONS.map((operation) => section(operation, document)).join('\n');
+export function renderDocsPage(title: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>${escapeHtml(document.info.title)}</title>
-<style>
-  body { font: 15px/1.5 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
-  section { border-top: 1px solid #ddd; padding: .5rem 0; }
-  h3 { margin: .3rem 0; font-size: 1rem; }
-  .method { display: inline-block; min-width: 4rem; font-weight: bold; }
-  .get { color: #1a7f37; } .post { color: #0969da; } .put, .patch { color: #9a6700; } .delete { color: #cf222e; }
-  .who { color: #666; font-size: .85em; margin-left: .5rem; }
-  pre { background: #f6f8fa; padding: .5rem; overflow-x: auto; font-size: 13px; }
-</style>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<link rel="stylesheet" href="${DOCS_ASSETS_PATH}/swagger-ui.css">
+<link rel="icon" type="image/png" href="${DOCS_ASSETS_PATH}/favicon-32x32.png">
 </head>
 <body>
-<h1>${escapeHtml(document.info.title)} <small>${escapeHtml(document.info.version)}</small></h1>
-<p>${escapeHtml(document.info.description)}</p>
-<p>Machine-readable: <a href="/api/docs/openapi.json">openapi.json</a> (OpenAPI 3.1).</p>
-${sections}
+<noscript>This page needs JavaScript; the document itself is <a href="/api/docs/openapi.json">openapi.json</a>.</noscript>
+<div id="swagger-ui"></div>
+<script src="${DOCS_ASSETS_PATH}/swagger-ui-bundle.js"></script>
+<script src="/api/docs/init.js"></script>
 </body>
 </html>`;
 }

@@ -1,8 +1,7 @@
 import { Router, type Request } from 'express';
-import { listOrdersQuery, placeOrderBody } from '@shop/contracts';
+import { idempotencyKey, listOrdersQuery, placeOrderBody } from '@shop/contracts';
 import type { Pool } from '@shop/postgres';
 import { authenticate, NotFoundError, parseInput, principalOf } from '@shop/service-kit';
-import { z } from 'zod';
 import type { ProductCatalog } from '../clients/product-catalog';
 import { findOrder, listOrders } from '../db/orders';
 import { mayAccessOrder } from '../domain/order';
@@ -11,13 +10,7 @@ import type { OrderMetrics } from '../metrics';
 import { cancelOrder } from '../use-cases/cancel-order';
 import { placeOrder } from '../use-cases/place-order';
 
-// Printable ASCII without spaces, like the other header values a client generates (UUIDs, ULIDs).
-const idempotencyKeyHeader = z
-  .string()
-  .min(1)
-  .max(255)
-  .regex(/^[\x21-\x7e]+$/, 'must be 1 to 255 printable ASCII characters without spaces')
-  .optional();
+const idempotencyKeyHeader = idempotencyKey.optional();
 
 export interface OrdersRouterDeps {
   pool: Pool;

@@ -1,15 +1,14 @@
 import { z } from 'zod';
-import { cents, id, pageOf, timestamp } from './common';
+import { cents, id, pageOf, problemWith, productId, text, timestamp } from './common';
 
 export const MAX_PRICE_CENTS = Number.MAX_SAFE_INTEGER;
 
-const name = z.string().trim().min(1).max(200);
-const description = z.string().trim().max(5000);
+const name = text().trim().min(1).max(200);
+const description = text({ multiline: true }).trim().max(5000);
 const price = z.number().int().min(0).max(MAX_PRICE_CENTS).describe('Integer cents');
 // Categories are compared exactly, so they are kept in one spelling: lowercase.
-const category = z.string().trim().min(1).max(100).toLowerCase();
-const sku = z
-  .string()
+const category = text().trim().min(1).max(100).toLowerCase();
+const sku = text()
   .trim()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'Use 1-64 letters, digits, ".", "_" or "-"');
 
@@ -50,26 +49,18 @@ const wholeNumber = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
-// A product id is 24 lower-case hex digits (a MongoDB ObjectId in its one canonical spelling).
-const PRODUCT_ID = /^[0-9a-f]{24}$/;
-
 /** Comma-separated ids, at most a page of them: what order-service prices an order with. */
 const productIds = z
   .string()
   .transform((ids) => ids.split(','))
-  .pipe(
-    z
-      .array(z.string().regex(PRODUCT_ID, 'Expected product ids: 24 lower-case hex digits'))
-      .min(1)
-      .max(MAX_CATALOG_PAGE_SIZE),
-  )
+  .pipe(z.array(productId).min(1).max(MAX_CATALOG_PAGE_SIZE))
   .transform((ids) => [...new Set(ids)].sort());
 
 export const catalogQuery = z
   .strictObject({
     ids: productIds.optional().describe('Only these products (comma-separated ids, at most 100)'),
-    q: z.string().trim().max(200).optional().describe('Free-text search'),
-    category: z.string().trim().min(1).max(100).toLowerCase().optional(),
+    q: text().trim().max(200).optional().describe('Free-text search'),
+    category: category.optional(),
     minPrice: wholeNumber(0, MAX_PRICE_CENTS).optional().describe('Integer cents'),
     maxPrice: wholeNumber(0, MAX_PRICE_CENTS).optional().describe('Integer cents'),
     sort: z.enum(CATALOG_SORTS).default('newest'),
@@ -86,15 +77,25 @@ export const catalogQuery = z
     { message: 'minPrice must not exceed maxPrice', path: ['minPrice'] },
   );
 
-export const product = z.object({
-  id,
-  name: z.string(),
-  description: z.string(),
-  price: cents,
-  category: z.string(),
-  sku: z.string(),
-  createdAt: timestamp,
-  updatedAt: timestamp,
-});
+/** The path of GET, PATCH and DELETE /products/{id}. */
+export const productParams = z.object({ id: productId });
 
-export const productPage = pageOf(product);
+export const product = z
+  .object({
+    id,
+    name: z.string(),
+    description: z.string(),
+    price: cents,
+    category: z.string(),
+    sku: z.string(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'Product' });
+
+export const productPage = pageOf(product).meta({ id: 'ProductPage' });
+
+/** 409 on creating or changing a product: another product has the SKU. */
+export const skuTakenProblem = problemWith('SkuTakenProblem', {
+  sku: z.string().describe('The SKU that is taken'),
+});

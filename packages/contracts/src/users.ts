@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { id } from './common';
+import { id, text } from './common';
 import { order } from './orders';
 import { passwordIsEmail, passwordProblems } from './password-policy';
 
@@ -12,13 +12,12 @@ export function normaliseEmail(raw: string): string {
   return raw.trim().toLowerCase();
 }
 
-const email = z.string().max(254).transform(normaliseEmail).pipe(z.email());
+const email = text().max(254).transform(normaliseEmail).pipe(z.email());
 
 export const registerBody = z
   .object({
     email,
-    password: z
-      .string()
+    password: text()
       .superRefine((password, context) => {
         for (const problem of passwordProblems(password)) {
           context.addIssue({ code: 'custom', message: `The password ${problem}` });
@@ -28,7 +27,7 @@ export const registerBody = z
         '8 to 128 characters, at least two kinds (lower, upper, digit, symbol), at least four ' +
           'different characters, not the email address',
       ),
-    name: z.string().trim().min(1).max(100),
+    name: text().trim().min(1).max(100),
   })
   .superRefine((body, context) => {
     if (passwordIsEmail(body.password, body.email)) {
@@ -50,20 +49,24 @@ export const refreshTokenBody = z.object({ refreshToken: z.string().min(1).max(2
 
 export const role = z.enum(['customer', 'admin']);
 
-export const user = z.object({ id, email: z.email(), name: z.string(), role });
+export const user = z.object({ id, email: z.email(), name: z.string(), role }).meta({ id: 'User' });
 
 /** What login and refresh answer. */
-export const session = z.object({
-  accessToken: z.string(),
-  refreshToken: z.string(),
-  expiresIn: z.number().int().describe('Seconds until the access token expires'),
-  user,
-});
+export const session = z
+  .object({
+    accessToken: z.string(),
+    refreshToken: z.string(),
+    expiresIn: z.number().int().describe('Seconds until the access token expires'),
+    user,
+  })
+  .meta({ id: 'Session' });
 
 /** GET /users/{id}: the user with their orders, even when order-service does not answer. */
-export const userWithOrders = user.extend({
-  orders: z.array(order),
-  ordersUnavailable: z
-    .boolean()
-    .describe('True when order-service did not answer in time: orders is then empty'),
-});
+export const userWithOrders = user
+  .extend({
+    orders: z.array(order),
+    ordersUnavailable: z
+      .boolean()
+      .describe('True when order-service did not answer in time: orders is then empty'),
+  })
+  .meta({ id: 'UserWithOrders' });

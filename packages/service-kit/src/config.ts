@@ -11,6 +11,8 @@ export class ConfigError extends Error {
 export const port = (fallback: number) =>
   z.coerce.number().int().min(0).max(65535).default(fallback);
 export const url = () => z.url();
+/** A port that may be left unset (METRICS_PORT); 0 picks a free one, as tests do. */
+export const optionalPort = () => z.coerce.number().int().min(0).max(65535).optional();
 export const positiveInt = (fallback: number) =>
   z.coerce.number().int().positive().default(fallback);
 

@@ -1,13 +1,16 @@
 export type ErrorKind =
+  | 'bad-request'
   | 'validation'
   | 'unauthorized'
   | 'forbidden'
   | 'not-found'
   | 'conflict'
+  | 'request-timeout'
   | 'payload-too-large'
   | 'unsupported-media-type'
   | 'unprocessable'
   | 'too-many-requests'
+  | 'headers-too-large'
   | 'unavailable'
   | 'internal';
 
@@ -17,29 +20,35 @@ export interface FieldError {
 }
 
 const STATUS: Record<ErrorKind, number> = {
+  'bad-request': 400,
   validation: 400,
   unauthorized: 401,
   forbidden: 403,
   'not-found': 404,
   conflict: 409,
+  'request-timeout': 408,
   'payload-too-large': 413,
   'unsupported-media-type': 415,
   unprocessable: 422,
   'too-many-requests': 429,
+  'headers-too-large': 431,
   unavailable: 503,
   internal: 500,
 };
 
 const TITLE: Record<ErrorKind, string> = {
+  'bad-request': 'Bad request',
   validation: 'Validation failed',
   unauthorized: 'Unauthorized',
   forbidden: 'Forbidden',
   'not-found': 'Not found',
   conflict: 'Conflict',
+  'request-timeout': 'Request timeout',
   'payload-too-large': 'Payload too large',
   'unsupported-media-type': 'Unsupported media type',
   unprocessable: 'Unprocessable request',
   'too-many-requests': 'Too many requests',
+  'headers-too-large': 'Request header fields too large',
   unavailable: 'Service unavailable',
   internal: 'Internal server error',
 };

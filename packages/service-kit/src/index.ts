@@ -13,5 +13,6 @@ export * from './validation';
 export * from './http/create-app';
 export * from './http/error-handler';
 export * from './http/health';
+export * from './http/metrics-app';
 export * from './http/request-id';
 export * from './run-service';

@@ -1,4 +1,5 @@
 import type { Express } from 'express';
+import { createMetricsApp } from './http/metrics-app';
 import { createLogger, type Logger, type LogLevel } from './logger';
 import { createMetricsRegistry, type MetricsRegistry } from './metrics';
 import { listen, type RunningServer } from './server';
@@ -27,6 +28,11 @@ export async function runService(options: {
   port: number;
   host: string;
   logLevel: LogLevel;
+  /**
+   * Serve /metrics on this port instead of the public one (METRICS_PORT); the app must then be
+   * built with `publicMetrics: false`.
+   */
+  metricsPort?: number;
   shutdownTimeoutMs?: number;
   start: (runtime: ServiceRuntime) => Promise<StartedService>;
 }): Promise<void> {
@@ -38,6 +44,14 @@ export async function runService(options: {
     const metrics = createMetricsRegistry(options.service);
     const started = await options.start({ logger, metrics });
     const server = await listen(started.app, options.port, options.host);
+    const metricsServer =
+      options.metricsPort === undefined
+        ? undefined
+        : await listen(
+            createMetricsApp({ registry: metrics, logger }),
+            options.metricsPort,
+            options.host,
+          );
     const late = (await started.afterListen?.(server)) ?? [];
     onShutdownSignal({
       logger,
@@ -45,12 +59,16 @@ export async function runService(options: {
       steps: [
         ...late,
         { name: 'http', run: () => server.close() },
+        ...(metricsServer ? [{ name: 'metrics http', run: () => metricsServer.close() }] : []),
         ...(started.shutdown ?? []),
         // Last, so the spans of the final requests and messages are sent too.
         { name: 'telemetry', run: stopTelemetry },
       ],
     });
     logger.info({ port: server.port }, `${options.service} listening on ${server.url}`);
+    if (metricsServer) {
+      logger.info({ port: metricsServer.port }, `metrics on ${metricsServer.url}/metrics`);
+    }
   } catch (error) {
     logger.fatal({ err: error }, `${options.service} failed to start: ${(error as Error).message}`);
     process.exit(1);

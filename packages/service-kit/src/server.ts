@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import { answerClientError } from './http/client-error';
 
 export interface RunningServer {
   server: http.Server;
@@ -16,6 +17,7 @@ export async function listen(app: Express, port: number, host = '0.0.0.0'): Prom
   // Longer than the idle timeout of whatever pools connections to us (the gateway's 30 s, load
   // balancers' 60 s), so the client always closes an idle socket first, never mid-request.
   server.keepAliveTimeout = 65_000;
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -5,6 +5,7 @@ import express, {
   type Response,
   type Router,
 } from 'express';
+import helmet from 'helmet';
 import { AppError } from '../errors';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../logger';
@@ -18,6 +19,11 @@ export interface ServiceAppOptions {
   logger: Logger;
   metrics: MetricsRegistry;
   readiness?: Record<string, ReadinessCheck>;
+  /**
+   * Whether /metrics is served here (the default). False when the service listens on METRICS_PORT
+   * for it (see `runService`), so the public port shows no internals.
+   */
+  publicMetrics?: boolean;
   /**
    * Requests so routine that a successful one is logged at debug, not info (the registry's
    * heartbeats: several a minute per instance would drown everything else).
@@ -67,6 +73,8 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy ?? 'loopback, linklocal, uniquelocal');
   app.use(requestId());
+  // First, so /health, /ready, /metrics and every refusal carry the security headers too.
+  app.use(helmet());
   app.use(
     pinoHttp({
       logger: options.logger,
@@ -91,6 +99,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
       service: options.service,
       registry: options.metrics,
       readiness: options.readiness ?? {},
+      metrics: options.publicMetrics ?? true,
     }),
   );
   options.beforeBody?.(app);

@@ -1,33 +1,11 @@
 import type { NextFunction, Request, Response } from 'express';
-import { AppError, NotFoundError, ValidationError, toProblem } from '../errors';
+import { AppError, NotFoundError, toProblem } from '../errors';
 import type { Logger } from '../logger';
-
-interface BodyParserError {
-  type: string;
-  status?: number;
-}
-
-function isBodyParserError(error: unknown): error is BodyParserError {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    typeof (error as { type?: unknown }).type === 'string'
-  );
-}
+import { frameworkError } from './framework-errors';
 
 function asAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
-  if (isBodyParserError(error)) {
-    if (error.type === 'entity.too.large') {
-      return new AppError('payload-too-large', 'The request body is too large');
-    }
-    if (error.type === 'entity.parse.failed')
-      return ValidationError('The request body is not valid JSON');
-    if (error.type === 'encoding.unsupported' || error.type === 'charset.unsupported') {
-      return ValidationError('The request body encoding is not supported');
-    }
-  }
-  return undefined;
+  return frameworkError(error);
 }
 
 export function notFoundHandler() {

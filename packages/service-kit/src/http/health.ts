@@ -21,10 +21,22 @@ async function runCheck(check: ReadinessCheck): Promise<'up' | 'down'> {
   }
 }
 
+/** GET /metrics in Prometheus text. */
+export function metricsRoute(registry: MetricsRegistry) {
+  const router = Router();
+  router.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', registry.contentType);
+    res.send(await registry.metrics());
+  });
+  return router;
+}
+
 export function healthRoutes(options: {
   service: string;
   registry: MetricsRegistry;
   readiness: Record<string, ReadinessCheck>;
+  /** False when a separate listener (METRICS_PORT) serves /metrics instead. */
+  metrics: boolean;
 }) {
   const router = Router();
   router.get('/health', (_req, res) => {
@@ -41,9 +53,6 @@ export function healthRoutes(options: {
     const ready = results.every((result) => result === 'up');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks });
   });
-  router.get('/metrics', async (_req, res) => {
-    res.setHeader('Content-Type', options.registry.contentType);
-    res.send(await options.registry.metrics());
-  });
+  if (options.metrics) router.use(metricsRoute(options.registry));
   return router;
 }
