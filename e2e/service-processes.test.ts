@@ -32,6 +32,7 @@ const services: Record<string, () => Record<string, string>> = {
     DATABASE_URL: bootDatabaseUrl(),
     ORDER_SERVICE_URL: 'http://127.0.0.1:9',
     RABBITMQ_URL: testServers.rabbitmqUrl,
+    REDIS_URL: testServers.redisUrl,
   }),
   'order-service': () => ({
     DATABASE_URL: bootDatabaseUrl(),

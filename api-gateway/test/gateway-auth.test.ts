@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { signAccessToken } from '@shop/service-kit';
 import { call, TEST_JWT_SECRET, tokenFor } from '@shop/testkit';
 import {
   admin,
@@ -33,8 +32,7 @@ function tamperedToken(): string {
   return `${header}.${base64url({ ...claims, role: 'admin', sub: admin.userId })}.${signature}`;
 }
 
-const expiredToken = () =>
-  signAccessToken(customer, { secret: TEST_JWT_SECRET, expiresInSeconds: -60 });
+const expiredToken = () => tokenFor(customer, TEST_JWT_SECRET, -60);
 
 const forgedIdentity = { 'x-user-id': admin.userId, 'x-user-role': 'admin' };
 

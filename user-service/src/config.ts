@@ -4,6 +4,7 @@ import {
   loadConfigOrExit,
   positiveInt,
   DEVELOPMENT_JWT_SECRET,
+  MAX_ACCESS_TOKEN_LIFETIME_SECONDS,
   secret,
 } from '@shop/service-kit';
 import { z } from 'zod';
@@ -17,7 +18,19 @@ export const configSchema = z
     ADMIN_PASSWORD: z.string().min(8).optional(),
     ORDER_SERVICE_URL: z.url(),
     ...rabbitmqConfig(),
-    ACCESS_TOKEN_TTL_SECONDS: positiveInt(900),
+    // Ended sessions are listed here for the gateway (the same REDIS_URL and prefix it reads).
+    REDIS_URL: z.url(),
+    REVOKED_SESSION_PREFIX: z.string().min(1).max(100).default('revoked-session:'),
+    // Hops in front of user-service whose X-Forwarded-For is believed: 1 is the gateway, which
+    // appends the address it saw. 0 when clients reach user-service directly.
+    TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(1),
+    // Verifiers refuse longer-lived tokens, so a longer setting is refused here, at start.
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .positive()
+      .max(MAX_ACCESS_TOKEN_LIFETIME_SECONDS)
+      .default(900),
     REFRESH_TOKEN_TTL_DAYS: positiveInt(30),
     ORDER_SERVICE_TIMEOUT_MS: positiveInt(1000),
     // Failed logins for one account from one address before it must wait (backoff doubles).
@@ -43,6 +56,7 @@ export const developmentDefaults = {
   JWT_SECRET: DEVELOPMENT_JWT_SECRET,
   ORDER_SERVICE_URL: 'http://127.0.0.1:3002',
   RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:5672',
+  REDIS_URL: 'redis://127.0.0.1:6379',
 };
 
 export const readConfig = (env = process.env): Config =>

@@ -5,6 +5,7 @@ import {
   rabbitReadiness,
   startOutboxRelay,
 } from '@shop/messaging';
+import { Redis } from 'ioredis';
 import { runService } from '@shop/service-kit';
 import { openServiceDatabase } from '@shop/postgres';
 import { registrationSteps } from '@shop/registry-client';
@@ -13,6 +14,7 @@ import { OrderServiceClient } from './clients/order-service';
 import { readConfig } from './config';
 import { purgeStaleThrottles } from './db/login-throttles';
 import { MIGRATION_LOCK_KEY, migrations } from './db/migrations';
+import { redisSessionRevocations } from './security/session-revocation';
 import { ensureAdmin } from './use-cases/ensure-admin';
 import { accountSettingsFrom } from './use-cases/settings';
 
@@ -31,9 +33,16 @@ void runService({
     });
     await migrateMessaging(pool);
     const settings = accountSettingsFrom(config);
+    const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
+    redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+    const revocations = redisSessionRevocations({
+      redis,
+      prefix: config.REVOKED_SESSION_PREFIX,
+      accessTokenTtlMs: settings.accessTokenTtlSeconds * 1000,
+    });
     if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
       await ensureAdmin(
-        { pool, settings, logger },
+        { pool, settings, logger, revocations },
         { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD },
       );
     }
@@ -64,8 +73,11 @@ void runService({
         pool,
         settings,
         orders,
+        revocations,
+        trustProxy: config.TRUST_PROXY,
         readiness: {
           rabbitmq: rabbitReadiness(rabbit),
+          redis: () => redis.ping(),
         },
       }),
       afterListen: (server) =>
@@ -75,6 +87,7 @@ void runService({
         { name: 'outbox relay', run: () => relay.stop() },
         { name: 'rabbitmq', run: () => rabbit.close() },
         { name: 'order-service client', run: () => orders.shutdown() },
+        { name: 'redis', run: () => redis.quit() },
         { name: 'postgres', run: () => pool.end() },
       ],
     };

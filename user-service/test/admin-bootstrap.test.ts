@@ -15,6 +15,7 @@ import {
   createUserDatabase,
   logger,
   newCustomer,
+  sessionIdOf,
   startUserService,
   testSettings,
   type RunningUserService,
@@ -35,7 +36,10 @@ after(async () => {
 });
 
 const bootstrap = (email: string, password: string) =>
-  ensureAdmin({ pool: database.pool, settings, logger }, { email, password });
+  ensureAdmin(
+    { pool: database.pool, settings, logger, revocations: service.revoked.revocations },
+    { email, password },
+  );
 
 const logIn = (email: string, password: string) =>
   service.http.post('/users/login', { email, password });
@@ -79,6 +83,8 @@ describe('the admin from ADMIN_EMAIL and ADMIN_PASSWORD', () => {
       refreshToken: session.refreshToken,
     });
     assert.equal(refreshed.status, 401);
+    const sessionId = sessionIdOf(session.accessToken);
+    assert.ok(await service.revoked.revokedFor(sessionId), 'its access tokens are refused too');
   });
 
   test('when the email belongs to a customer, then that account becomes the admin', async () => {
@@ -111,6 +117,7 @@ test('when the service process starts with ADMIN_EMAIL and ADMIN_PASSWORD, then 
     DATABASE_URL: processDatabase.url,
     ORDER_SERVICE_URL: 'http://127.0.0.1:9',
     RABBITMQ_URL: testServers.rabbitmqUrl,
+    REDIS_URL: testServers.redisUrl,
     ADMIN_EMAIL: email,
     ADMIN_PASSWORD: 'Boot-Admin-Secret-1',
   });

@@ -9,6 +9,7 @@ const required = {
   JWT_SECRET: 'a-production-secret-that-is-long-enough-0123',
   ORDER_SERVICE_URL: 'http://order-service:3002',
   RABBITMQ_URL: 'amqp://guest:guest@rabbitmq:5672',
+  REDIS_URL: 'redis://redis:6379',
 };
 
 test('when only the required variables are set, then tokens and login limits get safe defaults', () => {

@@ -1,18 +1,26 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import jwt from 'jsonwebtoken';
 import { migrateMessaging } from '@shop/messaging';
 import { createPool, migrate, type Pool } from '@shop/postgres';
 import { createLogger, createMetricsRegistry, type RunningServer } from '@shop/service-kit';
 import {
   clientFor,
   createTestDatabase,
+  deleteRedisKeys,
   startTestServer,
   TEST_JWT_SECRET,
+  testServers,
   uniqueName,
 } from '@shop/testkit';
 import { buildApp } from '../src/app';
 import { OrderServiceClient } from '../src/clients/order-service';
 import { MIGRATION_LOCK_KEY, migrations } from '../src/db/migrations';
+import {
+  redisSessionRevocations,
+  type SessionRevocations,
+} from '../src/security/session-revocation';
 import type { OrderHistory } from '../src/use-cases/read-user';
 import type { Session } from '../src/use-cases/sessions';
 import type { AccountSettings } from '../src/use-cases/settings';
@@ -61,27 +69,85 @@ export async function createUserDatabase(): Promise<UserDatabase> {
 /** An order-service nobody will ever reach, for suites that do not look at orders. */
 const noOrders: OrderHistory = { ordersOf: () => Promise.resolve([]) };
 
+export interface RevocationList {
+  revocations: SessionRevocations;
+  /** The key's remaining life in ms, or undefined when the session is not listed. */
+  revokedFor(sessionId: string): Promise<number | undefined>;
+  close(): Promise<void>;
+}
+
+/** The real Redis list under a prefix of this suite's own; `redisUrl` may point at a TCP proxy. */
+export function startRevocationList(
+  options: { accessTokenTtlMs?: number; redisUrl?: string } = {},
+): RevocationList {
+  const prefix = `${uniqueName('revoked-session-test')}:`;
+  const redis = new Redis(options.redisUrl ?? testServers.redisUrl, { maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined);
+  const revocations = redisSessionRevocations({
+    redis,
+    prefix,
+    accessTokenTtlMs: options.accessTokenTtlMs ?? 900_000,
+  });
+  const checker = new Redis(testServers.redisUrl);
+  return {
+    revocations,
+    async revokedFor(sessionId) {
+      const [value, ttl] = await Promise.all([
+        checker.get(`${prefix}${sessionId}`),
+        checker.pttl(`${prefix}${sessionId}`),
+      ]);
+      return value === '1' ? ttl : undefined;
+    },
+    async close() {
+      await deleteRedisKeys(checker, prefix);
+      redis.disconnect();
+      checker.disconnect();
+    },
+  };
+}
+
 export interface RunningUserService {
   url: string;
   http: ReturnType<typeof clientFor>;
   server: RunningServer;
+  revoked: RevocationList;
   close(): Promise<void>;
 }
 
-/** The app in-process on a random port, over the given database. */
+/** The app in-process on a random port, over the given database and a real revocation list. */
 export async function startUserService(
   pool: Pool,
-  options: { settings?: AccountSettings; orders?: OrderHistory } = {},
+  options: {
+    settings?: AccountSettings;
+    orders?: OrderHistory;
+    revoked?: RevocationList;
+    trustProxy?: number;
+  } = {},
 ): Promise<RunningUserService> {
+  const settings = options.settings ?? testSettings();
+  const revoked =
+    options.revoked ??
+    startRevocationList({ accessTokenTtlMs: settings.accessTokenTtlSeconds * 1000 });
   const app = buildApp({
     logger,
     metrics: createMetricsRegistry('user-service'),
     pool,
-    settings: options.settings ?? testSettings(),
+    settings,
     orders: options.orders ?? noOrders,
+    revocations: revoked.revocations,
+    trustProxy: options.trustProxy ?? 1,
   });
   const server = await startTestServer(app);
-  return { url: server.url, http: clientFor(server.url), server, close: () => server.close() };
+  return {
+    url: server.url,
+    http: clientFor(server.url),
+    server,
+    revoked,
+    close: async () => {
+      await server.close();
+      if (!options.revoked) await revoked.close();
+    },
+  };
 }
 
 export function orderServiceAt(url: string, timeoutMs: number): OrderServiceClient {
@@ -157,4 +223,13 @@ export async function unusedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** The session id (`sid`) an access token carries, read without verifying it. */
+export function sessionIdOf(accessToken: string): string {
+  const claims = jwt.decode(accessToken);
+  if (typeof claims !== 'object' || claims === null || typeof claims.sid !== 'string') {
+    throw new Error('the access token carries no sid');
+  }
+  return claims.sid;
 }

@@ -5,6 +5,7 @@ import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '@shop/service-kit';
 import { TEST_JWT_SECRET } from '@shop/testkit';
 import {
   createUserDatabase,
+  sessionIdOf,
   signedInCustomer,
   startUserService,
   testSettings,
@@ -171,7 +172,7 @@ describe('access tokens refused by GET /users/me', () => {
   test('when the audience, issuer or secret is wrong, then 401', async () => {
     const { session } = await signedInCustomer(service.http);
     const sign = (secret: string, options: jwt.SignOptions) =>
-      jwt.sign({ role: 'customer' }, secret, {
+      jwt.sign({ role: 'customer', sid: sessionIdOf(session.accessToken) }, secret, {
         algorithm: 'HS256',
         subject: session.user.id,
         expiresIn: 60,

@@ -11,9 +11,15 @@ export interface Principal {
   role: Role;
 }
 
+/** The caller as a verified access token names them: who, and which login (session) it belongs to. */
+export interface TokenPrincipal extends Principal {
+  /** The session (refresh-token family) id; a revoked session's tokens are refused by the gateway. */
+  sessionId: string;
+}
+
 declare module 'express-serve-static-core' {
   interface Request {
-    principal?: Principal;
+    principal?: TokenPrincipal;
   }
 }
 
@@ -28,16 +34,42 @@ export interface TokenSettings {
   audience?: string;
 }
 
-const claimsSchema = z.object({
-  sub: z.string().min(1),
-  role: z.enum(ROLES),
-});
+/**
+ * The longest an access token may live. A token is only as revocable as its lifetime is short, so
+ * one that claims more (or never expires) is refused even when correctly signed.
+ */
+export const MAX_ACCESS_TOKEN_LIFETIME_SECONDS = 3600;
+// Replicas' clocks drift a little; an `iat` further ahead than this was not issued by us.
+const CLOCK_TOLERANCE_SECONDS = 30;
+
+const claimsSchema = z
+  .object({
+    sub: z.string().min(1),
+    role: z.enum(ROLES),
+    sid: z.uuid(),
+    iat: z.number().int(),
+    exp: z.number().int(),
+  })
+  .refine((claims) => claims.exp > claims.iat, 'exp must be after iat')
+  .refine(
+    (claims) => claims.exp - claims.iat <= MAX_ACCESS_TOKEN_LIFETIME_SECONDS,
+    `a token lives at most ${MAX_ACCESS_TOKEN_LIFETIME_SECONDS} s`,
+  )
+  .refine(
+    (claims) => claims.iat <= Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS,
+    'iat is in the future',
+  );
 
 export function signAccessToken(
-  principal: Principal,
+  principal: TokenPrincipal,
   settings: TokenSettings & { expiresInSeconds: number },
 ): string {
-  return jwt.sign({ role: principal.role }, settings.secret, {
+  if (settings.expiresInSeconds > MAX_ACCESS_TOKEN_LIFETIME_SECONDS) {
+    throw new RangeError(
+      `An access token lives at most ${MAX_ACCESS_TOKEN_LIFETIME_SECONDS} s; verifiers refuse longer ones`,
+    );
+  }
+  return jwt.sign({ role: principal.role, sid: principal.sessionId }, settings.secret, {
     algorithm: ALGORITHM,
     subject: principal.userId,
     issuer: settings.issuer ?? TOKEN_ISSUER,
@@ -46,7 +78,7 @@ export function signAccessToken(
   });
 }
 
-export function verifyAccessToken(token: string, settings: TokenSettings): Principal {
+export function verifyAccessToken(token: string, settings: TokenSettings): TokenPrincipal {
   let payload: unknown;
   try {
     payload = jwt.verify(token, settings.secret, {
@@ -62,7 +94,7 @@ export function verifyAccessToken(token: string, settings: TokenSettings): Princ
   }
   const claims = claimsSchema.safeParse(payload);
   if (!claims.success) throw UnauthorizedError('The access token is invalid');
-  return { userId: claims.data.sub, role: claims.data.role };
+  return { userId: claims.data.sub, role: claims.data.role, sessionId: claims.data.sid };
 }
 
 export function bearerToken(req: Request): string | undefined {
@@ -91,7 +123,7 @@ export function requireRole(...roles: Role[]) {
 }
 
 /** The authenticated caller; only valid behind `authenticate`. */
-export function principalOf(req: Request): Principal {
+export function principalOf(req: Request): TokenPrincipal {
   if (!req.principal) throw UnauthorizedError();
   return req.principal;
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { call, TEST_JWT_SECRET, startTestServer, tokenFor } from '@shop/testkit';
 import jwt from 'jsonwebtoken';
@@ -35,10 +36,11 @@ describe('JWT verification and role guards', () => {
   });
   after(() => server.close());
 
-  test('when the token is valid, then the handler sees the caller', async () => {
-    const response = await get('/me', tokenFor({ userId: 'u1', role: 'customer' }));
+  test('when the token is valid, then the handler sees the caller and their session', async () => {
+    const sessionId = randomUUID();
+    const response = await get('/me', tokenFor({ userId: 'u1', role: 'customer', sessionId }));
     assert.equal(response.status, 200);
-    assert.deepEqual(response.body, { userId: 'u1', role: 'customer' });
+    assert.deepEqual(response.body, { userId: 'u1', role: 'customer', sessionId });
   });
 
   test('when there is no token, then 401 with a Bearer challenge', async () => {
@@ -49,7 +51,7 @@ describe('JWT verification and role guards', () => {
 
   const forged: Record<string, () => string> = {
     expired: () =>
-      jwt.sign({ role: 'admin' }, TEST_JWT_SECRET, {
+      jwt.sign({ role: 'admin', sid: randomUUID() }, TEST_JWT_SECRET, {
         subject: 'u1',
         issuer: TOKEN_ISSUER,
         audience: TOKEN_AUDIENCE,
@@ -63,7 +65,9 @@ describe('JWT verification and role guards', () => {
           role: 'admin',
           iss: TOKEN_ISSUER,
           aud: TOKEN_AUDIENCE,
-          exp: 4102444800,
+          sid: randomUUID(),
+          iat: Math.floor(Date.now() / 1000),
+          exp: Math.floor(Date.now() / 1000) + 60,
         }),
       ).toString('base64url');
       return `${header}.${payload}.${signature}`;
@@ -76,32 +80,38 @@ describe('JWT verification and role guards', () => {
           role: 'admin',
           iss: TOKEN_ISSUER,
           aud: TOKEN_AUDIENCE,
-          exp: 4102444800,
+          sid: randomUUID(),
+          iat: Math.floor(Date.now() / 1000),
+          exp: Math.floor(Date.now() / 1000) + 60,
         }),
       ).toString('base64url');
       return `${header}.${payload}.`;
     },
     'wrong audience': () =>
-      jwt.sign({ role: 'admin' }, TEST_JWT_SECRET, {
+      jwt.sign({ role: 'admin', sid: randomUUID() }, TEST_JWT_SECRET, {
+        expiresIn: 60,
         subject: 'u1',
         issuer: TOKEN_ISSUER,
         audience: 'elsewhere',
       }),
     'wrong issuer': () =>
-      jwt.sign({ role: 'admin' }, TEST_JWT_SECRET, {
+      jwt.sign({ role: 'admin', sid: randomUUID() }, TEST_JWT_SECRET, {
+        expiresIn: 60,
         subject: 'u1',
         issuer: 'mallory',
         audience: TOKEN_AUDIENCE,
       }),
     'other algorithm': () =>
-      jwt.sign({ role: 'admin' }, TEST_JWT_SECRET, {
+      jwt.sign({ role: 'admin', sid: randomUUID() }, TEST_JWT_SECRET, {
+        expiresIn: 60,
         algorithm: 'HS512',
         subject: 'u1',
         issuer: TOKEN_ISSUER,
         audience: TOKEN_AUDIENCE,
       }),
     'unknown role': () =>
-      jwt.sign({ role: 'root' }, TEST_JWT_SECRET, {
+      jwt.sign({ role: 'root', sid: randomUUID() }, TEST_JWT_SECRET, {
+        expiresIn: 60,
         subject: 'u1',
         issuer: TOKEN_ISSUER,
         audience: TOKEN_AUDIENCE,

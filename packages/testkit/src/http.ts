@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import { listen, signAccessToken, type Principal, type RunningServer } from '@shop/service-kit';
 import { TEST_JWT_SECRET } from './environment';
@@ -7,8 +8,13 @@ export function startTestServer(app: Express): Promise<RunningServer> {
   return listen(app, 0, '127.0.0.1');
 }
 
-export function tokenFor(principal: Principal, secret = TEST_JWT_SECRET, expiresInSeconds = 900) {
-  return signAccessToken(principal, { secret, expiresInSeconds });
+/** A signed access token; a fresh session id unless the test names one. */
+export function tokenFor(
+  principal: Principal & { sessionId?: string },
+  secret = TEST_JWT_SECRET,
+  expiresInSeconds = 900,
+) {
+  return signAccessToken({ sessionId: randomUUID(), ...principal }, { secret, expiresInSeconds });
 }
 
 export function authHeader(principal: Principal, secret = TEST_JWT_SECRET) {

@@ -42,9 +42,12 @@ export async function revokeFamily(db: Queryable, familyId: string): Promise<num
   return rowCount ?? 0;
 }
 
-export async function revokeAllOfUser(db: Queryable, userId: string): Promise<void> {
-  await db.query(
-    'UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL',
+/** Revokes every live refresh token of the user; returns the sessions (families) that ended. */
+export async function revokeAllOfUser(db: Queryable, userId: string): Promise<string[]> {
+  const { rows } = await db.query<{ familyId: string }>(
+    `UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL
+     RETURNING family_id AS "familyId"`,
     [userId],
   );
+  return [...new Set(rows.map((row) => row.familyId))];
 }

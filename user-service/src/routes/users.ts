@@ -15,6 +15,7 @@ import { logIn } from '../use-cases/log-in';
 import { logOut } from '../use-cases/log-out';
 import { readUserProfile, type OrderHistory } from '../use-cases/read-user';
 import { refreshSession } from '../use-cases/refresh-session';
+import type { SessionRevocations } from '../security/session-revocation';
 import { registerCustomer } from '../use-cases/register-customer';
 import type { AccountSettings } from '../use-cases/settings';
 
@@ -24,6 +25,7 @@ export interface UserRoutesDeps {
   settings: AccountSettings;
   orders: OrderHistory;
   metrics: AccountMetrics;
+  revocations: SessionRevocations;
   dummyHash: () => Promise<string>;
 }
 
@@ -80,7 +82,7 @@ export function userRoutes(deps: UserRoutesDeps): Router {
   return router;
 }
 
-/** The caller's address as the gateway saw it (Express trusts X-Forwarded-For from private hops). */
+/** The caller's address as the gateway saw it (Express believes TRUST_PROXY hops, no more). */
 function clientAddress(req: Request): string {
   return req.ip ?? req.socket.remoteAddress ?? 'unknown';
 }

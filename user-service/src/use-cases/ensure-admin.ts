@@ -4,6 +4,7 @@ import type { Logger } from '@shop/service-kit';
 import { revokeAllOfUser } from '../db/refresh-tokens';
 import { findUserByEmail, upsertAdmin } from '../db/users';
 import { hashPassword, verifyPassword } from '../security/passwords';
+import type { SessionRevocations } from '../security/session-revocation';
 import type { AccountSettings } from './settings';
 
 /**
@@ -11,7 +12,7 @@ import type { AccountSettings } from './settings';
  * replica: nothing changes when it already holds; a changed password ends the admin's sessions.
  */
 export async function ensureAdmin(
-  deps: { pool: Pool; settings: AccountSettings; logger: Logger },
+  deps: { pool: Pool; settings: AccountSettings; logger: Logger; revocations: SessionRevocations },
   admin: { email: string; password: string },
 ): Promise<void> {
   const problems = passwordProblems(admin.password);
@@ -24,11 +25,11 @@ export async function ensureAdmin(
     return;
   }
   const passwordHash = await hashPassword(admin.password, deps.settings.passwordHashing);
-  const user = await withTransaction(deps.pool, async (tx) => {
+  const { user, sessions } = await withTransaction(deps.pool, async (tx) => {
     const saved = await upsertAdmin(tx, { email, name: 'Administrator', passwordHash });
-    await revokeAllOfUser(tx, saved.id);
-    return saved;
+    return { user: saved, sessions: await revokeAllOfUser(tx, saved.id) };
   });
+  await deps.revocations.revoke(sessions);
   deps.logger.info(
     { userId: user.id, email },
     existing ? 'admin account updated from ADMIN_EMAIL' : 'admin account created from ADMIN_EMAIL',

@@ -31,8 +31,10 @@ export async function issueSession(
     familyId,
     expiresAt: new Date(Date.now() + settings.refreshTokenTtlMs),
   });
+  // The family is the session: every access token of one login carries its id, so ending the
+  // family (logout, reuse detected) can end those tokens too.
   const accessToken = signAccessToken(
-    { userId: user.id, role: user.role },
+    { userId: user.id, role: user.role, sessionId: familyId },
     { secret: settings.jwtSecret, expiresInSeconds: settings.accessTokenTtlSeconds },
   );
   return {

@@ -30,9 +30,9 @@ export interface ServiceAppOptions {
    */
   routinePaths?: RegExp;
   /**
-   * Which hops' X-Forwarded-For to believe (Express's `trust proxy`). Services behind the gateway
-   * trust private-network hops, since the gateway writes that header itself; the gateway trusts
-   * only as many hops as its own load balancers (`TRUST_PROXY`), so a client cannot pick its IP.
+   * Which hops' X-Forwarded-For to believe (Express's `trust proxy`); none by default, so a client
+   * cannot pick its address. A service that keys on the caller's address believes exactly the hops
+   * in front of it (`TRUST_PROXY`: the gateway's load balancers; user-service: the gateway).
    */
   trustProxy?: boolean | number | string;
   /** Largest JSON body accepted; larger ones get 413. */
@@ -71,7 +71,7 @@ function requireJsonBody() {
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', options.trustProxy ?? 'loopback, linklocal, uniquelocal');
+  app.set('trust proxy', options.trustProxy ?? false);
   app.use(requestId());
   // First, so /health, /ready, /metrics and every refusal carry the security headers too.
   app.use(helmet());
