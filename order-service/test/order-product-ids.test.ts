@@ -13,12 +13,12 @@ const LAMP = 'b10000000000000000000001';
  */
 async function startForgivingCatalog(): Promise<RunningServer> {
   const app = express();
-  app.get('/products/:id', (req, res) => {
-    if (req.params.id.trim().toLowerCase() !== LAMP) {
-      res.status(404).type('application/problem+json').json({ status: 404 });
-      return;
-    }
-    res.json({ id: LAMP, name: 'Lamp', price: 1999, description: 'd', category: 'c', sku: 'L' });
+  app.get('/products', (req, res) => {
+    const ids = String(req.query.ids ?? '').split(',');
+    const items = ids.some((id) => id.trim().toLowerCase() === LAMP)
+      ? [{ id: LAMP, name: 'Lamp', price: 1999, description: 'd', category: 'c', sku: 'L' }]
+      : [];
+    res.json({ items, page: 1, limit: 100, total: items.length });
   });
   return startTestServer(app);
 }

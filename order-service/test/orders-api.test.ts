@@ -80,7 +80,7 @@ describe('orders API', () => {
       total: 4347,
     });
     assert.equal(rows[0].envelope.correlationId, placed.headers.get('x-request-id'));
-    const pricingReads = catalog.requests.filter((url) => url.includes('p-tea'));
+    const pricingReads = catalog.requests.filter((url) => url.includes(TEA));
     assert.equal(pricingReads.length, 1, 'one bulk read prices every line');
     assert.ok((await metricValue(service.metrics, 'orders_created_total')) >= 1);
   });

@@ -10,9 +10,12 @@ import {
   type OrderServiceUnderTest,
 } from './support';
 
+const LAMP = 'c10000000000000000000001';
+const HELD = 'c20000000000000000000002';
+
 const products = [
-  { id: 'p-lamp', name: 'Lamp', price: 2500 },
-  { id: 'p-held', name: 'Preorder', price: 100 },
+  { id: LAMP, name: 'Lamp', price: 2500 },
+  { id: HELD, name: 'Preorder', price: 100 },
 ];
 
 describe('saga metrics: time to a final status, and the oldest PENDING order', () => {
@@ -26,8 +29,8 @@ describe('saga metrics: time to a final status, and the oldest PENDING order', (
     inventory = await startInventoryPlayer({
       pool: service.pool,
       namespace: service.namespace,
-      stock: { 'p-lamp': 10, 'p-held': 10 },
-      held: ['p-held'],
+      stock: { [LAMP]: 10, [HELD]: 10 },
+      held: [HELD],
     });
   });
   after(async () => {
@@ -48,13 +51,13 @@ describe('saga metrics: time to a final status, and the oldest PENDING order', (
 
   test('when an order waits for inventory, then orders_pending_oldest_age_seconds shows its age; when it ends, the saga latency is observed under its final status', async () => {
     const alice = customer();
-    const held = await place(alice.token, 'p-held');
+    const held = await place(alice.token, HELD);
     await waitFor(
       async () => (await metricValue(service.metrics, 'orders_pending_oldest_age_seconds')) >= 1,
       { what: 'the held order to be a second old on the gauge' },
     );
 
-    const confirmed = await place(alice.token, 'p-lamp');
+    const confirmed = await place(alice.token, LAMP);
     await waitFor(
       async () =>
         (await service.http.get(`/orders/${confirmed}`, { token: alice.token })).body.status ===
