@@ -200,7 +200,8 @@ describe('the gateway under generated and hostile requests', () => {
       what: 'ready',
     });
     const customer = await shop.signUp('after-fuzz');
-    const product = await shop.createProduct(adminToken, {
+    // The fuzzed logouts may have ended the admin's session (as they should): log in anew.
+    const product = await shop.createProduct(await shop.adminToken(), {
       name: 'After fuzz',
       price: 100,
       initialStock: 1,

@@ -207,9 +207,19 @@ test('when the consumer database is unreachable, then events wait without spendi
     what: 'the event after the database is back',
     timeoutMs: 15_000,
   });
-  const inbox = await harness.pool.query('SELECT 1 FROM inbox WHERE event_id = $1', [sent.eventId]);
-  assert.equal(inbox.rowCount, 1);
+  // The handler runs before its transaction commits: wait for the commit (nothing held, then the
+  // inbox row), not just for the call.
   await waitFor(async () => (await held()) === 0, { what: 'nothing held any more' });
+  const inbox = await waitFor(
+    async () => {
+      const found = await harness.pool.query('SELECT 1 FROM inbox WHERE event_id = $1', [
+        sent.eventId,
+      ]);
+      return found.rowCount === 1 && found;
+    },
+    { what: 'the inbox row' },
+  );
+  assert.equal(inbox.rowCount, 1);
   const consumed = await harness.metrics.getSingleMetric('messaging_events_consumed_total')!.get();
   const results = consumed.values
     .filter((sample) => sample.labels.event_type === 'ORDER_REJECTED')

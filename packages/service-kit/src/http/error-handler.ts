@@ -1,11 +1,12 @@
 import type { NextFunction, Request, Response } from 'express';
 import { AppError, NotFoundError, toProblem } from '../errors';
 import type { Logger } from '../logger';
+import { unreachableDependency } from './dependency-errors';
 import { frameworkError } from './framework-errors';
 
 function asAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
-  return frameworkError(error);
+  return frameworkError(error) ?? unreachableDependency(error);
 }
 
 export function notFoundHandler() {
