@@ -45,9 +45,12 @@ const pids = () =>
 async function terminateShopBackends(): Promise<number> {
   const admin = createPool(testServers.postgresUrl, { max: 1 });
   try {
+    // Materialized first: in one WHERE, Postgres may call pg_terminate_backend before the filters
+    // that keep it to this shop's backends (quals have no evaluation order), ending others' too.
     const { rows } = await admin.query<{ pid: number }>(
-      `SELECT pid FROM pg_stat_activity
-        WHERE datname = ANY($1) AND pid <> pg_backend_pid() AND pg_terminate_backend(pid)`,
+      `WITH targets AS MATERIALIZED (
+         SELECT pid FROM pg_stat_activity WHERE datname = ANY($1) AND pid <> pg_backend_pid())
+       SELECT pid FROM targets WHERE pg_terminate_backend(pid)`,
       [Object.values(shop.databases)],
     );
     return rows.length;
