@@ -46,13 +46,18 @@ async function snapshot() {
 
 type Snapshot = Awaited<ReturnType<typeof snapshot>>;
 
-/** After an accepted write, events may still be moving stock: wait until two looks agree. */
+/**
+ * After an accepted write, events may still be moving stock: wait until every live product has
+ * its stock row (PRODUCT_CREATED crosses two relays and a queue) and a second of looks agree.
+ */
 async function settledSnapshot(): Promise<Snapshot> {
   let previous = await snapshot();
-  for (let attempt = 0; attempt < 20; attempt++) {
+  let agreeing = 0;
+  for (let attempt = 0; attempt < 60 && agreeing < 4; attempt++) {
     await new Promise((resolve) => setTimeout(resolve, 250));
     const current = await snapshot();
-    if (JSON.stringify(current) === JSON.stringify(previous)) return current;
+    const same = JSON.stringify(current) === JSON.stringify(previous);
+    agreeing = same && current.stockRows >= current.products ? agreeing + 1 : 0;
     previous = current;
   }
   return previous;
