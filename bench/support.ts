@@ -147,7 +147,9 @@ export async function runPool(options: {
 // ---------------------------------------------------------------------------------------------
 // The whole system as local processes
 
-export const benchLogLevel = process.env.BENCH_LOG_LEVEL ?? 'warn';
+// info, not warn: the launcher knows a service is up from its "listening on" line (info), and a
+// routine request's access line is debug, so info costs nothing per request.
+export const benchLogLevel = process.env.BENCH_LOG_LEVEL ?? 'info';
 
 export interface BenchSystem {
   system: RunningSystem;
