@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import readline from 'node:readline';
 import { databaseUrl } from '@shop/postgres';
-import { describePortHolder, freePort, isPortFree } from './ports';
+import { describePortHolder, isPortFree, leasePort, type PortLease } from './ports';
 import { planInstances, START_WAVES, type PlannedInstance, type ServiceName } from './services';
 
 const HOST = '127.0.0.1';
@@ -175,24 +175,37 @@ async function startEmbeddedMongo(
   return { url: `${url.replace(/\/$/, '')}/products`, child };
 }
 
-/** Gives every port-0 instance a free port and refuses to start when a fixed port is taken. */
-async function assignPorts(planned: PlannedInstance[]): Promise<PlannedInstance[]> {
-  const assigned: PlannedInstance[] = [];
-  for (const instance of planned) {
-    if (instance.port === 0) {
-      assigned.push({ ...instance, port: await freePort(HOST) });
-      continue;
+/**
+ * Gives every port-0 instance a leased free port and refuses to start when a fixed port is
+ * taken. The leases are held until the system stops, so a restarted replica gets its port back.
+ */
+async function assignPorts(
+  planned: PlannedInstance[],
+): Promise<{ instances: PlannedInstance[]; leases: PortLease[] }> {
+  const instances: PlannedInstance[] = [];
+  const leases: PortLease[] = [];
+  try {
+    for (const instance of planned) {
+      if (instance.port === 0) {
+        const lease = await leasePort(HOST);
+        leases.push(lease);
+        instances.push({ ...instance, port: lease.port });
+        continue;
+      }
+      if (!(await isPortFree(instance.port, HOST))) {
+        const holder = await describePortHolder(instance.port, HOST);
+        throw new PortTakenError(
+          `port ${instance.port} (for ${instance.label}) is taken by ${holder}: stop it, or move ` +
+            'this copy with `npm start -- --port-offset 100`',
+        );
+      }
+      instances.push(instance);
     }
-    if (!(await isPortFree(instance.port, HOST))) {
-      const holder = await describePortHolder(instance.port, HOST);
-      throw new PortTakenError(
-        `port ${instance.port} (for ${instance.label}) is taken by ${holder}: stop it, or move ` +
-          'this copy with `npm start -- --port-offset 100`',
-      );
-    }
-    assigned.push(instance);
+  } catch (error) {
+    for (const lease of leases) lease.release();
+    throw error;
   }
-  return assigned;
+  return { instances, leases };
 }
 
 /**
@@ -201,7 +214,7 @@ async function assignPorts(planned: PlannedInstance[]): Promise<PlannedInstance[
  * each instance waited on until its /ready answers 200.
  */
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
-  const planned = await assignPorts(
+  const { instances: planned, leases } = await assignPorts(
     planInstances({
       replicas: options.replicas,
       portOffset: options.portOffset,
@@ -223,7 +236,12 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   if (options.mongoUrl) {
     mongo = { url: options.mongoUrl };
   } else {
-    mongo = await startEmbeddedMongo(options);
+    try {
+      mongo = await startEmbeddedMongo(options);
+    } catch (error) {
+      for (const lease of leases) lease.release();
+      throw error;
+    }
   }
 
   // Without one from the caller, a fresh token per run: the authenticated registry path runs
@@ -318,6 +336,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       await Promise.all(wave.map((name) => endInstances(name, undefined, stopProcess)));
     }
     if (mongo.child) await stopProcess(mongo.child);
+    for (const lease of leases) lease.release();
   }
 
   try {

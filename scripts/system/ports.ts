@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -19,6 +22,78 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** A port this process holds for a service it is about to start; `release` once that has ended. */
+export interface PortLease {
+  port: number;
+  release(): void;
+}
+
+const LEASES = path.join(os.tmpdir(), 'shop-port-leases');
+const LOWEST_LEASED_PORT = 20_000;
+
+/** The kernel's ephemeral range starts here (Linux); 32768 elsewhere, Linux's default. */
+function ephemeralRangeStart(): number {
+  try {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/);
+    const start = Number(low);
+    return Number.isInteger(start) && start > LOWEST_LEASED_PORT + 1000 ? start : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes the lease file of `port` unless a live process holds it (a dead holder's lease is taken over). */
+function claim(port: number): boolean {
+  const file = path.join(LEASES, String(port));
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const holder = Number(readFileSync(file, 'utf8'));
+  if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) return false;
+  rmSync(file, { force: true });
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A free port for a child process to listen on. A port from `listen(0)` is free only until it is
+ * closed: between then and the child's own listen, seconds when tsx compiles on a busy machine,
+ * any other `listen(0)` or outgoing connection may take it, and the child dies of EADDRINUSE.
+ * So the port comes from below the kernel's ephemeral range, which neither of those uses, and a
+ * lease file (one per port, holding the pid) keeps concurrent launchers (parallel test files) off
+ * each other's ports until the service has ended.
+ */
+export async function leasePort(host = '127.0.0.1'): Promise<PortLease> {
+  mkdirSync(LEASES, { recursive: true });
+  const span = ephemeralRangeStart() - LOWEST_LEASED_PORT;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = LOWEST_LEASED_PORT + Math.floor(Math.random() * span);
+    if (!claim(port)) continue;
+    const release = () => rmSync(path.join(LEASES, String(port)), { force: true });
+    if (await isPortFree(port, host)) return { port, release };
+    release();
+  }
+  throw new Error(`no free port between ${LOWEST_LEASED_PORT} and ${LOWEST_LEASED_PORT + span}`);
 }
 
 /** The process listening on a port per lsof (Linux and macOS), when this user may see it. */
