@@ -24,6 +24,8 @@ before(async () => {
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       // Spans leave within a tenth of a second instead of the default five.
       OTEL_BSP_SCHEDULE_DELAY: '100',
+      // A successful request's access line is debug: every service then writes one for the order.
+      LOG_LEVEL: 'debug',
     },
     onLog: (source, line) => {
       if (!line.startsWith('{')) return;

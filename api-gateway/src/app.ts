@@ -1,6 +1,5 @@
 import cors from 'cors';
 import type { Express } from 'express';
-import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type { Discovery } from '@shop/registry-client';
 import { createServiceApp, type Logger, type MetricsRegistry } from '@shop/service-kit';
@@ -86,7 +85,6 @@ export function buildApp(deps: AppDeps): Gateway {
     // The proxy runs before the JSON parser so bodies stream through byte for byte.
     beforeBody: (app) => {
       app.use(stripClientIdentity());
-      app.use(helmet());
       app.use(
         cors({
           origin: config.CORS_ORIGINS,

@@ -14,7 +14,12 @@ void runService({
   logLevel: config.LOG_LEVEL,
   metricsPort: config.METRICS_PORT,
   start: async ({ logger, metrics }) => {
-    const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
+    // Auto-pipelining: the admission scripts of all requests in one tick go out in one write, not
+    // a syscall each (the largest single cost of a proxied request before it).
+    const redis = new Redis(config.REDIS_URL, {
+      maxRetriesPerRequest: 1,
+      enableAutoPipelining: true,
+    });
     redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
     const registryUrl = config.REGISTRY_URL;
     const discovery = registryUrl

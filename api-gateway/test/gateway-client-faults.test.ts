@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { waitFor } from '@shop/testkit';
 import { startEchoes, startGateway, upstreamEnv, type GatewayUnderTest } from './support';
 
 const LOGIN = '/api/users/login';
@@ -86,6 +87,59 @@ describe('gateway when clients misbehave', () => {
     const metrics = (await gateway.api.get('/metrics')).text;
     assert.match(metrics, /gateway_upstream_requests_total\{[^}]*status_code="408"[^}]*\} [1-9]/);
     assert.doesNotMatch(metrics, /gateway_upstream_requests_total\{[^}]*status_code="50[34]"/);
+  });
+
+  test('when six clients hang up while an answer streams back to them, then the circuit stays closed', async () => {
+    // Headers and a first chunk at once, the rest later: each client leaves in between.
+    let ended = 0;
+    const slowBody = http.createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"items":[');
+      const rest = setTimeout(() => res.end(']}'), req.url?.includes('quick') ? 0 : 200);
+      res.on('close', () => {
+        clearTimeout(rest);
+        ended += 1;
+      });
+    });
+    await new Promise<void>((resolve) => slowBody.listen(0, '127.0.0.1', resolve));
+    const streamingGateway = await startGateway({
+      env: {
+        ...upstreamEnv(echoes),
+        PRODUCT_SERVICE_URL: `http://127.0.0.1:${(slowBody.address() as { port: number }).port}`,
+        CIRCUIT_FAILURE_THRESHOLD: '5',
+        CIRCUIT_RESET_MS: '60000',
+      },
+    });
+    try {
+      // All six have their headers before any leaves: six failures in a row, were they counted.
+      const requests = await Promise.all(
+        Array.from(
+          { length: 6 },
+          () =>
+            new Promise<http.ClientRequest>((resolve, reject) => {
+              const request = http.get(`${streamingGateway.url}/api/products`, (response) => {
+                assert.equal(response.statusCode, 200);
+                response.once('data', () => resolve(request));
+              });
+              request.on('error', (error) => {
+                if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') reject(error);
+              });
+            }),
+        ),
+      );
+      for (const request of requests) request.destroy();
+      // The gateway learns of each hang-up when it next writes, once the upstream's rest arrives.
+      await waitFor(() => ended === 6, { what: 'the six upstream answers to end' });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+
+      const after = await streamingGateway.api.get('/api/products?quick=1');
+      assert.equal(after.status, 200, after.text);
+      assert.equal(after.text, '{"items":[]}');
+    } finally {
+      await streamingGateway.close();
+      slowBody.closeAllConnections();
+      await new Promise((resolve) => slowBody.close(resolve));
+    }
   });
 
   test('when a service answers before the client has sent its whole body, then the client gets the answer and the connection closes', async () => {

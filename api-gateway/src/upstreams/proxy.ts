@@ -89,6 +89,8 @@ function upstreamHeaders(req: Request): ForwardedHeaders {
  */
 class Exchange {
   clientFault: ClientFault | undefined;
+  /** The client closed before its whole answer was written, possibly after the headers. */
+  clientGone = false;
   timedOut = false;
   answered = false;
   /** The client is still sending a body the upstream may not read. */
@@ -104,7 +106,9 @@ class Exchange {
   ) {
     res.once('close', () => {
       this.clearDeadline();
-      if (!res.writableFinished) this.fail('hung-up');
+      if (res.writableFinished) return;
+      this.clientGone = true;
+      this.fail('hung-up');
     });
   }
 
@@ -253,6 +257,10 @@ export function createGatewayProxy(settings: ProxySettings): GatewayProxy {
             if (exchange.clientFault) {
               choice.breaker.release();
               timer.stop(answerClientFault(exchange.clientFault, req, res));
+              return;
+            }
+            if (exchange.answered && exchange.clientGone) {
+              // The client left mid-answer; the upstream did its part (its status is recorded).
               return;
             }
             if (exchange.answered) {

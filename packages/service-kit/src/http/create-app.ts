@@ -7,9 +7,9 @@ import express, {
 } from 'express';
 import helmet from 'helmet';
 import { AppError } from '../errors';
-import { pinoHttp } from 'pino-http';
 import type { Logger } from '../logger';
 import { httpMetrics, type MetricsRegistry } from '../metrics';
+import { accessLog } from './access-log';
 import { healthRoutes, type ReadinessCheck } from './health';
 import { notFoundHandler, problemHandler } from './error-handler';
 import { requestId } from './request-id';
@@ -25,10 +25,12 @@ export interface ServiceAppOptions {
    */
   publicMetrics?: boolean;
   /**
-   * Requests so routine that a successful one is logged at debug, not info (the registry's
+   * Requests so routine that even a slow success is logged at debug, not info (the registry's
    * heartbeats: several a minute per instance would drown everything else).
    */
   routinePaths?: RegExp;
+  /** A success slower than this is logged at info (1000 ms by default); faster ones at debug. */
+  slowRequestMs?: number;
   /**
    * Which hops' X-Forwarded-For to believe (Express's `trust proxy`); none by default, so a client
    * cannot pick its address. A service that keys on the caller's address believes exactly the hops
@@ -43,10 +45,6 @@ export interface ServiceAppOptions {
   routes: (app: Express) => void;
 }
 
-/**
- * The skeleton every service shares: request id, access log, metrics, health routes, JSON body,
- * then the service's routes, then 404 and problem-details errors. It does not listen.
- */
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
 /**
@@ -68,6 +66,10 @@ function requireJsonBody() {
   };
 }
 
+/**
+ * The skeleton every service shares: request id, access log, metrics, health routes, JSON body,
+ * then the service's routes, then 404 and problem-details errors. It does not listen.
+ */
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -76,21 +78,10 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   // First, so /health, /ready, /metrics and every refusal carry the security headers too.
   app.use(helmet());
   app.use(
-    pinoHttp({
+    accessLog({
       logger: options.logger,
-      genReqId: (req) => String(req.headers['x-request-id']),
-      // The logger's mixin already puts requestId on every line.
-      quietReqLogger: true,
-      autoLogging: { ignore: (req) => ['/health', '/ready', '/metrics'].includes(req.url ?? '') },
-      customLogLevel: (req, res, error) => {
-        if (error || res.statusCode >= 500) return 'error';
-        if (res.statusCode >= 400) return 'warn';
-        return options.routinePaths?.test(req.url ?? '') ? 'debug' : 'info';
-      },
-      serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
+      routinePaths: options.routinePaths,
+      slowMs: options.slowRequestMs,
     }),
   );
   app.use(httpMetrics(options.metrics));

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { AppError, NotFoundError, toProblem } from '../errors';
 import type { Logger } from '../logger';
+import type { RequestFailure } from './access-log';
 import { unreachableDependency } from './dependency-errors';
 import { frameworkError } from './framework-errors';
 
@@ -23,11 +24,17 @@ export function problemHandler(logger: Logger) {
       return;
     }
     let appError = asAppError(error);
+    let failure: RequestFailure | undefined;
     if (!appError) {
-      logger.error({ err: error, method: req.method, path: req.path }, 'unhandled error');
+      failure = { err: error, message: 'unhandled error' };
       appError = new AppError('internal', 'An unexpected error occurred; it has been logged');
     } else if (appError.status >= 500) {
-      logger.warn({ err: appError.cause ?? appError, path: req.path }, appError.message);
+      failure = { err: appError.cause ?? appError, message: appError.message };
+    }
+    if (failure) {
+      // One line per failed request: the access log's, with the cause, when it is there.
+      if (res.locals.accessLogged) res.locals.failure = failure;
+      else logger.error({ err: failure.err, method: req.method, path: req.path }, failure.message);
     }
     for (const [name, value] of Object.entries(appError.headers ?? {})) res.setHeader(name, value);
     res

@@ -1,0 +1,78 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from '../logger';
+
+/** Probes and scrapes: never logged, they would drown everything else. */
+const UNLOGGED_PATHS = new Set(['/health', '/ready', '/metrics']);
+
+export interface AccessLogOptions {
+  logger: Logger;
+  /** A successful request slower than this is logged at info; faster ones at debug. */
+  slowMs?: number;
+  /** Requests so routine that even a slow success stays at debug (the registry's heartbeats). */
+  routinePaths?: RegExp;
+}
+
+/** What the problem handler leaves for the access line: the failure behind a 5xx answer. */
+export interface RequestFailure {
+  err: unknown;
+  message: string;
+}
+
+declare module 'express-serve-static-core' {
+  interface Locals {
+    /** Set when the access log will write this request's line, failures included. */
+    accessLogged?: boolean;
+    failure?: RequestFailure;
+  }
+}
+
+/**
+ * One line per request, when it ends: failures (warn for 4xx, error for 5xx, with the cause the
+ * problem handler found), client hang-ups, and slow successes at info; every other success at
+ * debug, since metrics and traces already count and time them. Nothing is allocated for a line
+ * that its level drops, which is what keeps a busy gateway's hot path lean at info. The shape is
+ * pino-http's (`req`, `res`, `responseTime`), so log tooling reads both.
+ */
+export function accessLog(options: AccessLogOptions) {
+  const { logger, routinePaths } = options;
+  const slowMs = options.slowMs ?? 1000;
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (UNLOGGED_PATHS.has(req.path)) {
+      next();
+      return;
+    }
+    const began = performance.now();
+    res.locals.accessLogged = true;
+    res.once('close', () => {
+      const responseTime = Math.round(performance.now() - began);
+      const status = res.statusCode;
+      let level: 'error' | 'warn' | 'info' | 'debug';
+      let msg: string;
+      if (!res.writableFinished) {
+        level = 'info';
+        msg = 'request aborted';
+      } else if (status >= 500) {
+        level = 'error';
+        msg = res.locals.failure?.message ?? 'request failed';
+      } else if (status >= 400) {
+        level = 'warn';
+        msg = 'request refused';
+      } else {
+        const slow = responseTime >= slowMs && !routinePaths?.test(req.originalUrl);
+        level = slow ? 'info' : 'debug';
+        msg = slow ? 'slow request completed' : 'request completed';
+      }
+      if (!logger.isLevelEnabled(level)) return;
+      logger[level](
+        {
+          req: { method: req.method, url: req.originalUrl },
+          res: { statusCode: res.writableFinished ? status : null },
+          responseTime,
+          ...(res.locals.failure ? { err: res.locals.failure.err } : {}),
+        },
+        msg,
+      );
+    });
+    next();
+  };
+}
