@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { waitFor } from '@shop/testkit';
 import { cpuMilliseconds, hasCommand, startNginx, wrk, type LoadFigures } from './load';
-import { ms, printTable, root, startBenchSystem, type Benchmark } from './support';
+import { ms, printTable, root, servicesBuilt, startBenchSystem, type Benchmark } from './support';
 
 const CONNECTIONS = [1, 32] as const;
 // Short rounds taken in turn, path after path, and the median round kept: on a shared machine
@@ -47,7 +47,8 @@ export const gateway: Benchmark = {
       process.exitCode = 1;
       return;
     }
-    const bench = await startBenchSystem({ env: { SEED_DEMO_CATALOG: 'true' } });
+    const built = servicesBuilt();
+    const bench = await startBenchSystem({ env: { SEED_DEMO_CATALOG: 'true' }, built });
     const { urls } = bench.system;
     const listing = await fetch(`${urls['api-gateway']}/api/products?limit=1`);
     const productId = ((await listing.json()) as { items: { id: string }[] }).items[0]?.id;
@@ -136,7 +137,7 @@ export const gateway: Benchmark = {
         1,
       )} before, ${loadAfter[0]!.toFixed(1)} after; nginx ${
         nginxWorkers === undefined ? 'missing' : `${nginxWorkers} worker`
-      }, gateway 1 process`,
+      }, gateway 1 process; node ${process.version}, ${built ? 'built services' : 'tsx sources'}`,
       ['path', 'conns', 'req/s', 'p50', 'p99', 'CPU/request', 'failures'],
       rows.map((row) => [
         row.path,

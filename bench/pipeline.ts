@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { qualify } from '@shop/messaging';
 import { createPool, type Pool } from '@shop/postgres';
@@ -14,7 +12,7 @@ import {
   percentiles,
   printTable,
   residentMemoryMiB,
-  root,
+  servicesBuilt,
   startBenchSystem,
   type Benchmark,
   type BenchSystem,
@@ -298,13 +296,7 @@ export const pipeline: Benchmark = {
   name: 'pipeline',
   measures: `open-loop order arrivals at ${RATES.join(', ')}/s through the gateway (${STEP_SECONDS} s each, ${CUSTOMERS} customers, ${PRODUCTS} products, ${HOT_PRODUCTS} hot), beside the Postgres and RabbitMQ ceilings; cost at 1x/4x/16x catalog and customers; memory of the built services`,
   async run() {
-    const built = SERVICES_UNDER_LOAD.every((name) =>
-      existsSync(path.join(root, name, 'dist/main.js')),
-    );
-    if (!built)
-      console.log(
-        '  built services not found (run `npm run build` first); measuring the tsx-run sources, whose memory includes the compiler',
-      );
+    const built = servicesBuilt();
 
     console.log('  measuring the ceilings');
     const postgres = await measurePostgresCeiling({ connections: SERVICE_POOL_SIZE, seconds: 5 });

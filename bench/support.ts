@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { databaseUrl } from '@shop/postgres';
 import { clientFor, testServers, uniqueName, waitFor } from '@shop/testkit';
@@ -167,6 +167,43 @@ const admin = { email: 'bench-admin@shop.test', password: 'bench-admin-password-
 export const jwtSecret = 'bench-secret-that-is-long-enough-for-hs256-abcdef';
 
 const benchDatabaseUrl = (name: string) => databaseUrl(testServers.postgresUrl, name);
+
+function newestSourceMs(directory: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(directory, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name.endsWith('.ts')) {
+      newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
+    }
+  }
+  return newest;
+}
+
+/**
+ * Whether every service's build (`npm run build`) is there and newer than every source it is
+ * made from: then a benchmark runs `node dist/main.js`, as the images do. Otherwise it says why
+ * and the tsx-run sources are measured, whose memory and start include the compiler.
+ */
+export function servicesBuilt(): boolean {
+  const sources = [
+    ...readdirSync(path.join(root, 'packages')).map((name) => path.join(root, 'packages', name)),
+    ...SERVICES.map(({ name }) => path.join(root, name)),
+  ]
+    .map((folder) => path.join(folder, 'src'))
+    .filter((folder) => existsSync(folder));
+  const entries = SERVICES.map(({ name }) => path.join(root, name, 'dist/main.js'));
+  if (!entries.every((entry) => existsSync(entry))) {
+    console.log('  built services not found (run `npm run build` first): measuring the sources');
+    return false;
+  }
+  const oldestBuild = Math.min(...entries.map((entry) => statSync(entry).mtimeMs));
+  if (Math.max(...sources.map(newestSourceMs)) > oldestBuild) {
+    console.log(
+      '  the build is older than the sources (run `npm run build`): measuring the sources',
+    );
+    return false;
+  }
+  return true;
+}
 
 /**
  * Starts every service as its own process on free ports, with its own databases, RabbitMQ
