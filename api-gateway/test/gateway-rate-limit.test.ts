@@ -101,6 +101,41 @@ describe('gateway rate limits on a shared Redis', () => {
     }
   });
 
+  test('when an anonymous client is well under its limit, then its requests are counted in batches, none lost', async () => {
+    const rateLimitPrefix = `${uniqueName('rate-limit-batches')}:`;
+    const gateway = await startGateway({
+      env: { ...upstreamEnv(echoes), RATE_LIMIT_MAX: '1000' },
+      rateLimitPrefix,
+    });
+    gateways.push(gateway);
+    assert.equal(
+      (await gateway.api.get('/api/products')).status,
+      200,
+      'first sight: Redis decides',
+    );
+
+    const sent: string[] = [];
+    const original = gateway.redis.sendCommand.bind(gateway.redis);
+    gateway.redis.sendCommand = (command, stream) => {
+      sent.push(command.name);
+      return original(command, stream);
+    };
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, () => gateway.api.get('/api/products')),
+      );
+      assert.deepEqual(new Set(answers.map((answer) => answer.status)), new Set([200]));
+      assert.match(answers[0]!.headers.get('ratelimit') ?? '', /"1000-in-60sec"; r=\d+; t=\d+/);
+    } finally {
+      gateway.redis.sendCommand = original;
+    }
+    const [key] = await gateway.redis.keys(`${rateLimitPrefix}all:*`);
+    await waitFor(async () => Number(await gateway.redis.get(key!)) === 41, {
+      what: 'all 41 requests counted in Redis',
+    });
+    assert.ok(sent.length < 20, `40 requests took ${sent.length} Redis commands`);
+  });
+
   test('when logins exceed the stricter credential limit, then they get 429 while other routes pass', async () => {
     const [first, second] = await gatewayPair({ RATE_LIMIT_MAX: '100', AUTH_RATE_LIMIT_MAX: '3' });
     const credentials = { email: 'a@shop.example', password: 'guess' };

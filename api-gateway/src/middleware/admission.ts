@@ -1,7 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Redis, Result } from 'ioredis';
 import { TooManyRequestsError, type Logger } from '@shop/service-kit';
-import { judgeWindow, type RateLimitPolicy } from '../domain/rate-window';
+import { judgeWindow, type RateLimitPolicy, type RateWindow } from '../domain/rate-window';
+import { Tallies } from '../domain/tallies';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -13,19 +14,20 @@ declare module 'ioredis' {
 }
 
 /**
- * Counts the request in each of its limit windows and reads the session's revocation mark, in
- * one script: one round trip to Redis per request however many limits apply. Each counter is
- * INCR, and a window opens (PEXPIRE) on its first hit; the reply is hits and milliseconds left
- * per counter, then whether the revocation key exists (0 when none was asked for).
+ * Adds hits to each counter and reads the session's revocation mark, in one script: one round
+ * trip to Redis however many limits apply. Each counter is INCRBY, and a window opens (PEXPIRE)
+ * on its first hit; the reply is hits and milliseconds left per counter, then whether the
+ * revocation key exists (0 when none was asked for). ARGV: the number of counters, then each
+ * counter's window and the hits to add.
  */
 const ADMIT_SCRIPT = `
 local counters = tonumber(ARGV[1])
 local reply = {}
 for i = 1, counters do
-  local hits = redis.call('INCR', KEYS[i])
+  local hits = redis.call('INCRBY', KEYS[i], tonumber(ARGV[2 * i + 1]))
   local left = redis.call('PTTL', KEYS[i])
   if left < 0 then
-    left = tonumber(ARGV[i + 1])
+    left = tonumber(ARGV[2 * i])
     redis.call('PEXPIRE', KEYS[i], left)
   end
   reply[#reply + 1] = hits
@@ -39,6 +41,9 @@ end
 return reply
 `;
 
+/** How long locally judged hits wait to share one script: a few ms of a busy gateway's requests. */
+const BATCH_LINGER_MS = 5;
+
 export interface AdmissionSettings {
   redis: Redis;
   logger: Logger;
@@ -50,6 +55,8 @@ export interface AdmissionSettings {
   prefix: string;
   /** Where user-service marks ended sessions: `${prefix}${sid}`. */
   revokedSessionPrefix: string;
+  /** For tests: the clock of the local tallies. */
+  now?: () => number;
 }
 
 export interface AdmissionRequest {
@@ -68,9 +75,22 @@ export interface Admission {
   middleware(): (req: Request, res: Response, next: NextFunction) => void;
 }
 
+interface Counter {
+  key: string;
+  policy: RateLimitPolicy;
+}
+
 /**
  * Rate limits whose counts live in Redis, so the limit holds across every gateway replica, and
- * the session revocation check, in the same round trip.
+ * the session revocation check.
+ *
+ * A login or registration, a request that carries a session, and one whose client is new to
+ * this replica or near its limit wait for Redis: hits and session check in one script, an exact
+ * verdict. Any other request (an anonymous client well under its limit, per this replica's
+ * fresh answer from Redis) is judged from that answer plus the hits counted here since, and its
+ * hit goes in the next batch, one script for every such request of the next few milliseconds. That
+ * keeps Redis off the latency of most public reads without loosening the limit (the bound is in
+ * domain/tallies.ts).
  *
  * When Redis is down the gateway fails open: requests pass without counting and without the
  * revocation check, and a warning is logged. Rate limiting protects the services, but refusing
@@ -79,6 +99,8 @@ export interface Admission {
  */
 export function createAdmission(settings: AdmissionSettings): Admission {
   const { redis, logger } = settings;
+  const now = settings.now ?? Date.now;
+  const tallies = new Tallies(now);
   redis.defineCommand('gatewayAdmit', { lua: ADMIT_SCRIPT });
   const warnOpen = throttled(
     (error?: unknown) =>
@@ -90,6 +112,59 @@ export function createAdmission(settings: AdmissionSettings): Admission {
   );
   const everyDetail = `At most ${settings.everyRequest.limit} requests per ${settings.everyRequest.windowMs / 1000} s`;
   const credentialDetail = `At most ${settings.credentials.limit} logins and registrations per ${settings.credentials.windowMs / 1000} s`;
+
+  function send(counters: Counter[], hits: number[], sessionKey?: string): Promise<number[]> {
+    const keys = counters.map((counter) => counter.key);
+    if (sessionKey !== undefined) keys.push(sessionKey);
+    return redis.gatewayAdmit(
+      keys.length,
+      ...keys,
+      counters.length,
+      ...counters.flatMap((counter, index) => [counter.policy.windowMs, hits[index]!]),
+    );
+  }
+
+  function learn(counters: Counter[], reply: number[]): RateWindow[] {
+    return counters.map(({ key, policy }, index) =>
+      tallies.learn(key, policy, { hits: reply[index * 2]!, remainingMs: reply[index * 2 + 1]! }),
+    );
+  }
+
+  let batchScheduled = false;
+  function flushSoon(): void {
+    if (batchScheduled) return;
+    batchScheduled = true;
+    setTimeout(() => {
+      batchScheduled = false;
+      const batch = tallies.takeUnsent();
+      if (batch.length === 0) return;
+      const counters = batch.map(({ key, policy }) => ({ key, policy }));
+      send(
+        counters,
+        batch.map((entry) => entry.hits),
+      ).then(
+        (reply) => learn(counters, reply),
+        (error: unknown) => {
+          tallies.forget(batch.map((entry) => entry.key));
+          warnOpen(error);
+        },
+      );
+    }, BATCH_LINGER_MS).unref();
+  }
+
+  function judge(res: Response, counters: Counter[], readings: RateWindow[]): void {
+    for (const [index, { policy }] of counters.entries()) {
+      const verdict = judgeWindow(policy, readings[index]!);
+      res.append('RateLimit', verdict.rateLimit);
+      res.append('RateLimit-Policy', verdict.policy);
+      if (verdict.exceeded) {
+        throw TooManyRequestsError(
+          policy === settings.credentials ? credentialDetail : everyDetail,
+          verdict.retryAfterSeconds,
+        );
+      }
+    }
+  }
 
   async function admit(
     req: Request,
@@ -103,42 +178,40 @@ export function createAdmission(settings: AdmissionSettings): Admission {
       return { revoked: false };
     }
     const client = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-    const policies = request.credentialAttempt
-      ? [settings.everyRequest, settings.credentials]
-      : [settings.everyRequest];
-    const keys = request.credentialAttempt
-      ? [`${settings.prefix}all:${client}`, `${settings.prefix}credentials:${client}`]
-      : [`${settings.prefix}all:${client}`];
-    if (request.sessionId !== undefined) {
-      keys.push(`${settings.revokedSessionPrefix}${request.sessionId}`);
+    const counters: Counter[] = [
+      { key: `${settings.prefix}all:${client}`, policy: settings.everyRequest },
+    ];
+    if (request.credentialAttempt) {
+      counters.push({
+        key: `${settings.prefix}credentials:${client}`,
+        policy: settings.credentials,
+      });
     }
+
+    // Logins and registrations, and requests with a session to check, always ask Redis.
+    if (!request.credentialAttempt && request.sessionId === undefined) {
+      const reading = tallies.countLocally(counters[0]!.key, settings.everyRequest);
+      if (reading) {
+        flushSoon();
+        judge(res, counters, [reading]);
+        return { revoked: false };
+      }
+    }
+
+    const hits = counters.map(({ key }) => tallies.takeUnsentOf(key) + 1);
+    const sessionKey =
+      request.sessionId === undefined
+        ? undefined
+        : `${settings.revokedSessionPrefix}${request.sessionId}`;
     let reply: number[];
     try {
-      reply = await redis.gatewayAdmit(
-        keys.length,
-        ...keys,
-        policies.length,
-        ...policies.map((policy) => policy.windowMs),
-      );
+      reply = await send(counters, hits, sessionKey);
     } catch (error) {
       warnOpen(error);
       return { revoked: false };
     }
-    for (const [index, policy] of policies.entries()) {
-      const verdict = judgeWindow(policy, {
-        hits: reply[index * 2]!,
-        remainingMs: reply[index * 2 + 1]!,
-      });
-      res.append('RateLimit', verdict.rateLimit);
-      res.append('RateLimit-Policy', verdict.policy);
-      if (verdict.exceeded) {
-        throw TooManyRequestsError(
-          index === 0 ? everyDetail : credentialDetail,
-          verdict.retryAfterSeconds,
-        );
-      }
-    }
-    return { revoked: reply[policies.length * 2] === 1 };
+    judge(res, counters, learn(counters, reply));
+    return { revoked: reply[counters.length * 2] === 1 };
   }
 
   return {
