@@ -39,6 +39,8 @@ interface StepResult {
   offered: number;
   accepted: number;
   failed: number;
+  /** Why, by status and problem title (or the client's error code). */
+  failures: Record<string, number>;
   unsent: number;
   seconds: number;
   /** From the first POST to the last of its orders reaching a final status. */
@@ -146,6 +148,11 @@ async function offerLoad(
   const postMs: number[] = [];
   const orderIds: string[] = [];
   let failed = 0;
+  const failures: Record<string, number> = {};
+  const fail = (reason: string) => {
+    failed += 1;
+    failures[reason] = (failures[reason] ?? 0) + 1;
+  };
   let unsent = 0;
   let outstanding = 0;
   let sent = 0;
@@ -167,13 +174,14 @@ async function offerLoad(
         },
         body: JSON.stringify(basket(load.products, load.seed + n)),
       });
-      const body = (await answer.json()) as { id?: string };
+      const body = (await answer.json()) as { id?: string; title?: string };
       if (answer.status === 201 && body.id) {
         postMs.push(performance.now() - started);
         orderIds.push(body.id);
-      } else failed += 1;
-    } catch {
-      failed += 1;
+      } else fail(`${answer.status} ${body.title ?? ''}`.trim());
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause;
+      fail(cause?.code ?? (error as Error).name);
     }
   };
 
@@ -212,6 +220,7 @@ async function offerLoad(
     offered: load.rate,
     accepted: orderIds.length,
     failed,
+    failures,
     unsent,
     seconds: load.seconds,
     endToEndPerSecond: orderIds.length / (Math.max(elapsedMs, 1) / 1000),
@@ -412,8 +421,12 @@ export const pipeline: Benchmark = {
     ]);
     printTable(
       'statuses',
-      ['offered/s', 'statuses'],
-      steps.map((step) => [String(step.offered), JSON.stringify(step.statuses)]),
+      ['offered/s', 'statuses', 'failed requests'],
+      steps.map((step) => [
+        String(step.offered),
+        JSON.stringify(step.statuses),
+        JSON.stringify(step.failures),
+      ]),
     );
     printTable(
       `cost as the shop grows: closed loop, ${CUSTOMERS} customers at a time, ${SCALE_SECONDS} s each`,

@@ -205,6 +205,22 @@ export function servicesBuilt(): boolean {
   return true;
 }
 
+const profiled = new Set(
+  (process.env.BENCH_PROFILE ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean),
+);
+
+/**
+ * `BENCH_PROFILE=api-gateway,order-service` runs those services with `--cpu-prof`: each writes
+ * a .cpuprofile (for Chrome DevTools or speedscope) to bench/results/profiles when it stops.
+ */
+function profileOptions(instance: { service: string }): string[] {
+  if (!profiled.has(instance.service)) return [];
+  return ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'bench', 'results', 'profiles')}`];
+}
+
 /**
  * Starts every service as its own process on free ports, with its own databases, RabbitMQ
  * namespace and Redis key prefixes, and registers the cleanup that removes all of them.
@@ -245,6 +261,7 @@ export async function startBenchSystem(
       rabbitmqUrl: testServers.rabbitmqUrl,
       mongoUrl: process.env.MONGODB_URL,
       built: options.built,
+      nodeOptions: profileOptions,
       jwtSecret,
       admin,
       env: {

@@ -37,7 +37,7 @@ const child = spawn(
     'tsx',
     '--test',
     `--test-concurrency=${concurrency}`,
-    '--test-timeout=180000',
+    '--test-timeout=240000',
     ...files,
   ],
   {

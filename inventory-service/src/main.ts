@@ -16,8 +16,8 @@ void runService({
   host: config.HOST,
   logLevel: config.LOG_LEVEL,
   start: async ({ logger, metrics }) => {
-    // The consumer holds one connection for its batch and the relay one, plus its LISTEN; the
-    // rest serve HTTP reads.
+    // The consumer holds one connection for its batch and the relay one; the rest serve HTTP
+    // reads.
     const pool = await openServiceDatabase(config.DATABASE_URL, {
       migrations,
       lockKey: MIGRATION_LOCK_KEY,

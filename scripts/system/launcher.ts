@@ -36,6 +36,8 @@ export interface SystemOptions {
   output?: (source: string, line: string) => void;
   /** Run each service's built JavaScript (`node <service>/dist/main.js`, after `npm run build`). */
   built?: boolean;
+  /** Extra Node options per instance (`--cpu-prof` for the benchmarks' BENCH_PROFILE). */
+  nodeOptions?: (instance: PlannedInstance) => string[];
   onReady?: (service: ServiceName, url: string, seconds: number, label: string) => void;
 }
 
@@ -281,9 +283,12 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const children = new Map<string, ChildProcess>();
 
   async function startInstance(instance: PlannedInstance): Promise<void> {
-    const entry = options.built
-      ? [path.join(options.root, instance.service, 'dist/main.js')]
-      : [...NODE_ARGS, path.join(options.root, instance.service, 'src/main.ts')];
+    const entry = [
+      ...(options.nodeOptions?.(instance) ?? []),
+      ...(options.built
+        ? [path.join(options.root, instance.service, 'dist/main.js')]
+        : [...NODE_ARGS, path.join(options.root, instance.service, 'src/main.ts')]),
+    ];
     const child = spawn(process.execPath, entry, {
       cwd: options.root,
       env: {

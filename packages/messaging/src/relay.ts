@@ -1,4 +1,4 @@
-import { withTransaction, type Pool, type PoolClient } from '@shop/postgres';
+import { withTransaction, type Pool } from '@shop/postgres';
 import {
   runInTraceContext,
   type Logger,
@@ -8,24 +8,21 @@ import {
 import type { RabbitConnection } from './connection';
 import type { EventEnvelope } from './envelope';
 import { messagingMetrics } from './metrics';
-import { OUTBOX_CHANNEL } from './outbox';
+import { onOutboxCommit } from './outbox';
 
 export interface OutboxRelayOptions {
   pool: Pool;
   rabbit: RabbitConnection;
   logger: Logger;
   metrics: MetricsRegistry;
-  /** Poll period when idle; a NOTIFY from `enqueueEvent` wakes the relay sooner. */
+  /** Poll period when idle; a commit of this process's `enqueueEvent` wakes the relay sooner. */
   intervalMs?: number;
   batchSize?: number;
   /** Longest wait between attempts while publishing or the database keeps failing. */
   maxBackoffMs?: number;
-  /** LISTEN for new rows (one pooled connection held); polling alone still delivers everything. */
-  listen?: boolean;
   /**
-   * After a NOTIFY, wait this long before claiming (default 5 ms): the notifications of every
-   * transaction committing meanwhile fold into one claim, so a busy service publishes batches
-   * instead of one row per wake, and N replicas query N times per window, not N per commit.
+   * After a wake, wait this long before claiming (default 5 ms): the commits meanwhile fold into
+   * one claim, so a busy service publishes batches instead of one row per wake.
    */
   lingerMs?: number;
   /** Sent rows are kept this long for auditing and replays, then deleted. */
@@ -75,7 +72,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let stopped = false;
   let signalStop: () => void = () => undefined;
   const stopSignal = new Promise<void>((resolve) => (signalStop = resolve));
-  // A NOTIFY that lands while a batch is running must not be lost (its row may have committed
+  // A wake that lands while a batch is running must not be lost (its row may have committed
   // after our SELECT), so it is remembered until the next pause.
   let wakeRequested = false;
   let endPause: () => void = () => undefined;
@@ -86,7 +83,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   const linger = () => new Promise<void>((resolve) => setTimeout(resolve, lingerMs));
 
-  /** Waits `ms`; a NOTIFY cuts it short (after the linger) unless this is a backoff. */
+  /** Waits `ms`; a wake cuts it short (after the linger) unless this is a backoff. */
   async function pause(ms: number, wakeable = true): Promise<void> {
     if (wakeable && wakeRequested) {
       wakeRequested = false;
@@ -196,38 +193,16 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   }
 
-  async function keepListening() {
-    while (!stopped) {
-      let client: PoolClient | null = null;
-      try {
-        client = await pool.connect();
-        const lost = new Promise<void>((resolve) => {
-          client!.on('error', () => resolve());
-          client!.on('end', () => resolve());
-        });
-        client.on('notification', () => wake());
-        await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
-        // Rows committed while we were not listening are picked up by this wake-up.
-        wake();
-        await Promise.race([lost, stopSignal]);
-      } catch (error) {
-        logger.debug({ err: error }, 'Outbox LISTEN connection failed; polling meanwhile');
-      }
-      // Destroyed rather than returned to the pool: it is still LISTENing, or broken.
-      client?.release(true);
-      if (!stopped) await Promise.race([stopSignal, new Promise((r) => setTimeout(r, intervalMs))]);
-    }
-  }
-
+  const stopWaking = onOutboxCommit(wake);
   const running = run();
-  const listening = options.listen === false ? Promise.resolve() : keepListening();
 
   return {
     async stop() {
       stopped = true;
+      stopWaking();
       wake();
       signalStop();
-      await Promise.all([running, listening]);
+      await running;
       gaugeEntry.relays -= 1;
       if (gaugeEntry.relays === 0) metrics.outboxPools.delete(pool);
     },

@@ -25,18 +25,37 @@ export function createPool(connectionString: string, options: { max?: number } =
   return pool;
 }
 
+// What runs once each open withTransaction commits, by its client.
+const commitHooks = new WeakMap<object, (() => void)[]>();
+
+/**
+ * Runs `hook` once the transaction `tx` belongs to has committed, and never if it rolls back.
+ * Outside `withTransaction` (a pool, or a client in autocommit) the statement already committed
+ * when it returned, so the hook runs at once.
+ */
+export function afterCommit(tx: Queryable, hook: () => void): void {
+  const hooks = commitHooks.get(tx);
+  if (hooks) hooks.push(hook);
+  else hook();
+}
+
 /** Runs `work` in one transaction on one client: committed if it resolves, rolled back if it throws. */
 export async function withTransaction<T>(
   pool: pg.Pool,
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
   const client = await pool.connect();
+  const hooks: (() => void)[] = [];
   try {
     await client.query('BEGIN');
+    commitHooks.set(client, hooks);
     const result = await work(client);
     await client.query('COMMIT');
+    commitHooks.delete(client);
+    for (const hook of hooks) hook();
     return result;
   } catch (error) {
+    commitHooks.delete(client);
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
