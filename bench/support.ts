@@ -184,21 +184,24 @@ function newestSourceMs(directory: string): number {
  * and the tsx-run sources are measured, whose memory and start include the compiler.
  */
 export function servicesBuilt(): boolean {
-  const sources = [
-    ...readdirSync(path.join(root, 'packages')).map((name) => path.join(root, 'packages', name)),
-    ...SERVICES.map(({ name }) => path.join(root, name)),
-  ]
-    .map((folder) => path.join(folder, 'src'))
-    .filter((folder) => existsSync(folder));
   const entries = SERVICES.map(({ name }) => path.join(root, name, 'dist/main.js'));
   if (!entries.every((entry) => existsSync(entry))) {
     console.log('  built services not found (run `npm run build` first): measuring the sources');
     return false;
   }
-  const oldestBuild = Math.min(...entries.map((entry) => statSync(entry).mtimeMs));
-  if (Math.max(...sources.map(newestSourceMs)) > oldestBuild) {
+  // tsc -b writes only the files that changed, but stamps each project's .tsbuildinfo.
+  const stale = [
+    ...readdirSync(path.join(root, 'packages')).map((name) => path.join('packages', name)),
+    ...SERVICES.map(({ name }) => name),
+  ].filter((folder) => {
+    const source = path.join(root, folder, 'src');
+    if (!existsSync(source)) return false;
+    const stamp = path.join(root, folder, 'dist', '.tsbuildinfo');
+    return !existsSync(stamp) || newestSourceMs(source) > statSync(stamp).mtimeMs;
+  });
+  if (stale.length > 0) {
     console.log(
-      '  the build is older than the sources (run `npm run build`): measuring the sources',
+      `  the build of ${stale.join(', ')} is older than its sources (run \`npm run build\`): measuring the sources`,
     );
     return false;
   }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { migrateMessaging } from '@shop/messaging';
+import { migrateMessaging, outboxInsert } from '@shop/messaging';
 import { createPool, migrate, type Pool, type PoolClient } from '@shop/postgres';
 import { createTestDatabase, waitFor, type TestDatabase } from '@shop/testkit';
 import { migrations } from '../src/db/migrations';
-import { insertOrder } from '../src/db/orders';
+import { insertOrder, ORDER_EVENTS_FIRST_PARAM } from '../src/db/orders';
 import { moveOrder } from '../src/use-cases/move-order';
 import { statusHistory } from './support';
 
@@ -29,12 +29,17 @@ describe('moveOrder under concurrent transactions', () => {
 
   async function pendingOrder(): Promise<string> {
     const id = randomUUID();
-    await insertOrder(pool, {
-      id,
-      userId: 'u-1',
-      lines: [{ productId: 'p-1', name: 'Mug', quantity: 1, unitPrice: 100, lineTotal: 100 }],
-      total: 100,
-    });
+    await insertOrder(
+      pool,
+      {
+        id,
+        userId: 'u-1',
+        lines: [{ productId: 'p-1', name: 'Mug', quantity: 1, unitPrice: 100, lineTotal: 100 }],
+        total: 100,
+      },
+      // The guarded moves are under test, not the saga: no ORDER_CREATED.
+      outboxInsert([], ORDER_EVENTS_FIRST_PARAM),
+    );
     return id;
   }
 

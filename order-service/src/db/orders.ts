@@ -1,4 +1,5 @@
 import type { Queryable } from '@shop/postgres';
+import { outboxWritten, type OutboxStatement } from '@shop/messaging';
 import type { CancelledBy, Order, OrderRejection } from '../domain/order';
 import type { OrderStatus } from '../domain/order-status';
 import type { PricedLine } from '../domain/pricing';
@@ -78,9 +79,15 @@ async function withLines(db: Queryable, rows: readonly OrderRow[]): Promise<Orde
  * The order, its lines and its first history row in one statement (data-modifying CTEs), so
  * placing an order costs one round trip here instead of four.
  */
+/**
+ * Inserts the order PENDING with its lines and first history row, and `events` into the outbox,
+ * in one statement: atomic on its own (one round trip when no transaction is open), and inside
+ * the caller's transaction when there is one.
+ */
 export async function insertOrder(
   tx: Queryable,
   order: { id: string; userId: string; lines: readonly PricedLine[]; total: number },
+  events: OutboxStatement,
 ): Promise<Order> {
   const { rows } = await tx.query<OrderRow>(
     `WITH placed AS (
@@ -94,6 +101,8 @@ export async function insertOrder(
      ), history AS (
        INSERT INTO order_status_history (order_id, from_status, to_status, reason)
        VALUES ($1, NULL, 'PENDING', 'placed')
+     ), events AS (
+       ${events.sql}
      )
      SELECT * FROM placed`,
     [
@@ -104,8 +113,10 @@ export async function insertOrder(
       order.lines.map((line) => line.name),
       order.lines.map((line) => line.quantity),
       order.lines.map((line) => line.unitPrice),
+      ...events.params,
     ],
   );
+  outboxWritten(tx);
   return toOrder(
     rows[0]!,
     order.lines.map((line) => ({
@@ -117,6 +128,9 @@ export async function insertOrder(
     })),
   );
 }
+
+/** The first parameter number free for the events of `insertOrder`. */
+export const ORDER_EVENTS_FIRST_PARAM = 8;
 
 /** The order, or undefined if there is none with that id (an id that is not a UUID included). */
 export async function findOrder(db: Queryable, id: string): Promise<Order | undefined> {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { enqueueEvent } from '@shop/messaging';
+import { outboxInsert } from '@shop/messaging';
 import { withTransaction, type Pool } from '@shop/postgres';
 import { UnprocessableError } from '@shop/service-kit';
 import type { ProductCatalog } from '../clients/product-catalog';
 import { findIdempotencyKey, claimIdempotencyKey } from '../db/idempotency-keys';
-import { findOrder, insertOrder } from '../db/orders';
+import { findOrder, insertOrder, ORDER_EVENTS_FIRST_PARAM } from '../db/orders';
 import { orderRequestFingerprint } from '../domain/idempotency';
 import type { Order } from '../domain/order';
 import type { RequestedLine } from '../domain/order-lines';
@@ -31,9 +31,10 @@ export interface PlacedOrder {
 }
 
 /**
- * Saga step 1 (docs/architecture.md, "The order saga"): price every line from the catalog, then insert the order
- * PENDING and ORDER_CREATED into the outbox in one transaction. Nothing is written unless every
- * product is known and the catalog answered.
+ * Saga step 1 (docs/architecture.md, "The order saga"): price every line from the catalog, then
+ * insert the order PENDING and ORDER_CREATED into the outbox in one statement (inside one
+ * transaction with the Idempotency-Key's claim when there is one). Nothing is written unless
+ * every product is known and the catalog answered.
  */
 export async function placeOrder(
   deps: PlaceOrderDeps,
@@ -51,31 +52,36 @@ export async function placeOrder(
   if (!pricing.ok) throw pricingRefused(pricing);
 
   const orderId = randomUUID();
-  const order = await withTransaction(deps.pool, async (tx) => {
-    if (key !== undefined) {
-      // Claiming the key first means a concurrent retry blocks here until this one commits, then
-      // finds the key taken and creates nothing: the unique key, not timing, makes it one order.
-      const claimed = await claimIdempotencyKey(tx, { userId, key, fingerprint, orderId });
-      if (!claimed) return undefined;
-    }
-    const placed = await insertOrder(tx, {
-      id: orderId,
-      userId,
-      lines: pricing.lines,
-      total: pricing.total,
-    });
-    await enqueueEvent(tx, 'ORDER_CREATED', {
-      orderId,
-      userId,
-      items: pricing.lines.map(({ productId, quantity, unitPrice }) => ({
-        productId,
-        quantity,
-        unitPrice,
-      })),
-      total: pricing.total,
-    });
-    return placed;
-  });
+  const placing = { id: orderId, userId, lines: pricing.lines, total: pricing.total };
+  const created = outboxInsert(
+    [
+      {
+        type: 'ORDER_CREATED',
+        data: {
+          orderId,
+          userId,
+          items: pricing.lines.map(({ productId, quantity, unitPrice }) => ({
+            productId,
+            quantity,
+            unitPrice,
+          })),
+          total: pricing.total,
+        },
+      },
+    ],
+    ORDER_EVENTS_FIRST_PARAM,
+  );
+  // Without a key, the order and ORDER_CREATED are one statement, committed alone: one round trip.
+  const order =
+    key === undefined
+      ? await insertOrder(deps.pool, placing, created)
+      : await withTransaction(deps.pool, async (tx) => {
+          // Claiming the key first means a concurrent retry blocks here until this one commits,
+          // then finds the key taken and creates nothing: the unique key, not timing, makes it
+          // one order.
+          const claimed = await claimIdempotencyKey(tx, { userId, key, fingerprint, orderId });
+          return claimed ? insertOrder(tx, placing, created) : undefined;
+        });
   if (order) {
     deps.orderMetrics.orderCreated();
     return { order, created: true };

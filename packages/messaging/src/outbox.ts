@@ -43,26 +43,33 @@ export async function enqueueEvent<K extends EventType>(
   return envelope as EventEnvelope<EventData<K>>;
 }
 
+/** The outbox INSERT of some events, to run as its own statement or inside a caller's CTE. */
+export interface OutboxStatement {
+  /** `INSERT INTO outbox ...` reading its rows from `params`, numbered from the caller's first. */
+  sql: string;
+  params: unknown[];
+  envelopes: EventEnvelope[];
+}
+
 /**
- * `enqueueEvent` for many events: one INSERT however many there are, so a consumer answering a
- * batch of events pays one round trip, not one per answer. Rows keep the given order, which is
- * the order the relay publishes them in.
+ * The INSERT that writes `outgoing` to the outbox, its parameters numbered from `firstParam`,
+ * so a caller can write its own rows and its events in one statement (one round trip, committed
+ * alone) rather than four (BEGIN, its rows, the events, COMMIT). Rows keep the given order,
+ * which is the order the relay publishes them in. The data is validated now. After the
+ * statement commits, call `outboxWritten` so this process's relay publishes without a poll.
  */
-export async function enqueueEvents(
-  tx: Queryable,
-  outgoing: readonly OutgoingEvent[],
-): Promise<EventEnvelope[]> {
-  if (outgoing.length === 0) return [];
+export function outboxInsert(outgoing: readonly OutgoingEvent[], firstParam = 1): OutboxStatement {
   const envelopes = outgoing.map(({ type, data, ...opts }) =>
     createEnvelope(type, data as EventData<typeof type>, opts),
   );
-  await tx.query(
-    `INSERT INTO outbox (event_id, event_type, envelope, trace_context)
+  const [ids, types, bodies, traces] = [0, 1, 2, 3].map((offset) => `$${firstParam + offset}`);
+  return {
+    sql: `INSERT INTO outbox (event_id, event_type, envelope, trace_context)
      SELECT event_id, event_type, envelope, trace_context
-       FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[]) WITH ORDINALITY
-            AS e(event_id, event_type, envelope, trace_context, position)
+       FROM unnest(${ids}::text[], ${types}::text[], ${bodies}::jsonb[], ${traces}::jsonb[])
+            WITH ORDINALITY AS e(event_id, event_type, envelope, trace_context, position)
       ORDER BY position`,
-    [
+    params: [
       envelopes.map((envelope) => envelope.eventId),
       envelopes.map((envelope) => envelope.eventType),
       envelopes.map((envelope) => JSON.stringify(envelope)),
@@ -72,9 +79,29 @@ export async function enqueueEvents(
         return carrier && JSON.stringify(carrier);
       }),
     ],
-  );
-  // Woken once the rows are visible, and never for a rollback; the relay then reads everything
-  // pending, so one wake per transaction is enough.
+    envelopes,
+  };
+}
+
+/**
+ * Wakes this process's relays once `tx` has committed (at once outside a transaction), and never
+ * for a rollback; the relay then reads everything pending, so one wake per transaction is enough.
+ */
+export function outboxWritten(tx: Queryable): void {
   afterCommit(tx, wakeRelays);
-  return envelopes;
+}
+
+/**
+ * `enqueueEvent` for many events: one INSERT however many there are, so a consumer answering a
+ * batch of events pays one round trip, not one per answer.
+ */
+export async function enqueueEvents(
+  tx: Queryable,
+  outgoing: readonly OutgoingEvent[],
+): Promise<EventEnvelope[]> {
+  if (outgoing.length === 0) return [];
+  const statement = outboxInsert(outgoing);
+  await tx.query(statement.sql, statement.params);
+  outboxWritten(tx);
+  return statement.envelopes;
 }
