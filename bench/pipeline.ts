@@ -20,6 +20,8 @@ import {
 
 const RATES = (process.env.BENCH_PIPELINE_RATES ?? '100,200,400,800').split(',').map(Number);
 const STEP_SECONDS = Number(process.env.BENCH_PIPELINE_SECONDS ?? 20);
+// Instances of each domain service (user, product, inventory, order); the gateway is one.
+const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 1);
 const CUSTOMERS = 64;
 const PRODUCTS = 100;
 const HOT_PRODUCTS = 5;
@@ -311,7 +313,7 @@ export const pipeline: Benchmark = {
     const postgres = await measurePostgresCeiling({ connections: SERVICE_POOL_SIZE, seconds: 5 });
     const rabbit = await measureRabbitCeiling({ seconds: 5 });
 
-    const bench = await startBenchSystem({ built });
+    const bench = await startBenchSystem({ built, replicas: REPLICAS });
     console.log(`  system ready in ${bench.totalSeconds.toFixed(1)} s; stocking the shop`);
     const pools = {
       orders: createPool(bench.databaseUrl(bench.databases.orders), { max: 2 }),
@@ -380,7 +382,7 @@ export const pipeline: Benchmark = {
       ],
     );
     printTable(
-      `pipeline: open loop through the gateway, ${CUSTOMERS} customers, ${products.length >= PRODUCTS ? PRODUCTS : products.length} products (${HOT_PRODUCTS} hot)`,
+      `pipeline: open loop through the gateway, ${CUSTOMERS} customers, ${products.length >= PRODUCTS ? PRODUCTS : products.length} products (${HOT_PRODUCTS} hot), ${REPLICAS} instance${REPLICAS === 1 ? '' : 's'} of each domain service, node ${process.version}, ${built ? 'built' : 'tsx sources'}`,
       [
         'offered/s',
         'accepted',

@@ -229,7 +229,7 @@ function profileOptions(instance: { service: string }): string[] {
  * namespace and Redis key prefixes, and registers the cleanup that removes all of them.
  */
 export async function startBenchSystem(
-  options: { env?: Record<string, string>; built?: boolean } = {},
+  options: { env?: Record<string, string>; built?: boolean; replicas?: number } = {},
 ): Promise<BenchSystem> {
   const namespace = uniqueName('bench').toLowerCase();
   const databases = {
@@ -264,6 +264,7 @@ export async function startBenchSystem(
       rabbitmqUrl: testServers.rabbitmqUrl,
       mongoUrl: process.env.MONGODB_URL,
       built: options.built,
+      replicas: options.replicas,
       nodeOptions: profileOptions,
       jwtSecret,
       admin,
