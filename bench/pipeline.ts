@@ -41,7 +41,7 @@ interface StepResult {
   offered: number;
   accepted: number;
   failed: number;
-  /** Why, by status and problem title (or the client's error code). */
+  /** Why, by status and problem detail (or the client's error code). */
   failures: Record<string, number>;
   unsent: number;
   seconds: number;
@@ -176,11 +176,11 @@ async function offerLoad(
         },
         body: JSON.stringify(basket(load.products, load.seed + n)),
       });
-      const body = (await answer.json()) as { id?: string; title?: string };
+      const body = (await answer.json()) as { id?: string; title?: string; detail?: string };
       if (answer.status === 201 && body.id) {
         postMs.push(performance.now() - started);
         orderIds.push(body.id);
-      } else fail(`${answer.status} ${body.title ?? ''}`.trim());
+      } else fail(`${answer.status} ${(body.detail ?? body.title ?? '').slice(0, 100)}`.trim());
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause;
       fail(cause?.code ?? (error as Error).name);
