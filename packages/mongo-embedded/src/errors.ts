@@ -26,15 +26,21 @@ export const ErrorCode = {
   IndexKeySpecsConflict: 86,
   CommandNotSupported: 115,
   InvalidIndexSpecificationOption: 197,
+  NoQueryExecutionPlans: 291,
   NotImplemented: 238,
   UnsupportedOpQueryCommand: 352,
   BSONObjectTooLarge: 10334,
+  Location13026: 13026,
+  Location13027: 13027,
+  Location16755: 16755,
+  Location16804: 16804,
   Location17419: 17419,
   DuplicateKey: 11000,
   UnrecognizedPipelineStage: 40324,
   Location40415: 40415,
   Location40571: 40571,
   Location40573: 40573,
+  Location40603: 40603,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;

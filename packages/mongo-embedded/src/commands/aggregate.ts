@@ -1,6 +1,7 @@
 import { CommandError } from '../errors';
 import { cloneDocument } from '../documents';
 import type { Document } from '../documents';
+import { runGeoNear } from '../query/geoNearStage';
 import { runPipeline } from '../query/mql';
 import type { CommandHandler } from './context';
 import { explainCommand } from './explain';
@@ -46,10 +47,23 @@ const aggregate: CommandHandler = (context) => {
       'The $changeStream stage is only supported on replica sets',
     );
   }
+  if (pipeline.slice(1).some((stage) => '$geoNear' in stage)) {
+    throw new CommandError(
+      'Location40603',
+      '$geoNear is only valid as the first stage in a pipeline',
+    );
+  }
+  let stages = pipeline;
+  if (pipeline[0] && '$geoNear' in pipeline[0]) {
+    const indexKeys =
+      typeof target === 'string' ? store.find(databaseName, target)?.indexKeys() : [];
+    input = runGeoNear(pipeline[0]['$geoNear'], input, indexKeys ?? [], namespace);
+    stages = pipeline.slice(1);
+  }
   const variables = optionalDocument(command, 'let') ?? {};
   const results = runPipeline(
     input,
-    pipeline,
+    stages,
     // $lookup and $unionWith read other collections; copies keep stored documents untouched.
     (name) => (store.find(databaseName, name)?.all() ?? []).map(cloneDocument),
     variables,

@@ -12,6 +12,10 @@ function storedDocuments(context: CommandContext, collectionName: string): Docum
   return context.store.find(context.databaseName, collectionName)?.all() ?? [];
 }
 
+function indexKeys(context: CommandContext, collectionName: string): Document[] {
+  return context.store.find(context.databaseName, collectionName)?.indexKeys() ?? [];
+}
+
 const find: CommandHandler = (context) => {
   const { command } = context;
   const collectionName = requiredString(command, 'find');
@@ -35,6 +39,7 @@ const find: CommandHandler = (context) => {
     projection: optionalDocument(command, 'projection'),
     skip,
     limit,
+    indexKeys: indexKeys(context, collectionName),
   });
   const cursor = context.cursors.open(namespaceOf(context, collectionName), results, {
     batchSize: optionalNumber(command, 'batchSize'),
@@ -51,6 +56,7 @@ const count: CommandHandler = (context) => {
     filter: optionalDocument(command, 'query'),
     skip: Math.abs(optionalNumber(command, 'skip') ?? 0),
     limit: Math.abs(optionalNumber(command, 'limit') ?? 0),
+    indexKeys: indexKeys(context, collectionName),
   });
   return { n: matched.length, ok: 1 };
 };

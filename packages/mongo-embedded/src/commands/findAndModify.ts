@@ -51,6 +51,7 @@ const findAndModify: CommandHandler = (context) => {
     filter,
     sort: optionalDocument(command, 'sort'),
     limit: 1,
+    indexKeys: collection?.indexKeys(),
   });
   const reply = (lastErrorObject: Document, value: Document | undefined): Document => ({
     lastErrorObject,

@@ -116,7 +116,11 @@ const update: CommandHandler = (context) => {
     const multi = optionalBoolean(statement, 'multi') ?? false;
     const arrayFilters = optionalArray(statement, 'arrayFilters')?.filter(isDocument);
     const collection = context.store.find(context.databaseName, collectionName);
-    const matching = selectDocuments(collection?.all() ?? [], { filter, limit: multi ? 0 : 1 });
+    const matching = selectDocuments(collection?.all() ?? [], {
+      filter,
+      limit: multi ? 0 : 1,
+      indexKeys: collection?.indexKeys(),
+    });
     for (const current of matching) {
       const next = applyUpdate(current, spec, { arrayFilters, filter, inserting: false });
       matchedCount++;
@@ -154,7 +158,11 @@ const remove: CommandHandler = (context: CommandContext) => {
         `The limit field in delete objects must be 0 or 1. Got ${limit}`,
       );
     }
-    for (const document of selectDocuments(collection?.all() ?? [], { filter, limit })) {
+    for (const document of selectDocuments(collection?.all() ?? [], {
+      filter,
+      limit,
+      indexKeys: collection?.indexKeys(),
+    })) {
       collection?.remove(document);
       deleted++;
     }

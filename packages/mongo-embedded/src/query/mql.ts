@@ -7,6 +7,8 @@ import { CommandError } from '../errors';
 import { isDocument, valueKey, withIdFirst } from '../documents';
 import type { Document } from '../documents';
 import { toPlainNumbers } from '../bson/numbers';
+import { geoQueryOperators } from './geoOperators';
+import { extractNear, nearest } from './near';
 import { queryOperators } from './operators';
 import { replaceAtPath, valueAtPath } from './paths';
 import { elementPredicate } from './pull';
@@ -22,7 +24,12 @@ import { originalOf, plainView } from './views';
 
 // Context.merge keeps the first context's operators where both define one.
 const context = Context.merge(
-  Context.init({ [OpType.QUERY]: queryOperators as unknown as Record<string, QueryOperator> }),
+  Context.init({
+    [OpType.QUERY]: { ...queryOperators, ...geoQueryOperators } as unknown as Record<
+      string,
+      QueryOperator
+    >,
+  }),
   fullContext(),
 );
 
@@ -54,17 +61,8 @@ function newQuery(filter: Document, options: Partial<Options>): Query {
       'text index required for $text query (mongo-embedded has no text search; use a case-insensitive $regex)',
     );
   }
-  for (const stage of [
-    '$where',
-    '$near',
-    '$nearSphere',
-    '$geoWithin',
-    '$geoIntersects',
-    '$within',
-  ]) {
-    if (mentions(filter, stage)) {
-      throw new CommandError('NotImplemented', `${stage} is not supported by mongo-embedded`);
-    }
+  if (mentions(filter, '$where')) {
+    throw new CommandError('NotImplemented', '$where is not supported by mongo-embedded');
   }
   return evaluate(() => new Query(withDbRefEqualities(filter), options));
 }
@@ -114,6 +112,8 @@ export interface Selection {
   /** 0 or absent means no limit, as in mongod. */
   limit?: number | undefined;
   projection?: Document | undefined;
+  /** The key patterns of the collection's indexes, which $near needs to find a geo index. */
+  indexKeys?: readonly Document[] | undefined;
 }
 
 /**
@@ -122,8 +122,11 @@ export interface Selection {
  */
 export function selectDocuments(documents: Document[], selection: Selection): Document[] {
   return evaluate(() => {
-    const query = newQuery(selection.filter ?? {}, queryOptions);
+    const { near, rest } = extractNear(selection.filter ?? {});
+    const query = newQuery(rest, queryOptions);
     let selected = documents.map(plainView).filter((view) => query.test(view));
+    // Without a sort of its own, a $near query returns the nearest documents first.
+    if (near) selected = nearest(selected, near, selection.indexKeys ?? []).map((r) => r.document);
     if (selection.sort) selected = sortDocuments(selected, selection.sort);
     const start = selection.skip ?? 0;
     selected = selected.slice(start, selection.limit ? start + selection.limit : undefined);

@@ -132,6 +132,11 @@ export class Collection {
     return before;
   }
 
+  /** The key patterns of the indexes, which geo queries need to pick their index. */
+  indexKeys(): Document[] {
+    return [...this.indexes.values()].map((index) => index.definition.key);
+  }
+
   hasIndex(name: string): boolean {
     return this.indexes.has(name);
   }

@@ -3,6 +3,7 @@ import { isDocument, valueKey } from '../documents';
 import type { Document } from '../documents';
 import { compileFilter } from '../query/mql';
 import type { DocumentPredicate } from '../query/mql';
+import { geoKeyError } from './geoKeys';
 import { formatKey } from './keyFormat';
 
 /** An index as listIndexes reports it: { v, key, name } plus the options it was created with. */
@@ -44,6 +45,7 @@ export class CollectionIndex {
   private readonly owners = new Map<string, string>();
   private readonly partialFilter: DocumentPredicate | undefined;
   private readonly enforcesUniqueness: boolean;
+  private readonly hasGeoKeys: boolean;
 
   constructor(
     readonly definition: IndexDefinition,
@@ -57,14 +59,24 @@ export class CollectionIndex {
     );
     this.enforcesUniqueness =
       definition['unique'] === true && plainKeys && definition.name !== ID_INDEX_NAME;
+    this.hasGeoKeys = Object.values(definition.key).some(
+      (type) => type === '2dsphere' || type === '2d',
+    );
   }
 
   get name(): string {
     return this.definition.name;
   }
 
-  /** The E11000 error `document` would cause, ignoring the document stored under `ownerId`. */
+  /**
+   * The error storing `document` would cause: a geo value the index cannot hold, or an
+   * E11000 duplicate (ignoring the document stored under `ownerId`).
+   */
   findConflict(document: Document, ownerId: string): CommandError | undefined {
+    if (this.hasGeoKeys && (!this.partialFilter || this.partialFilter(document))) {
+      const error = geoKeyError(this.definition, document);
+      if (error) return error;
+    }
     if (!this.enforcesUniqueness) return undefined;
     for (const key of this.keysOf(document)) {
       const owner = this.owners.get(key.text);
