@@ -38,6 +38,7 @@ export const ErrorCode = {
   DuplicateKey: 11000,
   UnrecognizedPipelineStage: 40324,
   Location40415: 40415,
+  Location51246: 51246,
   Location40571: 40571,
   Location40573: 40573,
   Location40603: 40603,

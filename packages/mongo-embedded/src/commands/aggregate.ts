@@ -2,7 +2,7 @@ import { CommandError } from '../errors';
 import { cloneDocument } from '../documents';
 import type { Document } from '../documents';
 import { runGeoNear } from '../query/geoNearStage';
-import { runPipeline } from '../query/mql';
+import { hintedDocuments, runPipeline } from '../query/mql';
 import type { CommandHandler } from './context';
 import { explainCommand } from './explain';
 import { namespaceOf } from './context';
@@ -53,11 +53,12 @@ const aggregate: CommandHandler = (context) => {
       '$geoNear is only valid as the first stage in a pipeline',
     );
   }
+  const collection = typeof target === 'string' ? store.find(databaseName, target) : undefined;
+  input = hintedDocuments(input, command['hint'], collection?.indexDefinitions() ?? []);
   let stages = pipeline;
   if (pipeline[0] && '$geoNear' in pipeline[0]) {
-    const indexKeys =
-      typeof target === 'string' ? store.find(databaseName, target)?.indexKeys() : [];
-    input = runGeoNear(pipeline[0]['$geoNear'], input, indexKeys ?? [], namespace);
+    const indexKeys = collection?.indexKeys() ?? [];
+    input = runGeoNear(pipeline[0]['$geoNear'], input, indexKeys, namespace);
     stages = pipeline.slice(1);
   }
   const variables = optionalDocument(command, 'let') ?? {};

@@ -2,6 +2,7 @@ import { resolve } from 'mingo/util';
 import { CommandError } from '../errors';
 import { valueKey } from '../documents';
 import type { Document } from '../documents';
+import type { IndexDefinition } from '../storage/indexes';
 import { selectDocuments } from '../query/mql';
 import type { CommandContext, CommandHandler } from './context';
 import { namespaceOf } from './context';
@@ -12,8 +13,8 @@ function storedDocuments(context: CommandContext, collectionName: string): Docum
   return context.store.find(context.databaseName, collectionName)?.all() ?? [];
 }
 
-function indexKeys(context: CommandContext, collectionName: string): Document[] {
-  return context.store.find(context.databaseName, collectionName)?.indexKeys() ?? [];
+function indexesOf(context: CommandContext, collectionName: string): IndexDefinition[] {
+  return context.store.find(context.databaseName, collectionName)?.indexDefinitions() ?? [];
 }
 
 const find: CommandHandler = (context) => {
@@ -39,7 +40,8 @@ const find: CommandHandler = (context) => {
     projection: optionalDocument(command, 'projection'),
     skip,
     limit,
-    indexKeys: indexKeys(context, collectionName),
+    indexes: indexesOf(context, collectionName),
+    hint: command['hint'],
   });
   const cursor = context.cursors.open(namespaceOf(context, collectionName), results, {
     batchSize: optionalNumber(command, 'batchSize'),
@@ -56,7 +58,8 @@ const count: CommandHandler = (context) => {
     filter: optionalDocument(command, 'query'),
     skip: Math.abs(optionalNumber(command, 'skip') ?? 0),
     limit: Math.abs(optionalNumber(command, 'limit') ?? 0),
-    indexKeys: indexKeys(context, collectionName),
+    indexes: indexesOf(context, collectionName),
+    hint: command['hint'],
   });
   return { n: matched.length, ok: 1 };
 };

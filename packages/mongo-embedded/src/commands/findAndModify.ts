@@ -51,11 +51,11 @@ const findAndModify: CommandHandler = (context) => {
     filter,
     sort: optionalDocument(command, 'sort'),
     limit: 1,
-    indexKeys: collection?.indexKeys(),
+    indexes: collection?.indexDefinitions(),
   });
   const reply = (lastErrorObject: Document, value: Document | undefined): Document => ({
     lastErrorObject,
-    value: value ? project(value, fields) : null,
+    value: value ? project(value, fields, filter) : null,
     ok: 1,
   });
 

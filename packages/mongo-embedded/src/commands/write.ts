@@ -119,7 +119,7 @@ const update: CommandHandler = (context) => {
     const matching = selectDocuments(collection?.all() ?? [], {
       filter,
       limit: multi ? 0 : 1,
-      indexKeys: collection?.indexKeys(),
+      indexes: collection?.indexDefinitions(),
     });
     for (const current of matching) {
       const next = applyUpdate(current, spec, { arrayFilters, filter, inserting: false });
@@ -161,7 +161,7 @@ const remove: CommandHandler = (context: CommandContext) => {
     for (const document of selectDocuments(collection?.all() ?? [], {
       filter,
       limit,
-      indexKeys: collection?.indexKeys(),
+      indexes: collection?.indexDefinitions(),
     })) {
       collection?.remove(document);
       deleted++;

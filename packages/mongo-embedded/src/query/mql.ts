@@ -7,10 +7,13 @@ import { CommandError } from '../errors';
 import { isDocument, valueKey, withIdFirst } from '../documents';
 import type { Document } from '../documents';
 import { toPlainNumbers } from '../bson/numbers';
+import type { IndexDefinition } from '../storage/indexes';
 import { geoQueryOperators } from './geoOperators';
+import { inSparseIndex, indexOrder, resolveHint } from './hint';
 import { extractNear, nearest } from './near';
 import { queryOperators } from './operators';
 import { replaceAtPath, valueAtPath } from './paths';
+import { matchedElementIndex } from './positional';
 import { elementPredicate } from './pull';
 import { retypeLike } from './retype';
 import { sortDocuments } from './sort';
@@ -112,8 +115,9 @@ export interface Selection {
   /** 0 or absent means no limit, as in mongod. */
   limit?: number | undefined;
   projection?: Document | undefined;
-  /** The key patterns of the collection's indexes, which $near needs to find a geo index. */
-  indexKeys?: readonly Document[] | undefined;
+  /** The collection's indexes, which $near needs to find a geo index and a hint names. */
+  indexes?: readonly IndexDefinition[] | undefined;
+  hint?: unknown;
 }
 
 /**
@@ -124,19 +128,63 @@ export function selectDocuments(documents: Document[], selection: Selection): Do
   return evaluate(() => {
     const { near, rest } = extractNear(selection.filter ?? {});
     const query = newQuery(rest, queryOptions);
-    let selected = documents.map(plainView).filter((view) => query.test(view));
+    const indexes = selection.indexes ?? [];
+    const scanned = hintedDocuments(documents.map(plainView), selection.hint, indexes);
+    let selected = scanned.filter((view) => query.test(view));
     // Without a sort of its own, a $near query returns the nearest documents first.
-    if (near) selected = nearest(selected, near, selection.indexKeys ?? []).map((r) => r.document);
+    if (near) {
+      const keys = indexes.map((index) => index.key);
+      selected = nearest(selected, near, keys).map((result) => result.document);
+    }
     if (selection.sort) selected = sortDocuments(selected, selection.sort);
     const start = selection.skip ?? 0;
     selected = selected.slice(start, selection.limit ? start + selection.limit : undefined);
     const projection = selection.projection;
     if (!projection || Object.keys(projection).length === 0) return selected.map(originalOf);
-    return selected.map((view) => projectView(view, projection));
+    return selected.map((view) => projectView(view, projection, rest));
   });
 }
 
-function projectView(view: Document, projection: Document): Document {
+/**
+ * { child: { name: 1 } } means 'child.name': 1 in mongod; mingo would read the inner
+ * document as an expression and invent child.name from the root. Operators ($slice,
+ * $elemMatch) and expressions stay as they are.
+ */
+function flattenProjection(projection: Document, prefix = ''): Document {
+  const flat: Document = {};
+  for (const [key, value] of Object.entries(projection)) {
+    const nested =
+      isDocument(value) &&
+      Object.keys(value).length > 0 &&
+      Object.keys(value).every((field) => !field.startsWith('$'));
+    if (nested) Object.assign(flat, flattenProjection(value, `${prefix}${key}.`));
+    else flat[`${prefix}${key}`] = value;
+  }
+  return flat;
+}
+
+/** The documents in the order, and of the membership, of the index a hint names. */
+export function hintedDocuments<T extends Document>(
+  documents: T[],
+  hint: unknown,
+  indexes: readonly IndexDefinition[],
+): T[] {
+  const scan = resolveHint(hint, indexes);
+  if (!scan) return documents;
+  if (scan.kind === 'natural') return scan.direction === 1 ? documents : [...documents].reverse();
+  const { definition } = scan;
+  const partial: unknown = definition['partialFilterExpression'];
+  const inPartial = isDocument(partial) ? compileFilter(partial) : () => true;
+  const held = documents.filter(
+    (document) =>
+      inPartial(document) &&
+      inSparseIndex(definition, (path) => valueAtPath(document, path) !== undefined),
+  );
+  return sortDocuments(held, indexOrder(definition));
+}
+
+function projectView(view: Document, nestedProjection: Document, filter: Document): Document {
+  const projection = flattenProjection(nestedProjection);
   // mingo's $elemMatch projection misreads conditions on scalars ({ $in: [...] }); the
   // element is picked here with $pull's rules, which are mongod's $elemMatch rules too.
   const elemMatches = Object.entries(projection).filter(
@@ -144,6 +192,12 @@ function projectView(view: Document, projection: Document): Document {
   );
   const forMingo = { ...projection };
   for (const [path] of elemMatches) forMingo[path] = 1;
+  // mingo has no positional projection: the array is included whole and cut down below.
+  const positional = Object.keys(projection).filter((path) => path.endsWith('.$'));
+  for (const path of positional) {
+    delete forMingo[path];
+    forMingo[path.slice(0, -2)] = projection[path];
+  }
   const [found] = new Query({}, queryOptions).find<Document>([view], forMingo).all();
   let projected = found ?? {};
   for (const [path, value] of elemMatches) {
@@ -152,6 +206,17 @@ function projectView(view: Document, projection: Document): Document {
     const first = Array.isArray(array) ? array.find(matches) : undefined;
     if (first === undefined) delete projected[path];
     else projected[path] = [first];
+  }
+  for (const path of positional) {
+    const arrayPath = path.slice(0, -2);
+    const index = matchedElementIndex(view, arrayPath, filter, compileFilter);
+    if (index < 0) {
+      throw new CommandError(
+        'Location51246',
+        "Executor error during find command :: caused by :: positional operator '.$' couldn't find a matching element in the array",
+      );
+    }
+    replaceAtPath(projected, arrayPath, [(valueAtPath(view, arrayPath) as unknown[])[index]]);
   }
   // mongod reads a projection of nothing but $slice as "everything, with these arrays cut".
   if (Object.values(projection).every((value) => isDocument(value) && isSliceOnly(value))) {
@@ -169,9 +234,14 @@ function isSliceOnly(value: Document): boolean {
   return keys.length === 1 && keys[0] === '$slice';
 }
 
-export function project(document: Document, projection: Document | undefined): Document {
+/** Projects one document; `filter` is the query that found it, for a positional `$`. */
+export function project(
+  document: Document,
+  projection: Document | undefined,
+  filter: Document = {},
+): Document {
   if (!projection || Object.keys(projection).length === 0) return document;
-  return evaluate(() => projectView(plainView(document), projection));
+  return evaluate(() => projectView(plainView(document), projection, filter));
 }
 
 /**
