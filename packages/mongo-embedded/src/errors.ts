@@ -7,6 +7,7 @@ export const ErrorCode = {
   FailedToParse: 9,
   Unauthorized: 13,
   TypeMismatch: 14,
+  PathNotViable: 28,
   IllegalOperation: 20,
   ProtocolError: 17,
   AuthenticationFailed: 18,

@@ -140,4 +140,26 @@ describe('compatibility: projections, updates and hints as mongod 7 answers them
         /hint provided does not correspond to an existing index/.test(error.message),
     );
   });
+
+  test('when $set names a field inside an array or a scalar, then mongod refuses with 28 PathNotViable', async () => {
+    const posts = db.collection<Loose>('path_not_viable');
+    await posts.insertOne({ _id: 1, count: 3, comments: [{ body: 'a' }, { body: 'b' }] });
+    const pathNotViable = (error: unknown) =>
+      error instanceof MongoServerError &&
+      error.code === 28 &&
+      /Cannot create field '(body|x)' in element/.test(error.message);
+
+    await assert.rejects(
+      posts.updateOne({ _id: 1 }, { $set: { 'comments.body': 'x' } }),
+      pathNotViable,
+    );
+    await assert.rejects(posts.updateOne({ _id: 1 }, { $inc: { 'count.x': 1 } }), pathNotViable);
+    await posts.updateOne({ _id: 1 }, { $set: { 'comments.1.body': 'c' } });
+
+    assert.deepEqual(await posts.findOne({ _id: 1 }), {
+      _id: 1,
+      count: 3,
+      comments: [{ body: 'a' }, { body: 'c' }],
+    });
+  });
 });
