@@ -38,6 +38,7 @@ export const ErrorCode = {
   Location17419: 17419,
   DuplicateKey: 11000,
   UnrecognizedPipelineStage: 40324,
+  Location40414: 40414,
   Location40415: 40415,
   Location51246: 51246,
   Location40571: 40571,

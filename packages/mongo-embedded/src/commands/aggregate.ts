@@ -3,6 +3,7 @@ import { cloneDocument } from '../documents';
 import type { Document } from '../documents';
 import { runGeoNear } from '../query/geoNearStage';
 import { hintedDocuments, runPipeline } from '../query/mql';
+import { collationOf } from './collation';
 import type { CommandHandler } from './context';
 import { explainCommand } from './explain';
 import { namespaceOf } from './context';
@@ -68,6 +69,7 @@ const aggregate: CommandHandler = (context) => {
     // $lookup and $unionWith read other collections; copies keep stored documents untouched.
     (name) => (store.find(databaseName, name)?.all() ?? []).map(cloneDocument),
     variables,
+    collationOf(context),
   );
   const cursor = context.cursors.open(namespace, results, {
     batchSize: optionalNumber(cursorOptions, 'batchSize'),

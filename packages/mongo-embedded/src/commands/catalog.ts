@@ -2,6 +2,7 @@ import { calculateObjectSize } from 'bson';
 import { CommandError } from '../errors';
 import { isDocument } from '../documents';
 import type { Document } from '../documents';
+import { parseCollation } from '../query/collation';
 import { selectDocuments } from '../query/mql';
 import type { Collection } from '../storage/collection';
 import { idIndexDefinition } from '../storage/indexes';
@@ -12,7 +13,6 @@ import { optionalBoolean, optionalDocument, optionalNumber, requiredString } fro
 /** create options whose behaviour is not implemented; accepting them would pretend it is. */
 const UNSUPPORTED_CREATE_OPTIONS = [
   'capped',
-  'collation',
   'viewOn',
   'pipeline',
   'timeseries',
@@ -77,6 +77,10 @@ const create: CommandHandler = (context) => {
     }
     options[field] = value;
   }
+  // A collection's default collation is kept as mongod reports it; "simple" is no collation.
+  const collation = parseCollation(options['collation']);
+  if (collation) options['collation'] = collation.spec;
+  else delete options['collation'];
   context.store.create(context.databaseName, collectionName, options);
   return { ok: 1 };
 };

@@ -3,6 +3,7 @@ import { CommandError } from '../errors';
 import { valueKey } from '../documents';
 import type { Document } from '../documents';
 import type { IndexDefinition } from '../storage/indexes';
+import { collationActive, valuesEqual } from '../query/compare';
 import { selectDocuments } from '../query/mql';
 import type { CommandContext, CommandHandler } from './context';
 import { namespaceOf } from './context';
@@ -83,7 +84,13 @@ const distinct: CommandHandler = (context) => {
       if (value !== undefined) values.set(valueKey(value), value);
     }
   }
-  return { values: [...values.values()], ok: 1 };
+  // Under a collation "abc" and "ABC" may be one value: the first seen stands for both.
+  const distinctValues = collationActive()
+    ? [...values.values()].filter(
+        (value, i, all) => all.findIndex((other) => valuesEqual(other, value)) === i,
+      )
+    : [...values.values()];
+  return { values: distinctValues, ok: 1 };
 };
 
 export const readCommands: Record<string, CommandHandler> = { find, count, distinct };

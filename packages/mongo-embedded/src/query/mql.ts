@@ -1,13 +1,14 @@
 import { Aggregator, ProcessingMode, Query } from 'mingo';
 import fullContext from 'mingo/init/context';
 import { Context, OpType } from 'mingo/core';
-import type { Options, QueryOperator } from 'mingo/core';
+import type { CollationSpec, Options, QueryOperator } from 'mingo/core';
 import { MingoError } from 'mingo/util';
 import { CommandError } from '../errors';
 import { isDocument, valueKey, withIdFirst } from '../documents';
 import type { Document } from '../documents';
 import { toPlainNumbers } from '../bson/numbers';
 import type { IndexDefinition } from '../storage/indexes';
+import type { Collation } from './collation';
 import { geoQueryOperators } from './geoOperators';
 import { inSparseIndex, indexOrder, resolveHint } from './hint';
 import { extractNear, nearest } from './near';
@@ -274,11 +275,31 @@ function rewriteStages(pipeline: Document[]): Document[] {
 
 export type CollectionResolver = (collectionName: string) => Document[];
 
+/**
+ * Stages that compare strings only through filters and sorts, which follow a collation;
+ * other stages (grouping, lookups, set operators) would compare binary under one.
+ */
+const COLLATION_STAGES = new Set([
+  '$match',
+  '$sort',
+  '$limit',
+  '$skip',
+  '$project',
+  '$addFields',
+  '$set',
+  '$unset',
+  '$count',
+  '$replaceRoot',
+  '$replaceWith',
+  '$sample',
+]);
+
 export function runPipeline(
   documents: Document[],
   pipeline: Document[],
   resolveCollection: CollectionResolver,
   variables: Document = {},
+  collation?: Collation,
 ): Document[] {
   for (const stage of pipeline) {
     const [name, ...extra] = Object.keys(stage);
@@ -286,6 +307,12 @@ export function runPipeline(
       throw new CommandError(
         'FailedToParse',
         'A pipeline stage specification object must contain exactly one field.',
+      );
+    }
+    if (collation && !COLLATION_STAGES.has(name)) {
+      throw new CommandError(
+        'NotImplemented',
+        `${name} under a collation is not supported by mongo-embedded`,
       );
     }
     if (WRITING_STAGES.has(name) || context.getOperator(OpType.PIPELINE, name) === null) {
@@ -303,6 +330,7 @@ export function runPipeline(
       processingMode: ProcessingMode.CLONE_INPUT,
       collectionResolver: (name) => resolveCollection(name).map(plainView),
       variables,
+      ...(collation ? { collation: collation.mingoSpec as unknown as CollationSpec } : {}),
     }).run(documents.map(plainView)),
   );
   // A result that still carries a source's _id gets back the number types of that source.

@@ -5,6 +5,7 @@ import { CommandError } from '../errors';
 import { cloneDocument, isDocument, valueKey, withIdFirst } from '../documents';
 import type { Document } from '../documents';
 import { toPlainNumbers } from '../bson/numbers';
+import { collationActive } from './compare';
 import { compileFilter, evaluate, runPipeline } from './mql';
 import { replaceAtPath, valueAtPath } from './paths';
 import { matchedElementIndex } from './positional';
@@ -104,6 +105,13 @@ function applyOperators(current: Document, spec: Document, options: UpdateOption
       );
     }
     if (operator === '$setOnInsert' && !options.inserting) continue;
+    // mingo compares these operators' elements binary; mongod uses the collation.
+    if ((operator === '$addToSet' || operator === '$pullAll') && collationActive()) {
+      throw new CommandError(
+        'NotImplemented',
+        `${operator} under a collation is not supported by mongo-embedded`,
+      );
+    }
     const positioned = withoutMissingArrays(
       operator,
       resolvePositional(fields, updated, options.filter ?? {}),
