@@ -5,6 +5,7 @@ import type { Document } from '../documents';
 import { parseCollation } from '../query/collation';
 import { selectDocuments } from '../query/mql';
 import type { Collection } from '../storage/collection';
+import { checkCappedOptions } from '../storage/capped';
 import { idIndexDefinition } from '../storage/indexes';
 import type { CommandHandler } from './context';
 import { namespaceOf } from './context';
@@ -12,7 +13,6 @@ import { optionalBoolean, optionalDocument, optionalNumber, requiredString } fro
 
 /** create options whose behaviour is not implemented; accepting them would pretend it is. */
 const UNSUPPORTED_CREATE_OPTIONS = [
-  'capped',
   'viewOn',
   'pipeline',
   'timeseries',
@@ -77,6 +77,7 @@ const create: CommandHandler = (context) => {
     }
     options[field] = value;
   }
+  checkCappedOptions(options);
   // A collection's default collation is kept as mongod reports it; "simple" is no collation.
   const collation = parseCollation(options['collation']);
   if (collation) options['collation'] = collation.spec;

@@ -22,10 +22,7 @@ const find: CommandHandler = (context) => {
   const { command } = context;
   const collectionName = requiredString(command, 'find');
   if (optionalBoolean(command, 'tailable')) {
-    throw new CommandError(
-      'BadValue',
-      'tailable cursors need a capped collection, which mongo-embedded does not support',
-    );
+    throw new CommandError('BadValue', 'tailable cursors are not supported by mongo-embedded');
   }
   const limit = optionalNumber(command, 'limit') ?? 0;
   const skip = optionalNumber(command, 'skip') ?? 0;
