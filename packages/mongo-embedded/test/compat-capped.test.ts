@@ -48,10 +48,16 @@ describe('compatibility: capped collections as mongod 7 keeps them', () => {
     assert.deepEqual(kept, [4, 5, 6]);
   });
 
-  test('when capped is asked for without a size, then mongod refuses with 72', async () => {
+  test('when capped is asked for without a size, then mongod refuses it', async () => {
     await assert.rejects(
       db.command({ create: 'no_size', capped: true }),
       (error: unknown) => error instanceof MongoServerError && error.code === 72,
+    );
+    // A number is refused too, as a size-less capped (72) or for its type (14).
+    await assert.rejects(
+      db.command({ create: 'no_size', capped: 1024 }),
+      (error: unknown) =>
+        error instanceof MongoServerError && [14, 72].includes(error.code as number),
     );
   });
 });

@@ -25,8 +25,21 @@ export function cappedLimits(options: Document): CappedLimits | undefined {
   };
 }
 
-/** The create command's capped options, refused as mongod refuses them. */
+/**
+ * The create command's capped options, refused as mongod refuses them. `capped` is one of
+ * mongod's "safe" booleans, so a number counts as true when it is not 0; the option is
+ * kept as the boolean it means.
+ */
 export function checkCappedOptions(options: Document): void {
+  const capped: unknown = options['capped'];
+  if (capped === undefined) return;
+  if (typeof capped !== 'boolean' && typeof capped !== 'number') {
+    throw new CommandError(
+      'TypeMismatch',
+      `BSON field 'create.capped' is the wrong type '${typeof capped}', expected types '[bool, long, int, decimal, double]'`,
+    );
+  }
+  options['capped'] = Boolean(capped);
   if (options['capped'] !== true) return;
   const size: unknown = options['size'];
   if (size === undefined) {
