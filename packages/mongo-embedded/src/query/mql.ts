@@ -57,14 +57,17 @@ export function evaluate<T>(run: () => T): T {
   }
 }
 
+/** There are no text indexes, so $text fails as it does in mongod without one. */
+function textIndexRequired(): CommandError {
+  return new CommandError(
+    'IndexNotFound',
+    'text index required for $text query (mongo-embedded has no text search; use a case-insensitive $regex)',
+  );
+}
+
 /** mingo has no $text; say so plainly instead of mingo's "unknown top level operator". */
 function newQuery(filter: Document, options: Partial<Options>): Query {
-  if ('$text' in filter) {
-    throw new CommandError(
-      'IndexNotFound',
-      'text index required for $text query (mongo-embedded has no text search; use a case-insensitive $regex)',
-    );
-  }
+  if ('$text' in filter) throw textIndexRequired();
   if (mentions(filter, '$where')) {
     throw new CommandError('NotImplemented', '$where is not supported by mongo-embedded');
   }
@@ -314,6 +317,9 @@ export function runPipeline(
         'NotImplemented',
         `${name} under a collation is not supported by mongo-embedded`,
       );
+    }
+    if (name === '$match' && isDocument(stage[name]) && '$text' in stage[name]) {
+      throw textIndexRequired();
     }
     if (WRITING_STAGES.has(name) || context.getOperator(OpType.PIPELINE, name) === null) {
       throw new CommandError(
