@@ -193,12 +193,16 @@ describe('compatibility: what mongod 7 refuses, and the crashes that are gone', 
     );
   });
 
-  test('when $text is used without a text index, then the error is 27 IndexNotFound', async () => {
+  test('when $text is used without a text index, in find or a $match, then the error is 27 IndexNotFound', async () => {
     const items = db.collection<Loose>('no_text_index');
     await items.insertOne({ _id: 1, name: 'lamp' });
 
     await assert.rejects(
       items.find({ $text: { $search: 'lamp' } }).toArray(),
+      serverError(27, /text index required/),
+    );
+    await assert.rejects(
+      items.aggregate([{ $match: { $text: { $search: 'lamp' } } }]).toArray(),
       serverError(27, /text index required/),
     );
   });

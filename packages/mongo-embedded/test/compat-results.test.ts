@@ -244,25 +244,4 @@ describe('compatibility: results mongod 7 gives', () => {
 
     assert.deepEqual(await items.find().toArray(), [{ _id: null, name: 'x' }]);
   });
-
-  test('when a collation is asked for, then the result is case-insensitive as in mongod or the request is refused', async () => {
-    const names = db.collection<Loose>('collation');
-    await names.insertMany([
-      { _id: 1, name: 'abc' },
-      { _id: 2, name: 'ABC' },
-    ]);
-    const query = names.find({ name: 'abc' }, { collation: { locale: 'en', strength: 2 } });
-
-    if (target.embedded) {
-      await assert.rejects(
-        query.toArray(),
-        (error: unknown) =>
-          error instanceof MongoServerError &&
-          error.code === 238 &&
-          /collation/.test(error.message),
-      );
-    } else {
-      assert.deepEqual(ids(await query.sort({ _id: 1 }).toArray()), [1, 2]);
-    }
-  });
 });

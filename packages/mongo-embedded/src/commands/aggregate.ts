@@ -1,7 +1,9 @@
 import { CommandError } from '../errors';
 import { cloneDocument } from '../documents';
 import type { Document } from '../documents';
-import { runPipeline } from '../query/mql';
+import { runGeoNear } from '../query/geoNearStage';
+import { hintedDocuments, runPipeline } from '../query/mql';
+import { collationOf } from './collation';
 import type { CommandHandler } from './context';
 import { explainCommand } from './explain';
 import { namespaceOf } from './context';
@@ -46,13 +48,28 @@ const aggregate: CommandHandler = (context) => {
       'The $changeStream stage is only supported on replica sets',
     );
   }
+  if (pipeline.slice(1).some((stage) => '$geoNear' in stage)) {
+    throw new CommandError(
+      'Location40603',
+      '$geoNear is only valid as the first stage in a pipeline',
+    );
+  }
+  const collection = typeof target === 'string' ? store.find(databaseName, target) : undefined;
+  input = hintedDocuments(input, command['hint'], collection?.indexDefinitions() ?? []);
+  let stages = pipeline;
+  if (pipeline[0] && '$geoNear' in pipeline[0]) {
+    const indexKeys = collection?.indexKeys() ?? [];
+    input = runGeoNear(pipeline[0]['$geoNear'], input, indexKeys, namespace);
+    stages = pipeline.slice(1);
+  }
   const variables = optionalDocument(command, 'let') ?? {};
   const results = runPipeline(
     input,
-    pipeline,
+    stages,
     // $lookup and $unionWith read other collections; copies keep stored documents untouched.
     (name) => (store.find(databaseName, name)?.all() ?? []).map(cloneDocument),
     variables,
+    collationOf(context),
   );
   const cursor = context.cursors.open(namespace, results, {
     batchSize: optionalNumber(cursorOptions, 'batchSize'),

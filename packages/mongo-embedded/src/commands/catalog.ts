@@ -2,8 +2,10 @@ import { calculateObjectSize } from 'bson';
 import { CommandError } from '../errors';
 import { isDocument } from '../documents';
 import type { Document } from '../documents';
+import { parseCollation } from '../query/collation';
 import { selectDocuments } from '../query/mql';
 import type { Collection } from '../storage/collection';
+import { checkCappedOptions } from '../storage/capped';
 import { idIndexDefinition } from '../storage/indexes';
 import type { CommandHandler } from './context';
 import { namespaceOf } from './context';
@@ -11,8 +13,6 @@ import { optionalBoolean, optionalDocument, optionalNumber, requiredString } fro
 
 /** create options whose behaviour is not implemented; accepting them would pretend it is. */
 const UNSUPPORTED_CREATE_OPTIONS = [
-  'capped',
-  'collation',
   'viewOn',
   'pipeline',
   'timeseries',
@@ -77,6 +77,11 @@ const create: CommandHandler = (context) => {
     }
     options[field] = value;
   }
+  checkCappedOptions(options);
+  // A collection's default collation is kept as mongod reports it; "simple" is no collation.
+  const collation = parseCollation(options['collation']);
+  if (collation) options['collation'] = collation.spec;
+  else delete options['collation'];
   context.store.create(context.databaseName, collectionName, options);
   return { ok: 1 };
 };

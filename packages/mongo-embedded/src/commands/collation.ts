@@ -1,15 +1,40 @@
-import { CommandError } from '../errors';
 import { isDocument } from '../documents';
+import { parseCollation } from '../query/collation';
+import type { Collation } from '../query/collation';
+import { withStringOrder } from '../query/compare';
+import type { CommandContext } from './context';
 
-/**
- * Collations change how strings match, sort and collide in unique indexes. None of that is
- * implemented, so anything but the simple (binary) collation is refused rather than ignored.
+/*
+ * Which collation a command's comparisons use: its own `collation` field, else the default
+ * collation of the collection it names (as in mongod), else the simple one.
  */
-export function refuseCollation(collation: unknown): void {
-  if (collation === undefined || collation === null) return;
-  if (isDocument(collation) && collation['locale'] === 'simple') return;
-  throw new CommandError(
-    'NotImplemented',
-    'collation is not supported by mongo-embedded (only { locale: "simple" })',
-  );
+
+/** Commands whose first field names the collection whose default collation applies. */
+const COLLECTION_COMMANDS = new Set([
+  'find',
+  'count',
+  'distinct',
+  'aggregate',
+  'findAndModify',
+  'findandmodify',
+  'update',
+  'delete',
+]);
+
+export function collationOf(context: CommandContext): Collation | undefined {
+  const { command } = context;
+  if (command['collation'] !== undefined) return parseCollation(command['collation']);
+  const [name] = Object.keys(command);
+  const target: unknown = name === undefined ? undefined : command[name];
+  if (name === undefined || !COLLECTION_COMMANDS.has(name) || typeof target !== 'string') {
+    return undefined;
+  }
+  const options = context.store.find(context.databaseName, target)?.options;
+  return parseCollation(isDocument(options) ? options['collation'] : undefined);
+}
+
+/** Runs a write statement under its own collation when it names one. */
+export function inStatementCollation<T>(statement: Record<string, unknown>, run: () => T): T {
+  if (statement['collation'] === undefined) return run();
+  return withStringOrder(parseCollation(statement['collation'])?.compare, run);
 }

@@ -4,7 +4,8 @@ import type { Logger } from '../logger';
 import { aggregateCommands } from './aggregate';
 import { authCommands } from './auth';
 import { catalogCommands } from './catalog';
-import { refuseCollation } from './collation';
+import { withStringOrder } from '../query/compare';
+import { collationOf } from './collation';
 import type { CommandContext, CommandHandler } from './context';
 import { cursorCommands } from './cursors';
 import { explainCommand } from './explain';
@@ -84,8 +85,8 @@ export function runCommand(context: CommandContext, logger: Logger): Document {
       transactionsUnsupported();
     }
     logger.debug(`mongo-embedded: ${context.databaseName}.${name}`);
-    refuseCollation(context.command['collation']);
-    return handler(context);
+    const collation = collationOf(context);
+    return withStringOrder(collation?.compare, () => handler(context));
   } catch (error) {
     if (error instanceof CommandError) {
       logger.debug(`mongo-embedded: ${name} failed: ${error.codeName}: ${error.message}`);

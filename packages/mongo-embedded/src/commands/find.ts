@@ -2,6 +2,8 @@ import { resolve } from 'mingo/util';
 import { CommandError } from '../errors';
 import { valueKey } from '../documents';
 import type { Document } from '../documents';
+import type { IndexDefinition } from '../storage/indexes';
+import { collationActive, valuesEqual } from '../query/compare';
 import { selectDocuments } from '../query/mql';
 import type { CommandContext, CommandHandler } from './context';
 import { namespaceOf } from './context';
@@ -12,14 +14,15 @@ function storedDocuments(context: CommandContext, collectionName: string): Docum
   return context.store.find(context.databaseName, collectionName)?.all() ?? [];
 }
 
+function indexesOf(context: CommandContext, collectionName: string): IndexDefinition[] {
+  return context.store.find(context.databaseName, collectionName)?.indexDefinitions() ?? [];
+}
+
 const find: CommandHandler = (context) => {
   const { command } = context;
   const collectionName = requiredString(command, 'find');
   if (optionalBoolean(command, 'tailable')) {
-    throw new CommandError(
-      'BadValue',
-      'tailable cursors need a capped collection, which mongo-embedded does not support',
-    );
+    throw new CommandError('BadValue', 'tailable cursors are not supported by mongo-embedded');
   }
   const limit = optionalNumber(command, 'limit') ?? 0;
   const skip = optionalNumber(command, 'skip') ?? 0;
@@ -35,6 +38,8 @@ const find: CommandHandler = (context) => {
     projection: optionalDocument(command, 'projection'),
     skip,
     limit,
+    indexes: indexesOf(context, collectionName),
+    hint: command['hint'],
   });
   const cursor = context.cursors.open(namespaceOf(context, collectionName), results, {
     batchSize: optionalNumber(command, 'batchSize'),
@@ -51,6 +56,8 @@ const count: CommandHandler = (context) => {
     filter: optionalDocument(command, 'query'),
     skip: Math.abs(optionalNumber(command, 'skip') ?? 0),
     limit: Math.abs(optionalNumber(command, 'limit') ?? 0),
+    indexes: indexesOf(context, collectionName),
+    hint: command['hint'],
   });
   return { n: matched.length, ok: 1 };
 };
@@ -74,7 +81,13 @@ const distinct: CommandHandler = (context) => {
       if (value !== undefined) values.set(valueKey(value), value);
     }
   }
-  return { values: [...values.values()], ok: 1 };
+  // Under a collation "abc" and "ABC" may be one value: the first seen stands for both.
+  const distinctValues = collationActive()
+    ? [...values.values()].filter(
+        (value, i, all) => all.findIndex((other) => valuesEqual(other, value)) === i,
+      )
+    : [...values.values()];
+  return { values: distinctValues, ok: 1 };
 };
 
 export const readCommands: Record<string, CommandHandler> = { find, count, distinct };

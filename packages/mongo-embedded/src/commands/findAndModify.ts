@@ -51,10 +51,11 @@ const findAndModify: CommandHandler = (context) => {
     filter,
     sort: optionalDocument(command, 'sort'),
     limit: 1,
+    indexes: collection?.indexDefinitions(),
   });
   const reply = (lastErrorObject: Document, value: Document | undefined): Document => ({
     lastErrorObject,
-    value: value ? project(value, fields) : null,
+    value: value ? project(value, fields, filter) : null,
     ok: 1,
   });
 

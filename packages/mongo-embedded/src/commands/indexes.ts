@@ -3,16 +3,21 @@ import { isDocument } from '../documents';
 import type { Document } from '../documents';
 import type { IndexDefinition } from '../storage/indexes';
 import { ID_INDEX_NAME } from '../storage/indexes';
-import { refuseCollation } from './collation';
+import { parseCollation } from '../query/collation';
 import type { CommandContext, CommandHandler } from './context';
 import { checkIndexSpec } from './indexRules';
 import { namespaceOf } from './context';
 import { optionalDocument, optionalNumber, requiredDocuments, requiredString } from './fields';
 
-function toDefinition(spec: Document): IndexDefinition {
+/**
+ * An index spec as mongod stores it. An index without a collation of its own takes the
+ * collection's default; a collation is kept in mongod's full form, "simple" as none.
+ */
+function toDefinition(spec: Document, collectionDefault: unknown): IndexDefinition {
   checkIndexSpec(spec);
-  refuseCollation(spec['collation']);
-  const { key, name, v: _version, ...options } = spec;
+  const { key, name, v: _version, collation: own, ...options } = spec;
+  const collation = parseCollation(own === undefined ? collectionDefault : own);
+  if (collation) options['collation'] = collation.spec;
   if (!isDocument(key) || Object.keys(key).length === 0) {
     throw new CommandError(
       'CannotCreateIndex',
@@ -32,8 +37,12 @@ function toDefinition(spec: Document): IndexDefinition {
 const createIndexes: CommandHandler = (context) => {
   const { command, store, databaseName } = context;
   const collectionName = requiredString(command, 'createIndexes');
-  const definitions = requiredDocuments(command, 'indexes').map(toDefinition);
-  const existed = store.find(databaseName, collectionName) !== undefined;
+  const existing = store.find(databaseName, collectionName);
+  const collectionDefault = existing?.options['collation'];
+  const definitions = requiredDocuments(command, 'indexes').map((spec) =>
+    toDefinition(spec, collectionDefault),
+  );
+  const existed = existing !== undefined;
   const collection = store.forWrite(databaseName, collectionName);
   const before = collection.indexDefinitions().length;
   for (const definition of definitions) collection.createIndex(definition);

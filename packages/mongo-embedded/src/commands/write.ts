@@ -5,7 +5,7 @@ import type { Document } from '../documents';
 import { selectDocuments } from '../query/mql';
 import { applyUpdate, buildUpsertDocument } from '../query/update';
 import type { UpdateSpec } from '../query/update';
-import { refuseCollation } from './collation';
+import { inStatementCollation } from './collation';
 import type { CommandContext, CommandHandler } from './context';
 import {
   optionalArray,
@@ -109,28 +109,33 @@ const update: CommandHandler = (context) => {
   for (const statement of statements) {
     checkStatementFields(statement, UPDATE_STATEMENT_FIELDS, 'update.updates');
   }
-  const writeErrors = runStatements(command, statements, (statement, index) => {
-    refuseCollation(statement['collation']);
-    const filter = optionalDocument(statement, 'q') ?? {};
-    const spec = updateSpecOf(statement);
-    const multi = optionalBoolean(statement, 'multi') ?? false;
-    const arrayFilters = optionalArray(statement, 'arrayFilters')?.filter(isDocument);
-    const collection = context.store.find(context.databaseName, collectionName);
-    const matching = selectDocuments(collection?.all() ?? [], { filter, limit: multi ? 0 : 1 });
-    for (const current of matching) {
-      const next = applyUpdate(current, spec, { arrayFilters, filter, inserting: false });
-      matchedCount++;
-      if (sameBson(current, next)) continue;
-      collection?.replace(current, next);
-      modifiedCount++;
-    }
-    if (matching.length === 0 && optionalBoolean(statement, 'upsert')) {
-      const document = buildUpsertDocument(filter, spec, { arrayFilters });
-      context.store.forWrite(context.databaseName, collectionName).insert(document);
-      matchedCount++;
-      upserted.push({ index, _id: document['_id'] });
-    }
-  });
+  const writeErrors = runStatements(command, statements, (statement, index) =>
+    inStatementCollation(statement, () => {
+      const filter = optionalDocument(statement, 'q') ?? {};
+      const spec = updateSpecOf(statement);
+      const multi = optionalBoolean(statement, 'multi') ?? false;
+      const arrayFilters = optionalArray(statement, 'arrayFilters')?.filter(isDocument);
+      const collection = context.store.find(context.databaseName, collectionName);
+      const matching = selectDocuments(collection?.all() ?? [], {
+        filter,
+        limit: multi ? 0 : 1,
+        indexes: collection?.indexDefinitions(),
+      });
+      for (const current of matching) {
+        const next = applyUpdate(current, spec, { arrayFilters, filter, inserting: false });
+        matchedCount++;
+        if (sameBson(current, next)) continue;
+        collection?.replace(current, next);
+        modifiedCount++;
+      }
+      if (matching.length === 0 && optionalBoolean(statement, 'upsert')) {
+        const document = buildUpsertDocument(filter, spec, { arrayFilters });
+        context.store.forWrite(context.databaseName, collectionName).insert(document);
+        matchedCount++;
+        upserted.push({ index, _id: document['_id'] });
+      }
+    }),
+  );
   const reply: Document = { n: matchedCount, nModified: modifiedCount };
   if (upserted.length > 0) reply['upserted'] = upserted;
   return withWriteErrors(reply, writeErrors);
@@ -144,21 +149,26 @@ const remove: CommandHandler = (context: CommandContext) => {
   for (const statement of statements) {
     checkStatementFields(statement, DELETE_STATEMENT_FIELDS, 'delete.deletes');
   }
-  const writeErrors = runStatements(command, statements, (statement) => {
-    refuseCollation(statement['collation']);
-    const filter = optionalDocument(statement, 'q') ?? {};
-    const limit = optionalNumber(statement, 'limit') ?? 0;
-    if (limit !== 0 && limit !== 1) {
-      throw new CommandError(
-        'FailedToParse',
-        `The limit field in delete objects must be 0 or 1. Got ${limit}`,
-      );
-    }
-    for (const document of selectDocuments(collection?.all() ?? [], { filter, limit })) {
-      collection?.remove(document);
-      deleted++;
-    }
-  });
+  const writeErrors = runStatements(command, statements, (statement) =>
+    inStatementCollation(statement, () => {
+      const filter = optionalDocument(statement, 'q') ?? {};
+      const limit = optionalNumber(statement, 'limit') ?? 0;
+      if (limit !== 0 && limit !== 1) {
+        throw new CommandError(
+          'FailedToParse',
+          `The limit field in delete objects must be 0 or 1. Got ${limit}`,
+        );
+      }
+      for (const document of selectDocuments(collection?.all() ?? [], {
+        filter,
+        limit,
+        indexes: collection?.indexDefinitions(),
+      })) {
+        collection?.remove(document);
+        deleted++;
+      }
+    }),
+  );
   return withWriteErrors({ n: deleted }, writeErrors);
 };
 

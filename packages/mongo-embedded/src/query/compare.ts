@@ -8,6 +8,35 @@ import { numericValue } from '../bson/numbers';
  * and equality use.
  */
 
+type StringOrder = (a: string, b: string) => number;
+
+/*
+ * The collation in force: commands run synchronously one at a time, so the collation of the
+ * command (or write statement) being evaluated is set around its evaluation and read by
+ * every string comparison it makes. Undefined is the simple (binary) collation.
+ */
+let stringOrder: StringOrder | undefined;
+
+export function withStringOrder<T>(order: StringOrder | undefined, run: () => T): T {
+  const previous = stringOrder;
+  stringOrder = order;
+  try {
+    return run();
+  } finally {
+    stringOrder = previous;
+  }
+}
+
+/** True while a non-simple collation is in force. */
+export function collationActive(): boolean {
+  return stringOrder !== undefined;
+}
+
+function compareStrings(a: string, b: string): number {
+  if (stringOrder) return Math.sign(stringOrder(a, b));
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function bracket(value: unknown): number {
   if (value instanceof MinKey) return 1;
   if (value === null || value === undefined) return 2;
@@ -58,7 +87,7 @@ export function compareValues(a: unknown, b: unknown): number {
     case 3:
       return compareNumbers(a, b);
     case 4:
-      return (a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0;
+      return compareStrings(a as string, b as string);
     case 5: {
       const x = Object.entries(a as object);
       const y = Object.entries(b as object);

@@ -1,14 +1,20 @@
 import { Aggregator, ProcessingMode, Query } from 'mingo';
 import fullContext from 'mingo/init/context';
 import { Context, OpType } from 'mingo/core';
-import type { Options, QueryOperator } from 'mingo/core';
+import type { CollationSpec, Options, QueryOperator } from 'mingo/core';
 import { MingoError } from 'mingo/util';
 import { CommandError } from '../errors';
 import { isDocument, valueKey, withIdFirst } from '../documents';
 import type { Document } from '../documents';
 import { toPlainNumbers } from '../bson/numbers';
+import type { IndexDefinition } from '../storage/indexes';
+import type { Collation } from './collation';
+import { geoQueryOperators } from './geoOperators';
+import { inSparseIndex, indexOrder, resolveHint } from './hint';
+import { extractNear, nearest } from './near';
 import { queryOperators } from './operators';
 import { replaceAtPath, valueAtPath } from './paths';
+import { matchedElementIndex } from './positional';
 import { elementPredicate } from './pull';
 import { retypeLike } from './retype';
 import { sortDocuments } from './sort';
@@ -22,7 +28,12 @@ import { originalOf, plainView } from './views';
 
 // Context.merge keeps the first context's operators where both define one.
 const context = Context.merge(
-  Context.init({ [OpType.QUERY]: queryOperators as unknown as Record<string, QueryOperator> }),
+  Context.init({
+    [OpType.QUERY]: { ...queryOperators, ...geoQueryOperators } as unknown as Record<
+      string,
+      QueryOperator
+    >,
+  }),
   fullContext(),
 );
 
@@ -46,25 +57,19 @@ export function evaluate<T>(run: () => T): T {
   }
 }
 
+/** There are no text indexes, so $text fails as it does in mongod without one. */
+function textIndexRequired(): CommandError {
+  return new CommandError(
+    'IndexNotFound',
+    'text index required for $text query (mongo-embedded has no text search; use a case-insensitive $regex)',
+  );
+}
+
 /** mingo has no $text; say so plainly instead of mingo's "unknown top level operator". */
 function newQuery(filter: Document, options: Partial<Options>): Query {
-  if ('$text' in filter) {
-    throw new CommandError(
-      'IndexNotFound',
-      'text index required for $text query (mongo-embedded has no text search; use a case-insensitive $regex)',
-    );
-  }
-  for (const stage of [
-    '$where',
-    '$near',
-    '$nearSphere',
-    '$geoWithin',
-    '$geoIntersects',
-    '$within',
-  ]) {
-    if (mentions(filter, stage)) {
-      throw new CommandError('NotImplemented', `${stage} is not supported by mongo-embedded`);
-    }
+  if ('$text' in filter) throw textIndexRequired();
+  if (mentions(filter, '$where')) {
+    throw new CommandError('NotImplemented', '$where is not supported by mongo-embedded');
   }
   return evaluate(() => new Query(withDbRefEqualities(filter), options));
 }
@@ -114,6 +119,9 @@ export interface Selection {
   /** 0 or absent means no limit, as in mongod. */
   limit?: number | undefined;
   projection?: Document | undefined;
+  /** The collection's indexes, which $near needs to find a geo index and a hint names. */
+  indexes?: readonly IndexDefinition[] | undefined;
+  hint?: unknown;
 }
 
 /**
@@ -122,18 +130,65 @@ export interface Selection {
  */
 export function selectDocuments(documents: Document[], selection: Selection): Document[] {
   return evaluate(() => {
-    const query = newQuery(selection.filter ?? {}, queryOptions);
-    let selected = documents.map(plainView).filter((view) => query.test(view));
+    const { near, rest } = extractNear(selection.filter ?? {});
+    const query = newQuery(rest, queryOptions);
+    const indexes = selection.indexes ?? [];
+    const scanned = hintedDocuments(documents.map(plainView), selection.hint, indexes);
+    let selected = scanned.filter((view) => query.test(view));
+    // Without a sort of its own, a $near query returns the nearest documents first.
+    if (near) {
+      const keys = indexes.map((index) => index.key);
+      selected = nearest(selected, near, keys).map((result) => result.document);
+    }
     if (selection.sort) selected = sortDocuments(selected, selection.sort);
     const start = selection.skip ?? 0;
     selected = selected.slice(start, selection.limit ? start + selection.limit : undefined);
     const projection = selection.projection;
     if (!projection || Object.keys(projection).length === 0) return selected.map(originalOf);
-    return selected.map((view) => projectView(view, projection));
+    return selected.map((view) => projectView(view, projection, rest));
   });
 }
 
-function projectView(view: Document, projection: Document): Document {
+/**
+ * { child: { name: 1 } } means 'child.name': 1 in mongod; mingo would read the inner
+ * document as an expression and invent child.name from the root. Operators ($slice,
+ * $elemMatch) and expressions stay as they are.
+ */
+function flattenProjection(projection: Document, prefix = ''): Document {
+  const flat: Document = {};
+  for (const [key, value] of Object.entries(projection)) {
+    const nested =
+      isDocument(value) &&
+      Object.keys(value).length > 0 &&
+      Object.keys(value).every((field) => !field.startsWith('$'));
+    if (nested) Object.assign(flat, flattenProjection(value, `${prefix}${key}.`));
+    else flat[`${prefix}${key}`] = value;
+  }
+  return flat;
+}
+
+/** The documents in the order, and of the membership, of the index a hint names. */
+export function hintedDocuments<T extends Document>(
+  documents: T[],
+  hint: unknown,
+  indexes: readonly IndexDefinition[],
+): T[] {
+  const scan = resolveHint(hint, indexes);
+  if (!scan) return documents;
+  if (scan.kind === 'natural') return scan.direction === 1 ? documents : [...documents].reverse();
+  const { definition } = scan;
+  const partial: unknown = definition['partialFilterExpression'];
+  const inPartial = isDocument(partial) ? compileFilter(partial) : () => true;
+  const held = documents.filter(
+    (document) =>
+      inPartial(document) &&
+      inSparseIndex(definition, (path) => valueAtPath(document, path) !== undefined),
+  );
+  return sortDocuments(held, indexOrder(definition));
+}
+
+function projectView(view: Document, nestedProjection: Document, filter: Document): Document {
+  const projection = flattenProjection(nestedProjection);
   // mingo's $elemMatch projection misreads conditions on scalars ({ $in: [...] }); the
   // element is picked here with $pull's rules, which are mongod's $elemMatch rules too.
   const elemMatches = Object.entries(projection).filter(
@@ -141,6 +196,12 @@ function projectView(view: Document, projection: Document): Document {
   );
   const forMingo = { ...projection };
   for (const [path] of elemMatches) forMingo[path] = 1;
+  // mingo has no positional projection: the array is included whole and cut down below.
+  const positional = Object.keys(projection).filter((path) => path.endsWith('.$'));
+  for (const path of positional) {
+    delete forMingo[path];
+    forMingo[path.slice(0, -2)] = projection[path];
+  }
   const [found] = new Query({}, queryOptions).find<Document>([view], forMingo).all();
   let projected = found ?? {};
   for (const [path, value] of elemMatches) {
@@ -149,6 +210,17 @@ function projectView(view: Document, projection: Document): Document {
     const first = Array.isArray(array) ? array.find(matches) : undefined;
     if (first === undefined) delete projected[path];
     else projected[path] = [first];
+  }
+  for (const path of positional) {
+    const arrayPath = path.slice(0, -2);
+    const index = matchedElementIndex(view, arrayPath, filter, compileFilter);
+    if (index < 0) {
+      throw new CommandError(
+        'Location51246',
+        "Executor error during find command :: caused by :: positional operator '.$' couldn't find a matching element in the array",
+      );
+    }
+    replaceAtPath(projected, arrayPath, [(valueAtPath(view, arrayPath) as unknown[])[index]]);
   }
   // mongod reads a projection of nothing but $slice as "everything, with these arrays cut".
   if (Object.values(projection).every((value) => isDocument(value) && isSliceOnly(value))) {
@@ -166,9 +238,14 @@ function isSliceOnly(value: Document): boolean {
   return keys.length === 1 && keys[0] === '$slice';
 }
 
-export function project(document: Document, projection: Document | undefined): Document {
+/** Projects one document; `filter` is the query that found it, for a positional `$`. */
+export function project(
+  document: Document,
+  projection: Document | undefined,
+  filter: Document = {},
+): Document {
   if (!projection || Object.keys(projection).length === 0) return document;
-  return evaluate(() => projectView(plainView(document), projection));
+  return evaluate(() => projectView(plainView(document), projection, filter));
 }
 
 /**
@@ -201,11 +278,31 @@ function rewriteStages(pipeline: Document[]): Document[] {
 
 export type CollectionResolver = (collectionName: string) => Document[];
 
+/**
+ * Stages that compare strings only through filters and sorts, which follow a collation;
+ * other stages (grouping, lookups, set operators) would compare binary under one.
+ */
+const COLLATION_STAGES = new Set([
+  '$match',
+  '$sort',
+  '$limit',
+  '$skip',
+  '$project',
+  '$addFields',
+  '$set',
+  '$unset',
+  '$count',
+  '$replaceRoot',
+  '$replaceWith',
+  '$sample',
+]);
+
 export function runPipeline(
   documents: Document[],
   pipeline: Document[],
   resolveCollection: CollectionResolver,
   variables: Document = {},
+  collation?: Collation,
 ): Document[] {
   for (const stage of pipeline) {
     const [name, ...extra] = Object.keys(stage);
@@ -214,6 +311,15 @@ export function runPipeline(
         'FailedToParse',
         'A pipeline stage specification object must contain exactly one field.',
       );
+    }
+    if (collation && !COLLATION_STAGES.has(name)) {
+      throw new CommandError(
+        'NotImplemented',
+        `${name} under a collation is not supported by mongo-embedded`,
+      );
+    }
+    if (name === '$match' && isDocument(stage[name]) && '$text' in stage[name]) {
+      throw textIndexRequired();
     }
     if (WRITING_STAGES.has(name) || context.getOperator(OpType.PIPELINE, name) === null) {
       throw new CommandError(
@@ -230,6 +336,7 @@ export function runPipeline(
       processingMode: ProcessingMode.CLONE_INPUT,
       collectionResolver: (name) => resolveCollection(name).map(plainView),
       variables,
+      ...(collation ? { collation: collation.mingoSpec as unknown as CollationSpec } : {}),
     }).run(documents.map(plainView)),
   );
   // A result that still carries a source's _id gets back the number types of that source.

@@ -166,7 +166,35 @@ const $type: QueryOperator = (selector, spec) => {
   };
 };
 
+const DBREF_FIELDS = new Set(['$ref', '$id', '$db']);
+
+/**
+ * DBRef fields ($ref, $id, $db) are field names to mongod, also at the top of an $elemMatch
+ * ({ members: { $elemMatch: { $id: ... } } }), where mingo reads them as operators. They are
+ * renamed, in the condition and in the elements, to names no BSON document can hold (BSON
+ * field names cannot contain a NUL byte), so mingo matches them as ordinary fields.
+ */
+function hideDbRefFields(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(hideDbRefFields);
+  if (!isDocument(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, field]) => [
+      DBREF_FIELDS.has(key) ? `\u0000${key}` : key,
+      hideDbRefFields(field),
+    ]),
+  );
+}
+
+const elemMatch: QueryOperator = (selector, criteria, options) => {
+  const namesDbRefFields =
+    isDocument(criteria) && Object.keys(criteria).some((key) => DBREF_FIELDS.has(key));
+  if (!namesDbRefFields) return $elemMatch(selector, criteria, options) as Predicate;
+  const test = $elemMatch(selector, hideDbRefFields(criteria), options) as Predicate;
+  return (document) => test(hideDbRefFields(document) as Document);
+};
+
 export const queryOperators: Record<string, QueryOperator> = {
+  $elemMatch: elemMatch,
   $eq: (selector, expected) => (document) => matchesEquality(document, selector, expected),
   $ne: (selector, expected) => (document) => !matchesEquality(document, selector, expected),
   $gt: rangeOperator((order) => order > 0),

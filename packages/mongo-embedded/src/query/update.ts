@@ -1,12 +1,14 @@
-import { ObjectId } from 'bson';
+import { Binary, ObjectId } from 'bson';
 import { update as applyOperator } from 'mingo';
 import type { UpdateExpression } from 'mingo/updater';
 import { CommandError } from '../errors';
 import { cloneDocument, isDocument, valueKey, withIdFirst } from '../documents';
 import type { Document } from '../documents';
 import { toPlainNumbers } from '../bson/numbers';
+import { collationActive } from './compare';
 import { compileFilter, evaluate, runPipeline } from './mql';
-import { valueAtPath } from './paths';
+import { replaceAtPath, valueAtPath } from './paths';
+import { matchedElementIndex } from './positional';
 import { pullInPlace } from './pull';
 import { checkConflicts, checkOperandTypes } from './updateChecks';
 import { retypeUpdated } from './updateTypes';
@@ -103,6 +105,13 @@ function applyOperators(current: Document, spec: Document, options: UpdateOption
       );
     }
     if (operator === '$setOnInsert' && !options.inserting) continue;
+    // mingo compares these operators' elements binary; mongod uses the collation.
+    if ((operator === '$addToSet' || operator === '$pullAll') && collationActive()) {
+      throw new CommandError(
+        'NotImplemented',
+        `${operator} under a collation is not supported by mongo-embedded`,
+      );
+    }
     const positioned = withoutMissingArrays(
       operator,
       resolvePositional(fields, updated, options.filter ?? {}),
@@ -120,12 +129,39 @@ function applyOperators(current: Document, spec: Document, options: UpdateOption
       [operator === '$setOnInsert' ? '$set' : operator]: toPlainNumbers(remaining),
     } as unknown as UpdateExpression;
     applyMingoOperator(updated, expression, options.arrayFilters ?? []);
+    if (operator === '$set' || operator === '$setOnInsert') setBinariesExactly(updated, remaining);
   }
   return retypeUpdated(updated, current, applied);
 }
 
-/** Removing from a missing array changes nothing in mongod; mingo would fail on it. */
+/**
+ * mingo's $set leaves a value alone when it deems it equal to the new one, and it compares
+ * Binary values by their bytes only; mongod stores the new subtype too.
+ */
+function setBinariesExactly(document: Document, fields: Document): void {
+  for (const [path, value] of Object.entries(fields)) {
+    if (value instanceof Binary && !path.includes('$')) replaceAtPath(document, path, value);
+  }
+}
+
+/** `$`, `$[]` and `$[id]`: the path components that name array elements. */
+const POSITIONAL_COMPONENT = /^\$(\[[^\]]*\])?$/;
+
+/**
+ * Removing from a missing array, or unsetting a missing field, changes nothing in mongod;
+ * mingo would fail on some of them, such as a path through a literal `$*` field that
+ * mongoose's maps send ({ $unset: { 'map.$*._id': 1 } }).
+ */
 function withoutMissingArrays(operator: string, fields: Document, document: Document): Document {
+  if (operator === '$unset') {
+    return Object.fromEntries(
+      Object.entries(fields).filter(
+        ([path]) =>
+          path.split('.').some((segment) => POSITIONAL_COMPONENT.test(segment)) ||
+          valueAtPath(document, path) !== undefined,
+      ),
+    );
+  }
   if (operator !== '$pull' && operator !== '$pullAll' && operator !== '$pop') return fields;
   return Object.fromEntries(
     Object.entries(fields).filter(
@@ -187,40 +223,17 @@ function resolvePositional(fields: Document, document: Document, filter: Documen
       continue;
     }
     const arrayPath = segments.slice(0, position).join('.');
-    const index = matchedElementIndex(document, arrayPath, filter);
+    const index = matchedElementIndex(document, arrayPath, filter, compileFilter);
+    if (index < 0) {
+      throw new CommandError(
+        'BadValue',
+        'The positional operator did not find the match needed from the query.',
+      );
+    }
     segments[position] = String(index);
     resolved[segments.join('.')] = value;
   }
   return resolved;
-}
-
-function matchedElementIndex(document: Document, arrayPath: string, filter: Document): number {
-  const array = valueAt(document, arrayPath);
-  const conditions = Object.entries(filter).filter(
-    ([key]) => key === arrayPath || key.startsWith(`${arrayPath}.`),
-  );
-  if (Array.isArray(array) && conditions.length > 0) {
-    const matches = compileFilter(Object.fromEntries(conditions));
-    const index = array.findIndex((element) => {
-      const probe: Document = {};
-      setPath(probe, arrayPath, [element]);
-      return matches(probe);
-    });
-    if (index >= 0) return index;
-  }
-  throw new CommandError(
-    'BadValue',
-    'The positional operator did not find the match needed from the query.',
-  );
-}
-
-function valueAt(document: Document, path: string): unknown {
-  let value: unknown = document;
-  for (const segment of path.split('.')) {
-    if (!isDocument(value)) return undefined;
-    value = value[segment];
-  }
-  return value;
 }
 
 /** The fields an upsert copies from its filter: plain equalities and $eq, also inside $and. */

@@ -1,3 +1,4 @@
+import { EJSON } from 'bson';
 import { CommandError } from '../errors';
 import { isDocument } from '../documents';
 import type { Document } from '../documents';
@@ -58,6 +59,45 @@ export function checkConflicts(spec: Document): void {
   }
 }
 
+/** Operators that create the path they name when it is missing. */
+const CREATING = new Set([
+  '$set',
+  '$setOnInsert',
+  '$inc',
+  '$mul',
+  '$min',
+  '$max',
+  '$currentDate',
+  '$push',
+  '$addToSet',
+]);
+
+/**
+ * mongod refuses to create a field inside an array (by name, not index) or inside a scalar:
+ * 28 PathNotViable, e.g. { $set: { 'comments.body': 1 } } where comments is an array.
+ */
+function checkPathViable(current: Document, path: string): void {
+  const segments = path.split('.');
+  let node: unknown = current;
+  for (const [i, segment] of segments.entries()) {
+    if (node === undefined || node === null) return;
+    const isIndex = /^\d+$/.test(segment);
+    if (Array.isArray(node) && isIndex) {
+      node = node[Number(segment)];
+      continue;
+    }
+    if (isDocument(node)) {
+      node = node[segment];
+      continue;
+    }
+    const parent = segments.slice(0, i).join('.');
+    throw new CommandError(
+      'PathNotViable',
+      `Cannot create field '${segment}' in element {${parent}: ${EJSON.stringify(node, { relaxed: true })}}`,
+    );
+  }
+}
+
 export function checkOperandTypes(
   current: Document,
   operator: string,
@@ -74,6 +114,7 @@ export function checkOperandTypes(
       );
     }
     if (!isPlainPath(path)) continue;
+    if (CREATING.has(operator)) checkPathViable(current, path);
     const existing = valueAtPath(current, path);
     if (ARITHMETIC.has(operator)) {
       const verb = operator === '$inc' ? 'increment' : 'multiply';

@@ -2,6 +2,8 @@ import { UUID } from 'bson';
 import { CommandError } from '../errors';
 import { valueKey } from '../documents';
 import type { Document } from '../documents';
+import { cappedLimits, checkFitsCap, documentBytes } from './capped';
+import type { CappedLimits } from './capped';
 import { checkStorable } from './documentRules';
 import { CollectionIndex, ID_INDEX_NAME, duplicateKeyError, idIndexDefinition } from './indexes';
 import type { IndexDefinition } from './indexes';
@@ -17,6 +19,9 @@ export class Collection {
   private readonly documents = new Map<string, Document>();
   private readonly indexes = new Map<string, CollectionIndex>();
   readonly uuid = new UUID();
+  private readonly capped: CappedLimits | undefined;
+  /** The BSON bytes of the documents, kept for a capped collection's size limit. */
+  private bytes = 0;
 
   constructor(
     readonly databaseName: string,
@@ -25,6 +30,7 @@ export class Collection {
     private readonly changed: () => void,
   ) {
     this.indexes.set(ID_INDEX_NAME, new CollectionIndex(idIndexDefinition(), this.namespace));
+    this.capped = cappedLimits(options);
   }
 
   get namespace(): string {
@@ -46,10 +52,25 @@ export class Collection {
     if (this.documents.has(id)) {
       throw duplicateKeyError(this.namespace, ID_INDEX_NAME, { _id: 1 }, { _id: document['_id'] });
     }
+    if (this.capped) checkFitsCap(document, this.capped);
     this.throwOnConflict(document, id);
     this.documents.set(id, document);
     for (const index of this.indexes.values()) index.add(document, id);
+    if (this.capped) {
+      this.bytes += documentBytes(document);
+      this.evictOverCap(this.capped);
+    }
     this.changed();
+  }
+
+  /** Removes the oldest documents while a capped collection is over either limit. */
+  private evictOverCap(limits: CappedLimits): void {
+    for (const oldest of this.documents.values()) {
+      const overCount =
+        limits.maxDocuments !== undefined && this.documents.size > limits.maxDocuments;
+      if (!overCount && this.bytes <= limits.maxBytes) return;
+      this.remove(oldest);
+    }
   }
 
   /** Swaps a stored document for its updated version (same _id). */
@@ -63,6 +84,7 @@ export class Collection {
     for (const index of this.indexes.values()) index.remove(current, id);
     for (const index of this.indexes.values()) index.add(next, id);
     this.documents.set(id, next);
+    if (this.capped) this.bytes += documentBytes(next) - documentBytes(current);
     this.changed();
   }
 
@@ -70,6 +92,7 @@ export class Collection {
     const id = valueKey(document['_id']);
     if (!this.documents.delete(id)) return;
     for (const index of this.indexes.values()) index.remove(document, id);
+    if (this.capped) this.bytes -= documentBytes(document);
     this.changed();
   }
 
@@ -130,6 +153,11 @@ export class Collection {
     this.indexes.set(name, index);
     this.changed();
     return before;
+  }
+
+  /** The key patterns of the indexes, which geo queries need to pick their index. */
+  indexKeys(): Document[] {
+    return [...this.indexes.values()].map((index) => index.definition.key);
   }
 
   hasIndex(name: string): boolean {

@@ -1,8 +1,12 @@
 import { CommandError } from '../errors';
 import { isDocument, valueKey } from '../documents';
 import type { Document } from '../documents';
+import { parseCollation } from '../query/collation';
+import type { Collation } from '../query/collation';
+import { valuesEqual, withStringOrder } from '../query/compare';
 import { compileFilter } from '../query/mql';
 import type { DocumentPredicate } from '../query/mql';
+import { geoKeyError } from './geoKeys';
 import { formatKey } from './keyFormat';
 
 /** An index as listIndexes reports it: { v, key, name } plus the options it was created with. */
@@ -32,6 +36,8 @@ interface IndexKey {
   text: string;
   /** The key as mongod reports it in keyValue: field path to value. */
   value: Document;
+  /** The key's values in key-pattern order. */
+  values: unknown[];
 }
 
 const MISSING = Symbol('missing');
@@ -42,8 +48,12 @@ const MISSING = Symbol('missing');
  */
 export class CollectionIndex {
   private readonly owners = new Map<string, string>();
+  /** For a collated index: each key's values, compared under the collation. */
+  private readonly ownedKeys = new Map<string, unknown[]>();
+  private readonly collation: Collation | undefined;
   private readonly partialFilter: DocumentPredicate | undefined;
   private readonly enforcesUniqueness: boolean;
+  private readonly hasGeoKeys: boolean;
 
   constructor(
     readonly definition: IndexDefinition,
@@ -57,17 +67,28 @@ export class CollectionIndex {
     );
     this.enforcesUniqueness =
       definition['unique'] === true && plainKeys && definition.name !== ID_INDEX_NAME;
+    this.collation = parseCollation(definition['collation']);
+    this.hasGeoKeys = Object.values(definition.key).some(
+      (type) => type === '2dsphere' || type === '2d',
+    );
   }
 
   get name(): string {
     return this.definition.name;
   }
 
-  /** The E11000 error `document` would cause, ignoring the document stored under `ownerId`. */
+  /**
+   * The error storing `document` would cause: a geo value the index cannot hold, or an
+   * E11000 duplicate (ignoring the document stored under `ownerId`).
+   */
   findConflict(document: Document, ownerId: string): CommandError | undefined {
+    if (this.hasGeoKeys && (!this.partialFilter || this.partialFilter(document))) {
+      const error = geoKeyError(this.definition, document);
+      if (error) return error;
+    }
     if (!this.enforcesUniqueness) return undefined;
     for (const key of this.keysOf(document)) {
-      const owner = this.owners.get(key.text);
+      const owner = this.collation ? this.collatedOwner(key) : this.owners.get(key.text);
       if (owner !== undefined && owner !== ownerId) {
         return duplicateKeyError(this.namespace, this.name, this.definition.key, key.value);
       }
@@ -77,14 +98,35 @@ export class CollectionIndex {
 
   add(document: Document, ownerId: string): void {
     if (!this.enforcesUniqueness) return;
-    for (const key of this.keysOf(document)) this.owners.set(key.text, ownerId);
+    for (const key of this.keysOf(document)) {
+      this.owners.set(key.text, ownerId);
+      if (this.collation) this.ownedKeys.set(key.text, key.values);
+    }
   }
 
   remove(document: Document, ownerId: string): void {
     if (!this.enforcesUniqueness) return;
     for (const key of this.keysOf(document)) {
-      if (this.owners.get(key.text) === ownerId) this.owners.delete(key.text);
+      if (this.owners.get(key.text) === ownerId) {
+        this.owners.delete(key.text);
+        this.ownedKeys.delete(key.text);
+      }
     }
+  }
+
+  /**
+   * Under a collation equal keys need not be equal values ("abc" and "ABC" at strength 2),
+   * so the key is compared with every stored one: a scan, like every query here.
+   */
+  private collatedOwner(key: IndexKey): string | undefined {
+    const compare = this.collation?.compare;
+    for (const [text, values] of this.ownedKeys) {
+      const same = withStringOrder(compare, () =>
+        values.every((value, i) => valuesEqual(value, key.values[i])),
+      );
+      if (same) return this.owners.get(text);
+    }
+    return undefined;
   }
 
   /**
@@ -109,7 +151,7 @@ export class CollectionIndex {
       const text = valueKey(combination);
       const value: Document = {};
       paths.forEach((path, i) => (value[path] = combination[i]));
-      keys.set(text, { text, value });
+      keys.set(text, { text, value, values: combination });
     }
     return [...keys.values()];
   }
