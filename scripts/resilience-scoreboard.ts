@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import * as prettier from 'prettier';
 import { parseTap, scoreboardMarkdown, scoreboardRows } from './system/scoreboard';
 
 const root = path.resolve(__dirname, '..');
@@ -48,7 +49,12 @@ async function main() {
   const about =
     `Last run: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, Node ${process.version}, ` +
     `${os.cpus().length} CPU cores, load average ${load} when it began.`;
-  writeFileSync(output, scoreboardMarkdown(rows, about));
+  // Formatted as the repository's own Markdown is, so `npm run lint` accepts the file as written.
+  const options = (await prettier.resolveConfig(output)) ?? {};
+  writeFileSync(
+    output,
+    await prettier.format(scoreboardMarkdown(rows, about), { ...options, filepath: output }),
+  );
   console.log(
     `\nWrote ${path.relative(root, output)}: ${rows.filter((row) => row.passed).length} of ${rows.length} held.`,
   );
