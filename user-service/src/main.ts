@@ -11,15 +11,13 @@ import { openServiceDatabase } from '@shop/postgres';
 import { registrationSteps } from '@shop/registry-client';
 import { buildApp } from './app';
 import { OrderServiceClient } from './clients/order-service';
-import { readConfig } from './config';
-import { purgeStaleThrottles } from './db/login-throttles';
+import { accountSettingsFrom, readConfig } from './config';
 import { MIGRATION_LOCK_KEY, migrations } from './db/migrations';
 import { redisSessionRevocations } from './security/session-revocation';
 import { ensureAdmin } from './use-cases/ensure-admin';
-import { accountSettingsFrom } from './use-cases/settings';
+import { startLoginThrottlePurge } from './use-cases/purge-login-throttles';
 
 const config = readConfig();
-const PURGE_INTERVAL_MS = 10 * 60_000;
 
 void runService({
   service: 'user-service',
@@ -51,14 +49,7 @@ void runService({
       timeoutMs: config.ORDER_SERVICE_TIMEOUT_MS,
       logger,
     });
-    // Throttle rows outlive their use; a slow sweep keeps the table small.
-    const purge = setInterval(() => {
-      const cutoff = new Date(Date.now() - 2 * settings.loginLimits.account.windowMs);
-      purgeStaleThrottles(pool, cutoff).catch((error: unknown) =>
-        logger.warn({ err: error }, 'could not purge login throttles'),
-      );
-    }, PURGE_INTERVAL_MS);
-    purge.unref();
+    const purge = startLoginThrottlePurge({ pool, logger, limits: settings.loginLimits });
     const rabbit = await connectRabbitAtStartup({
       url: config.RABBITMQ_URL,
       namespace: config.RABBITMQ_NAMESPACE,
@@ -83,7 +74,7 @@ void runService({
       afterListen: (server) =>
         registrationSteps(config, { name: 'user-service', port: server.port, logger }),
       shutdown: [
-        { name: 'login throttle purge', run: () => clearInterval(purge) },
+        { name: 'login throttle purge', run: () => purge.stop() },
         { name: 'outbox relay', run: () => relay.stop() },
         { name: 'rabbitmq', run: () => rabbit.close() },
         { name: 'order-service client', run: () => orders.shutdown() },

@@ -23,7 +23,7 @@ import {
 } from '../src/security/session-revocation';
 import type { OrderHistory } from '../src/use-cases/read-user';
 import type { Session } from '../src/use-cases/sessions';
-import type { AccountSettings } from '../src/use-cases/settings';
+import type { AccountSettings } from '../src/config';
 
 export const logger = createLogger({
   service: 'user-service-test',
