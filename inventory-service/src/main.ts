@@ -1,12 +1,11 @@
 import './instrument';
 import { runService } from '@shop/service-kit';
 import { openServiceDatabase } from '@shop/postgres';
-import { connectRabbitAtStartup, migrateMessaging, startOutboxRelay } from '@shop/messaging';
+import { connectRabbitAtStartup, migrateMessaging } from '@shop/messaging';
 import { registrationSteps } from '@shop/registry-client';
-import { buildApp } from './app';
 import { readConfig } from './config';
 import { MIGRATION_LOCK_KEY, migrations } from './db/migrations';
-import { startInventoryConsumers } from './events/consumers';
+import { startInventoryService } from './service';
 
 const config = readConfig();
 
@@ -31,21 +30,13 @@ void runService({
       logger,
       metrics,
     });
-    const relay = startOutboxRelay({ pool, rabbit, logger, metrics });
-    const consumer = startInventoryConsumers({
-      rabbit,
-      pool,
-      logger,
-      metrics,
-      retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
-    });
+    const service = startInventoryService(config, { pool, rabbit }, { logger, metrics });
     return {
-      app: buildApp({ logger, metrics, pool, jwtSecret: config.JWT_SECRET, rabbit }),
+      app: service.app,
       afterListen: (server) =>
         registrationSteps(config, { name: 'inventory-service', port: server.port, logger }),
       shutdown: [
-        { name: 'consumer', run: () => consumer.stop() },
-        { name: 'outbox relay', run: () => relay.stop() },
+        { name: 'consumer and outbox relay', run: () => service.stop() },
         { name: 'rabbitmq', run: () => rabbit.close() },
         { name: 'postgres', run: () => pool.end() },
       ],
