@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
-import { migrateMessaging } from '@shop/messaging';
+import { connectRabbit, migrateMessaging, type RabbitConnection } from '@shop/messaging';
 import { createPool, migrate, type Pool } from '@shop/postgres';
 import { createLogger, createMetricsRegistry, type RunningServer } from '@shop/service-kit';
 import {
@@ -14,7 +14,6 @@ import {
   testServers,
   uniqueName,
 } from '@shop/testkit';
-import { buildApp } from '../src/app';
 import { OrderServiceClient } from '../src/clients/order-service';
 import { MIGRATION_LOCK_KEY, migrations } from '../src/db/migrations';
 import {
@@ -24,6 +23,7 @@ import {
 import type { OrderHistory } from '../src/use-cases/read-user';
 import type { Session } from '../src/use-cases/sessions';
 import type { AccountSettings } from '../src/config';
+import { startUserService as startComposedUserService } from '../src/service';
 
 export const logger = createLogger({
   service: 'user-service-test',
@@ -111,10 +111,16 @@ export interface RunningUserService {
   http: ReturnType<typeof clientFor>;
   server: RunningServer;
   revoked: RevocationList;
+  /** The service's own broker connection and namespace, where its relay publishes. */
+  rabbit: RabbitConnection;
+  namespace: string;
   close(): Promise<void>;
 }
 
-/** The app in-process on a random port, over the given database and a real revocation list. */
+/**
+ * user-service as main.ts starts it (src/service.ts), in-process on a random port, over the given
+ * database, a real revocation list and a RabbitMQ namespace of its own.
+ */
 export async function startUserService(
   pool: Pool,
   options: {
@@ -128,23 +134,39 @@ export async function startUserService(
   const revoked =
     options.revoked ??
     startRevocationList({ accessTokenTtlMs: settings.accessTokenTtlSeconds * 1000 });
-  const app = buildApp({
+  const metrics = createMetricsRegistry('user-service');
+  const namespace = uniqueName('users');
+  const rabbit = connectRabbit({
+    url: testServers.rabbitmqUrl,
     logger,
-    metrics: createMetricsRegistry('user-service'),
-    pool,
-    settings,
-    orders: options.orders ?? noOrders,
-    revocations: revoked.revocations,
-    trustProxy: options.trustProxy ?? 1,
+    metrics,
+    namespace,
+    reconnectDelayMs: 50,
   });
-  const server = await startTestServer(app);
+  await rabbit.waitUntilConnected(10_000);
+  const service = await startComposedUserService(
+    { account: settings, trustProxy: options.trustProxy ?? 1, relay: { intervalMs: 100 } },
+    {
+      pool,
+      rabbit,
+      revocations: revoked.revocations,
+      orders: options.orders ?? noOrders,
+    },
+    { logger, metrics },
+  );
+  const server = await startTestServer(service.app);
   return {
     url: server.url,
     http: clientFor(server.url),
     server,
     revoked,
+    rabbit,
+    namespace,
     close: async () => {
       await server.close();
+      await service.stop();
+      await rabbit.deleteTopology().catch(() => undefined);
+      await rabbit.close();
       if (!options.revoked) await revoked.close();
     },
   };

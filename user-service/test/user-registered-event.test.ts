@@ -3,13 +3,12 @@ import { after, before, test } from 'node:test';
 import {
   connectRabbit,
   startConsumer,
-  startOutboxRelay,
   type EventData,
   type EventEnvelope,
   type RabbitConnection,
 } from '@shop/messaging';
 import { createMetricsRegistry } from '@shop/service-kit';
-import { testServers, uniqueName, waitFor } from '@shop/testkit';
+import { testServers, waitFor } from '@shop/testkit';
 import {
   createUserDatabase,
   logger,
@@ -31,12 +30,12 @@ before(async () => {
     url: testServers.rabbitmqUrl,
     logger,
     metrics,
-    namespace: uniqueName('users'),
+    namespace: service.namespace,
     reconnectDelayMs: 50,
   });
 });
 after(async () => {
-  await rabbit.deleteTopology().finally(() => rabbit.close());
+  await rabbit.close();
   await service.close();
   await database.close();
 });
@@ -74,7 +73,7 @@ test('when duplicate registrations race, then only the one account that exists h
   assert.equal(rows[0].n, 1);
 });
 
-test('when the relay runs, then USER_REGISTERED reaches a queue bound to users/user.registered', async () => {
+test("when the service's relay runs, then USER_REGISTERED reaches a queue bound to users/user.registered", async () => {
   const received: EventEnvelope<EventData<'USER_REGISTERED'>>[] = [];
   const consumer = startConsumer({
     rabbit,
@@ -85,7 +84,6 @@ test('when the relay runs, then USER_REGISTERED reaches a queue bound to users/u
     events: ['USER_REGISTERED'],
     handlers: { USER_REGISTERED: async (event) => void received.push(event) },
   });
-  const relay = startOutboxRelay({ pool: database.pool, rabbit, logger, metrics, intervalMs: 100 });
   try {
     await consumer.waitUntilConsuming();
     const customer = newCustomer();
@@ -98,7 +96,6 @@ test('when the relay runs, then USER_REGISTERED reaches a queue bound to users/u
     assert.equal(event.eventType, 'USER_REGISTERED');
     assert.equal(event.correlationId, res.headers.get('x-request-id'));
   } finally {
-    await relay.stop();
     await consumer.stop();
   }
 });
