@@ -2,8 +2,8 @@ import './instrument';
 import { Redis } from 'ioredis';
 import { createDiscovery, registrationSteps } from '@shop/registry-client';
 import { runService } from '@shop/service-kit';
-import { buildApp } from './app';
 import { readConfig } from './config';
+import { startGatewayService } from './service';
 
 const config = readConfig();
 
@@ -30,19 +30,17 @@ void runService({
           logger,
         })
       : undefined;
-    const gateway = buildApp({
+    const gateway = startGatewayService(
       config,
-      logger,
-      metrics,
-      redis,
-      ...(discovery ? { discovery } : {}),
-    });
+      { redis, ...(discovery ? { discovery } : {}) },
+      { logger, metrics },
+    );
     return {
       app: gateway.app,
       afterListen: (server) =>
         registrationSteps(config, { name: 'api-gateway', port: server.port, logger }),
       shutdown: [
-        { name: 'upstream pools', run: () => gateway.close() },
+        { name: 'upstream pools', run: () => gateway.stop() },
         { name: 'redis', run: () => redis.quit() },
       ],
     };
