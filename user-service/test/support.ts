@@ -1,3 +1,4 @@
+import { after, before } from 'node:test';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
@@ -168,6 +169,41 @@ export async function startUserService(
       await rabbit.deleteTopology().catch(() => undefined);
       await rabbit.close();
       if (!options.revoked) await revoked.close();
+    },
+  };
+}
+
+export interface UserServiceSuite {
+  database: UserDatabase;
+  service: RunningUserService;
+}
+
+/**
+ * At the top of a suite: a fresh database and the service over it before the tests, both gone
+ * after them. `options` is read in that before hook.
+ */
+export function useUserService(
+  options: () => Parameters<typeof startUserService>[1] = () => ({}),
+): UserServiceSuite {
+  let running: UserServiceSuite | undefined;
+  before(async () => {
+    const database = await createUserDatabase();
+    running = { database, service: await startUserService(database.pool, options()) };
+  });
+  after(async () => {
+    await running?.service.close();
+    await running?.database.close();
+  });
+  const current = () => {
+    if (!running) throw new Error('the service starts in the before hook of its suite');
+    return running;
+  };
+  return {
+    get database() {
+      return current().database;
+    },
+    get service() {
+      return current().service;
     },
   };
 }
