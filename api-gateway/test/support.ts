@@ -10,6 +10,7 @@ import {
   testServers,
   tokenFor,
   uniqueName,
+  useSuite,
   waitFor,
 } from '@shop/testkit';
 import { startGatewayService } from '../src/service';
@@ -152,4 +153,26 @@ export async function startEchoes() {
       [users, products, orders, inventory].reduce((n, e) => n + e!.received.length, 0),
     close: () => Promise.all([users, products, orders, inventory].map((e) => e!.close())),
   };
+}
+
+export interface GatewaySuite {
+  echoes: Awaited<ReturnType<typeof startEchoes>>;
+  gateway: GatewayUnderTest;
+}
+
+/**
+ * At the top of a suite: four echo upstreams and a gateway in front of them (with `env` on top)
+ * before its tests, both closed after them.
+ */
+export function useGateway(env: Record<string, string> = {}): GatewaySuite {
+  return useSuite(
+    async () => {
+      const echoes = await startEchoes();
+      return { echoes, gateway: await startGateway({ env: { ...upstreamEnv(echoes), ...env } }) };
+    },
+    async ({ echoes, gateway }) => {
+      await gateway.close();
+      await echoes.close();
+    },
+  );
 }

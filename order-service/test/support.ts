@@ -1,4 +1,3 @@
-import { after, before } from 'node:test';
 import express from 'express';
 import {
   connectRabbit,
@@ -14,13 +13,14 @@ import {
   type MetricsRegistry,
 } from '@shop/service-kit';
 import {
-  clientFor,
   createTestDatabase,
+  serveForTest,
   startTestServer,
   TEST_JWT_SECRET,
   testServers,
   tokenFor,
   uniqueName,
+  useSuite,
   waitFor,
 } from '@shop/testkit';
 import { productCatalogOverHttp } from '../src/clients/product-catalog';
@@ -138,18 +138,17 @@ export async function startOrderService(options: {
     },
   );
   await service.waitUntilConsuming(10_000);
-  const server = await startTestServer(service.app);
+  const served = await serveForTest(service);
   return {
-    url: server.url,
-    http: clientFor(server.url),
+    url: served.url,
+    http: served.http,
     pool,
     rabbit,
     namespace,
     metrics,
     orderMetrics: service.orderMetrics,
     async stop() {
-      await server.close();
-      await service.stop();
+      await served.close();
       catalog.close();
       await rabbit.deleteTopology().catch(() => undefined);
       await rabbit.close();
@@ -180,41 +179,27 @@ export function useSaga(options: {
   held?: string[];
   serviceOptions?: () => Omit<Parameters<typeof startOrderService>[0], 'productServiceUrl'>;
 }): Saga {
-  let running: Saga | undefined;
-  before(async () => {
-    const catalog = await startStubProductService(options.products);
-    const service = await startOrderService({
-      productServiceUrl: catalog.url,
-      ...options.serviceOptions?.(),
-    });
-    const inventory = await startInventoryPlayer({
-      pool: service.pool,
-      namespace: service.namespace,
-      stock: options.stock,
-      ...(options.held ? { held: options.held } : {}),
-    });
-    running = { catalog, service, inventory };
-  });
-  after(async () => {
-    await running?.inventory.stop();
-    await running?.service.stop();
-    await running?.catalog.close();
-  });
-  const current = () => {
-    if (!running) throw new Error('the saga starts in the before hook of its describe');
-    return running;
-  };
-  return {
-    get catalog() {
-      return current().catalog;
+  return useSuite(
+    async () => {
+      const catalog = await startStubProductService(options.products);
+      const service = await startOrderService({
+        productServiceUrl: catalog.url,
+        ...options.serviceOptions?.(),
+      });
+      const inventory = await startInventoryPlayer({
+        pool: service.pool,
+        namespace: service.namespace,
+        stock: options.stock,
+        ...(options.held ? { held: options.held } : {}),
+      });
+      return { catalog, service, inventory };
     },
-    get service() {
-      return current().service;
+    async ({ catalog, service, inventory }) => {
+      await inventory.stop();
+      await service.stop();
+      await catalog.close();
     },
-    get inventory() {
-      return current().inventory;
-    },
-  };
+  );
 }
 
 /** Places an order of one line per product id, as the customer with `token`; returns its id. */

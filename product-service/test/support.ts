@@ -6,14 +6,15 @@ import {
   type LogLevel,
   type MetricsRegistry,
 } from '@shop/service-kit';
+import type { clientFor } from '@shop/testkit';
 import {
-  clientFor,
   deleteRedisKeys,
-  startTestServer,
+  serveForTest,
   TEST_JWT_SECRET,
   testServers,
   tokenFor,
   uniqueName,
+  useSuite,
   waitFor,
 } from '@shop/testkit';
 import { qualify } from '@shop/messaging';
@@ -125,23 +126,32 @@ export async function startProductService(
     { database, redis, publisher: options.publisher ?? brokerAway },
     { logger, metrics },
   );
-  const server = await startTestServer(service.app);
+  const served = await serveForTest(service);
   return {
-    url: server.url,
-    http: clientFor(server.url),
+    url: served.url,
+    http: served.http,
     database,
     redis,
     metrics,
     keyPrefix,
     relay: service.relay,
     async close() {
-      await server.close();
-      await service.stop();
+      await served.close();
       if (redis.status === 'ready') await deleteRedisKeys(redis, keyPrefix);
       redis.disconnect();
       if (!options.database) await database.destroy();
     },
   };
+}
+
+/** At the top of a suite: the service before its tests, closed after them. */
+export function useProductService(
+  options: () => Parameters<typeof startProductService>[0] = () => ({}),
+): ServiceUnderTest {
+  return useSuite(
+    () => startProductService(options()),
+    (service) => service.close(),
+  );
 }
 
 /** The value of one cache counter, e.g. cacheCounter(metrics, 'cache_hits_total', 'product'). */

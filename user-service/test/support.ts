@@ -1,4 +1,3 @@
-import { after, before } from 'node:test';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
@@ -6,14 +5,15 @@ import jwt from 'jsonwebtoken';
 import { connectRabbit, migrateMessaging, type RabbitConnection } from '@shop/messaging';
 import { createPool, migrate, type Pool } from '@shop/postgres';
 import { createLogger, createMetricsRegistry, type RunningServer } from '@shop/service-kit';
+import type { clientFor } from '@shop/testkit';
 import {
-  clientFor,
   createTestDatabase,
   deleteRedisKeys,
-  startTestServer,
+  serveForTest,
   TEST_JWT_SECRET,
   testServers,
   uniqueName,
+  useSuite,
 } from '@shop/testkit';
 import { OrderServiceClient } from '../src/clients/order-service';
 import { MIGRATION_LOCK_KEY, migrations } from '../src/db/migrations';
@@ -155,17 +155,16 @@ export async function startUserService(
     },
     { logger, metrics },
   );
-  const server = await startTestServer(service.app);
+  const served = await serveForTest(service);
   return {
-    url: server.url,
-    http: clientFor(server.url),
-    server,
+    url: served.url,
+    http: served.http,
+    server: served.server,
     revoked,
     rabbit,
     namespace,
     close: async () => {
-      await server.close();
-      await service.stop();
+      await served.close();
       await rabbit.deleteTopology().catch(() => undefined);
       await rabbit.close();
       if (!options.revoked) await revoked.close();
@@ -185,27 +184,16 @@ export interface UserServiceSuite {
 export function useUserService(
   options: () => Parameters<typeof startUserService>[1] = () => ({}),
 ): UserServiceSuite {
-  let running: UserServiceSuite | undefined;
-  before(async () => {
-    const database = await createUserDatabase();
-    running = { database, service: await startUserService(database.pool, options()) };
-  });
-  after(async () => {
-    await running?.service.close();
-    await running?.database.close();
-  });
-  const current = () => {
-    if (!running) throw new Error('the service starts in the before hook of its suite');
-    return running;
-  };
-  return {
-    get database() {
-      return current().database;
+  return useSuite(
+    async () => {
+      const database = await createUserDatabase();
+      return { database, service: await startUserService(database.pool, options()) };
     },
-    get service() {
-      return current().service;
+    async ({ database, service }) => {
+      await service.close();
+      await database.close();
     },
-  };
+  );
 }
 
 export function orderServiceAt(url: string, timeoutMs: number): OrderServiceClient {
