@@ -1,4 +1,4 @@
-import type { ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { Pool } from '@shop/postgres';
 import {
   activeTraceContext,
@@ -15,6 +15,7 @@ import {
   attemptsSoFar,
   describeError,
   parseDelivery,
+  republishedProperties,
   RETRY_HEADERS,
   withoutBrokerHeaders,
 } from './delivery';
@@ -481,15 +482,10 @@ class EventConsumer implements ChannelOwner {
   private async moveTo(delivery: Delivery, queue: string, headers: Record<string, unknown>) {
     const { channel, message } = delivery;
     const { properties } = message;
-    const republished: Options.Publish = {
-      persistent: true,
-      contentType: properties.contentType as string | undefined,
-      messageId: properties.messageId as string | undefined,
-      correlationId: properties.correlationId as string | undefined,
-      type: properties.type as string | undefined,
-      timestamp: properties.timestamp as number | undefined,
-      headers: { ...withoutBrokerHeaders(properties.headers), ...headers },
-    };
+    const republished = republishedProperties(properties, {
+      ...withoutBrokerHeaders(properties.headers),
+      ...headers,
+    });
     // Publish with confirm first, ack second: a crash in between duplicates, never loses.
     await confirmPublish(channel, '', queue, message.content, republished, this.publishTimeoutMs);
     this.ack(delivery);
