@@ -1,7 +1,7 @@
 import './instrument';
 import { runService } from '@shop/service-kit';
 import { openServiceDatabase } from '@shop/postgres';
-import { connectRabbitAtStartup, migrateMessaging } from '@shop/messaging';
+import { connectServiceRabbit, migrateMessaging } from '@shop/messaging';
 import { registrationSteps } from '@shop/registry-client';
 import { readConfig } from './config';
 import { MIGRATION_LOCK_KEY, migrations } from './db/migrations';
@@ -14,7 +14,8 @@ void runService({
   port: config.PORT,
   host: config.HOST,
   logLevel: config.LOG_LEVEL,
-  start: async ({ logger, metrics }) => {
+  start: async (runtime) => {
+    const { logger } = runtime;
     // The consumer holds one connection for its batch and the relay one, plus its LISTEN; the
     // rest serve HTTP reads.
     const pool = await openServiceDatabase(config.DATABASE_URL, {
@@ -23,14 +24,8 @@ void runService({
       maxConnections: 20,
     });
     await migrateMessaging(pool);
-    const rabbit = await connectRabbitAtStartup({
-      url: config.RABBITMQ_URL,
-      namespace: config.RABBITMQ_NAMESPACE,
-      queueType: config.RABBITMQ_QUEUE_TYPE,
-      logger,
-      metrics,
-    });
-    const service = startInventoryService(config, { pool, rabbit }, { logger, metrics });
+    const rabbit = await connectServiceRabbit(config, runtime);
+    const service = startInventoryService(config, { pool, rabbit }, runtime);
     return {
       app: service.app,
       afterListen: (server) =>

@@ -1,5 +1,5 @@
 import './instrument';
-import { connectRabbitAtStartup, migrateMessaging } from '@shop/messaging';
+import { connectServiceRabbit, migrateMessaging } from '@shop/messaging';
 import { openServiceDatabase } from '@shop/postgres';
 import { registrationSteps } from '@shop/registry-client';
 import { runService } from '@shop/service-kit';
@@ -19,17 +19,11 @@ void runService({
   host: config.HOST,
   logLevel: config.LOG_LEVEL,
   start: async (runtime) => {
-    const { logger, metrics } = runtime;
+    const { logger } = runtime;
     // Room for the consumer's prefetch (10 deliveries, a connection each), the relay and HTTP.
     const pool = await openServiceDatabase(config.DATABASE_URL, { migrations, maxConnections: 20 });
     await migrateMessaging(pool);
-    const rabbit = await connectRabbitAtStartup({
-      url: config.RABBITMQ_URL,
-      namespace: config.RABBITMQ_NAMESPACE,
-      queueType: config.RABBITMQ_QUEUE_TYPE,
-      logger,
-      metrics,
-    });
+    const rabbit = await connectServiceRabbit(config, runtime);
     const catalog = productCatalogOverHttp({
       baseURL: config.PRODUCT_SERVICE_URL,
       timeoutMs: PRODUCT_SERVICE_TIMEOUT_MS,

@@ -1,5 +1,5 @@
 import './instrument';
-import { connectRabbitAtStartup, rabbitReadiness } from '@shop/messaging';
+import { connectServiceRabbit, rabbitReadiness } from '@shop/messaging';
 import { registrationSteps } from '@shop/registry-client';
 import { runService } from '@shop/service-kit';
 import { createCacheRedis, redisReady } from './cache/redis';
@@ -17,7 +17,7 @@ void runService({
   host: config.HOST,
   logLevel: config.LOG_LEVEL,
   start: async (runtime) => {
-    const { logger, metrics } = runtime;
+    const { logger } = runtime;
     const database = await openCatalogDatabase({
       url: config.MONGODB_URL,
       // In development the embedded catalog survives restarts; elsewhere it lives in memory.
@@ -31,12 +31,7 @@ void runService({
     // Briefly, so the first reads are cached; without Redis the catalog is slower, not down.
     await redisReady(redis, REDIS_BOOT_WAIT_MS);
     // If the broker is away, product events wait in their product documents until it is back.
-    const rabbit = await connectRabbitAtStartup({
-      url: config.RABBITMQ_URL,
-      namespace: config.RABBITMQ_NAMESPACE,
-      logger,
-      metrics,
-    });
+    const rabbit = await connectServiceRabbit(config, runtime);
     const service = await startCatalogService(
       {
         ...config,

@@ -1,5 +1,5 @@
 import './instrument';
-import { connectRabbitAtStartup, migrateMessaging } from '@shop/messaging';
+import { connectServiceRabbit, migrateMessaging } from '@shop/messaging';
 import { Redis } from 'ioredis';
 import { runService } from '@shop/service-kit';
 import { openServiceDatabase } from '@shop/postgres';
@@ -18,7 +18,7 @@ void runService({
   host: config.HOST,
   logLevel: config.LOG_LEVEL,
   start: async (runtime) => {
-    const { logger, metrics } = runtime;
+    const { logger } = runtime;
     const pool = await openServiceDatabase(config.DATABASE_URL, {
       migrations,
       lockKey: MIGRATION_LOCK_KEY,
@@ -37,12 +37,7 @@ void runService({
       timeoutMs: config.ORDER_SERVICE_TIMEOUT_MS,
       logger,
     });
-    const rabbit = await connectRabbitAtStartup({
-      url: config.RABBITMQ_URL,
-      namespace: config.RABBITMQ_NAMESPACE,
-      logger,
-      metrics,
-    });
+    const rabbit = await connectServiceRabbit(config, runtime);
     const service = await startUserService(
       {
         account: settings,
