@@ -1,6 +1,6 @@
 import './instrument';
 import { Redis } from 'ioredis';
-import { createDiscovery, registrationSteps } from '@shop/registry-client';
+import { createDiscovery, registerOnceListening } from '@shop/registry-client';
 import { runService } from '@shop/service-kit';
 import { readConfig } from './config';
 import { startGatewayService } from './service';
@@ -9,9 +9,7 @@ const config = readConfig();
 
 void runService({
   service: 'api-gateway',
-  port: config.PORT,
-  host: config.HOST,
-  logLevel: config.LOG_LEVEL,
+  config,
   metricsPort: config.METRICS_PORT,
   start: async ({ logger, metrics }) => {
     // Auto-pipelining: the admission scripts of all requests in one tick go out in one write, not
@@ -37,8 +35,7 @@ void runService({
     );
     return {
       app: gateway.app,
-      afterListen: (server) =>
-        registrationSteps(config, { name: 'api-gateway', port: server.port, logger }),
+      afterListen: registerOnceListening(config, { name: 'api-gateway', logger }),
       shutdown: [
         { name: 'upstream pools', run: () => gateway.stop() },
         { name: 'redis', run: () => redis.quit() },

@@ -2,7 +2,7 @@ import './instrument';
 import { runService } from '@shop/service-kit';
 import { openServiceDatabase } from '@shop/postgres';
 import { connectServiceRabbit, migrateMessaging } from '@shop/messaging';
-import { registrationSteps } from '@shop/registry-client';
+import { registerOnceListening } from '@shop/registry-client';
 import { readConfig } from './config';
 import { MIGRATION_LOCK_KEY, migrations } from './db/migrations';
 import { startInventoryService } from './service';
@@ -11,9 +11,7 @@ const config = readConfig();
 
 void runService({
   service: 'inventory-service',
-  port: config.PORT,
-  host: config.HOST,
-  logLevel: config.LOG_LEVEL,
+  config,
   start: async (runtime) => {
     const { logger } = runtime;
     // The consumer holds one connection for its batch and the relay one, plus its LISTEN; the
@@ -28,8 +26,7 @@ void runService({
     const service = startInventoryService(config, { pool, rabbit }, runtime);
     return {
       app: service.app,
-      afterListen: (server) =>
-        registrationSteps(config, { name: 'inventory-service', port: server.port, logger }),
+      afterListen: registerOnceListening(config, { name: 'inventory-service', logger }),
       shutdown: [
         { name: 'consumer and outbox relay', run: () => service.stop() },
         { name: 'rabbitmq', run: () => rabbit.close() },

@@ -1,7 +1,7 @@
 import './instrument';
 import { connectServiceRabbit, migrateMessaging } from '@shop/messaging';
 import { openServiceDatabase } from '@shop/postgres';
-import { registrationSteps } from '@shop/registry-client';
+import { registerOnceListening } from '@shop/registry-client';
 import { runService } from '@shop/service-kit';
 import { productCatalogOverHttp } from './clients/product-catalog';
 import { readConfig } from './config';
@@ -15,9 +15,7 @@ const PRODUCT_SERVICE_TIMEOUT_MS = 1500;
 
 void runService({
   service: 'order-service',
-  port: config.PORT,
-  host: config.HOST,
-  logLevel: config.LOG_LEVEL,
+  config,
   start: async (runtime) => {
     const { logger } = runtime;
     // Room for the consumer's prefetch (10 deliveries, a connection each), the relay and HTTP.
@@ -32,8 +30,7 @@ void runService({
     const service = startOrderService(config, { pool, rabbit, catalog }, runtime);
     return {
       app: service.app,
-      afterListen: (server) =>
-        registrationSteps(config, { name: 'order-service', port: server.port, logger }),
+      afterListen: registerOnceListening(config, { name: 'order-service', logger }),
       // After HTTP has drained: the relay last sends what the final requests wrote.
       shutdown: [
         { name: 'consumers, sweeper and outbox relay', run: () => service.stop() },

@@ -1,6 +1,6 @@
 import './instrument';
 import { connectServiceRabbit, rabbitReadiness } from '@shop/messaging';
-import { registrationSteps } from '@shop/registry-client';
+import { registerOnceListening } from '@shop/registry-client';
 import { runService } from '@shop/service-kit';
 import { createCacheRedis, redisReady } from './cache/redis';
 import { readConfig } from './config';
@@ -13,9 +13,7 @@ const REDIS_BOOT_WAIT_MS = 1000;
 
 void runService({
   service: 'product-service',
-  port: config.PORT,
-  host: config.HOST,
-  logLevel: config.LOG_LEVEL,
+  config,
   start: async (runtime) => {
     const { logger } = runtime;
     const database = await openCatalogDatabase({
@@ -48,8 +46,7 @@ void runService({
     );
     return {
       app: service.app,
-      afterListen: (server) =>
-        registrationSteps(config, { name: 'product-service', port: server.port, logger }),
+      afterListen: registerOnceListening(config, { name: 'product-service', logger }),
       shutdown: [
         { name: 'event relay', run: () => service.stop() },
         { name: 'rabbitmq', run: () => rabbit.close() },

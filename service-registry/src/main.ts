@@ -7,9 +7,7 @@ const config = readConfig();
 
 void runService({
   service: 'service-registry',
-  port: config.PORT,
-  host: config.HOST,
-  logLevel: config.LOG_LEVEL,
+  config,
   start: async (runtime) => {
     if (!config.REGISTRY_TOKEN) {
       runtime.logger.warn(

@@ -3,7 +3,7 @@ import { connectServiceRabbit, migrateMessaging } from '@shop/messaging';
 import { Redis } from 'ioredis';
 import { runService } from '@shop/service-kit';
 import { openServiceDatabase } from '@shop/postgres';
-import { registrationSteps } from '@shop/registry-client';
+import { registerOnceListening } from '@shop/registry-client';
 import { OrderServiceClient } from './clients/order-service';
 import { accountSettingsFrom, readConfig } from './config';
 import { MIGRATION_LOCK_KEY, migrations } from './db/migrations';
@@ -14,9 +14,7 @@ const config = readConfig();
 
 void runService({
   service: 'user-service',
-  port: config.PORT,
-  host: config.HOST,
-  logLevel: config.LOG_LEVEL,
+  config,
   start: async (runtime) => {
     const { logger } = runtime;
     const pool = await openServiceDatabase(config.DATABASE_URL, {
@@ -51,8 +49,7 @@ void runService({
     );
     return {
       app: service.app,
-      afterListen: (server) =>
-        registrationSteps(config, { name: 'user-service', port: server.port, logger }),
+      afterListen: registerOnceListening(config, { name: 'user-service', logger }),
       shutdown: [
         { name: 'login throttle purge and outbox relay', run: () => service.stop() },
         { name: 'rabbitmq', run: () => rabbit.close() },
