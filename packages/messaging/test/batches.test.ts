@@ -2,15 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import amqp from 'amqplib';
 import { testServers, waitFor } from '@shop/testkit';
-import {
-  DELIVERY_LIMIT,
-  PermanentFailure,
-  qualify,
-  routeFailure,
-  startConsumer,
-  type Consumer,
-} from '../src';
-import { logger, useMessagingSuite } from './fixtures/harness';
+import { DELIVERY_LIMIT, PermanentFailure, qualify, routeFailure, type Consumer } from '../src';
+import { useMessagingSuite } from './fixtures/harness';
 
 const suite = useMessagingSuite('messaging_batches', ({ harness }) =>
   harness.pool.query('CREATE TABLE effects (order_id text NOT NULL)'),
@@ -36,11 +29,8 @@ test('when a poison event sits inside a batch, then it is retried alone while th
   const rabbit = suite.harness.connect();
   const calls = new Map<string, number>();
   const start = () =>
-    startConsumer({
+    suite.harness.consumer({
       rabbit,
-      pool: suite.harness.pool,
-      logger,
-      metrics: suite.harness.metrics,
       queue: 'batch-poison',
       events: ['ORDER_CANCELLED'],
       maxBatch: 20,
@@ -107,11 +97,8 @@ test('when events arrive faster than one transaction, then they are handled in d
   const rabbit = suite.harness.connect();
   const seen: string[][] = [];
   const start = () =>
-    startConsumer({
+    suite.harness.consumer({
       rabbit,
-      pool: suite.harness.pool,
-      logger,
-      metrics: suite.harness.metrics,
       queue: 'batch-order',
       events: ['ORDER_CANCELLED', 'INVENTORY_RELEASED'],
       maxBatch: 50,
@@ -140,11 +127,8 @@ test('when events arrive faster than one transaction, then they are handled in d
 
 test('when a consumer declares its queue, then it is a quorum queue whose delivery limit dead-letters to .dead', async () => {
   const rabbit = suite.harness.connect();
-  const consumer = startConsumer({
+  const consumer = suite.harness.consumer({
     rabbit,
-    pool: suite.harness.pool,
-    logger,
-    metrics: suite.harness.metrics,
     queue: 'batch-quorum',
     events: ['ORDER_CANCELLED'],
     handlers: { ORDER_CANCELLED: async () => undefined },

@@ -6,11 +6,10 @@ import {
   RETRY_HEADERS,
   PermanentFailure,
   qualify,
-  startConsumer,
   type ConsumerOptions,
 } from '../src';
 import type { RawBroker } from './fixtures/broker';
-import { logger, useMessagingSuite } from './fixtures/harness';
+import { useMessagingSuite } from './fixtures/harness';
 
 const suite = useMessagingSuite('messaging_dead');
 
@@ -19,11 +18,8 @@ function consume(
   handlers: ConsumerOptions['handlers'],
   extra: Partial<ConsumerOptions> = {},
 ) {
-  return startConsumer({
+  return suite.harness.consumer({
     rabbit: suite.rabbit,
-    pool: suite.harness.pool,
-    logger,
-    metrics: suite.harness.metrics,
     queue,
     events: ['ORDER_CANCELLED'],
     handlers,

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { waitFor } from '@shop/testkit';
-import { qualify, startConsumer } from '../src';
-import { logger, useMessagingSuite } from './fixtures/harness';
+import { qualify } from '../src';
+import { useMessagingSuite } from './fixtures/harness';
 
 const suite = useMessagingSuite('messaging_healing');
 
@@ -25,11 +25,8 @@ test('when an exchange is deleted under the publisher, then the publish that hit
 
 test('when a consumer queue is deleted under it, then the consumer re-declares it and handles the next event', async () => {
   const handled: string[] = [];
-  const consumer = startConsumer({
+  const consumer = suite.harness.consumer({
     rabbit: suite.rabbit,
-    pool: suite.harness.pool,
-    logger,
-    metrics: suite.harness.metrics,
     queue: 'deleted-under-us',
     events: ['INVENTORY_RELEASED'],
     unavailableDelayMs: 50,

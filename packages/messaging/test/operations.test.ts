@@ -13,7 +13,6 @@ import {
   enqueueEvents,
   qualify,
   retryQueueName,
-  startConsumer,
   startOutboxRelay,
 } from '../src';
 import { logger, useMessagingSuite } from './fixtures/harness';
@@ -75,11 +74,8 @@ test('when the relay cannot reach the broker, then outbox_oldest_pending_age_sec
   await stuck.stop();
   await unreachable.close();
 
-  const relay = startOutboxRelay({
-    pool: suite.harness.pool,
+  const relay = suite.harness.relay({
     rabbit: suite.rabbit,
-    logger,
-    metrics: suite.harness.metrics,
     intervalMs: 50,
   });
   try {
@@ -96,11 +92,8 @@ test('when an event written in a traced request fails until it is dead-lettered 
   let refundsBroken = true;
   const queue = 'refund-events';
   const qualified = qualify(suite.harness.namespace, queue);
-  const consumer = startConsumer({
+  const consumer = suite.harness.consumer({
     rabbit: suite.rabbit,
-    pool: suite.harness.pool,
-    logger,
-    metrics: suite.harness.metrics,
     queue,
     events: ['ORDER_CANCELLED'],
     maxAttempts: 2,
@@ -113,11 +106,8 @@ test('when an event written in a traced request fails until it is dead-lettered 
     },
   });
   await consumer.waitUntilConsuming();
-  const relay = startOutboxRelay({
-    pool: suite.harness.pool,
+  const relay = suite.harness.relay({
     rabbit: suite.rabbit,
-    logger,
-    metrics: suite.harness.metrics,
     intervalMs: 50,
   });
   try {
@@ -207,11 +197,8 @@ test('when a batch handler answers events of several traces at once, then each a
   const queue = 'batch-answers';
   let batchSizes: number[] = [];
   const start = () =>
-    startConsumer({
+    suite.harness.consumer({
       rabbit: suite.rabbit,
-      pool: suite.harness.pool,
-      logger,
-      metrics: suite.harness.metrics,
       queue,
       events: ['ORDER_CANCELLED'],
       maxBatch: 10,

@@ -119,11 +119,8 @@ test('when a request enqueues an event, then the envelope carries its correlatio
     'user.registered',
   );
   const rabbit = suite.harness.connect();
-  const relay = startOutboxRelay({
-    pool: suite.harness.pool,
+  const relay = suite.harness.relay({
     rabbit,
-    logger,
-    metrics: suite.harness.metrics,
     intervalMs: 20,
   });
   const envelope = await runWithRequestContext({ requestId: 'req-42' }, () =>
@@ -145,11 +142,8 @@ test('when an event is committed, then a relay polling only every minute still p
   );
   const rabbit = suite.harness.connect();
   await rabbit.waitUntilConnected(5000);
-  const relay = startOutboxRelay({
-    pool: suite.harness.pool,
+  const relay = suite.harness.relay({
     rabbit,
-    logger,
-    metrics: suite.harness.metrics,
     intervalMs: 60_000,
   });
   for (const orderId of ['o-a', 'o-b']) {
@@ -173,11 +167,8 @@ test('when sent rows are older than the retention, then the relay deletes them a
   );
   const rabbit = suite.harness.connect();
   await rabbit.waitUntilConnected(5000);
-  const relay = startOutboxRelay({
-    pool: suite.harness.pool,
+  const relay = suite.harness.relay({
     rabbit,
-    logger,
-    metrics: suite.harness.metrics,
   });
 
   const remaining = await waitFor(
