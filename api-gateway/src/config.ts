@@ -40,10 +40,10 @@ export const configSchema = z
     RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
     RATE_LIMIT_MAX: positiveInt(100),
     AUTH_RATE_LIMIT_MAX: positiveInt(10),
-    // Replicas that share it share their limits; a separate deployment on the same Redis uses another.
     // Load balancers in front of the gateway whose X-Forwarded-For is believed; 0 = the client
     // is whoever opened the connection. Rate limits and login throttling key on that address.
     TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+    // Replicas that share it share their limits; a separate deployment on the same Redis uses another.
     RATE_LIMIT_PREFIX: z.string().min(1).max(100).default('gateway:rate-limit:'),
     // Largest request body the gateway passes on; bigger ones get 413 before reaching a service.
     BODY_LIMIT_BYTES: positiveInt(100 * 1024),

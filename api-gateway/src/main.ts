@@ -1,17 +1,15 @@
 import './instrument';
 import { Redis } from 'ioredis';
-import { createDiscovery, registrationSteps } from '@shop/registry-client';
+import { createDiscovery, registerOnceListening } from '@shop/registry-client';
 import { runService } from '@shop/service-kit';
-import { buildApp } from './app';
 import { readConfig } from './config';
+import { startGatewayService } from './service';
 
 const config = readConfig();
 
 void runService({
   service: 'api-gateway',
-  port: config.PORT,
-  host: config.HOST,
-  logLevel: config.LOG_LEVEL,
+  config,
   metricsPort: config.METRICS_PORT,
   start: async ({ logger, metrics }) => {
     // Auto-pipelining: the admission scripts of all requests in one tick go out in one write, not
@@ -30,19 +28,16 @@ void runService({
           logger,
         })
       : undefined;
-    const gateway = buildApp({
+    const gateway = startGatewayService(
       config,
-      logger,
-      metrics,
-      redis,
-      ...(discovery ? { discovery } : {}),
-    });
+      { redis, ...(discovery ? { discovery } : {}) },
+      { logger, metrics },
+    );
     return {
       app: gateway.app,
-      afterListen: (server) =>
-        registrationSteps(config, { name: 'api-gateway', port: server.port, logger }),
+      afterListen: registerOnceListening(config, { name: 'api-gateway', logger }),
       shutdown: [
-        { name: 'upstream pools', run: () => gateway.close() },
+        { name: 'upstream pools', run: () => gateway.stop() },
         { name: 'redis', run: () => redis.quit() },
       ],
     };

@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { call, TEST_JWT_SECRET, tokenFor } from '@shop/testkit';
-import {
-  admin,
-  customer,
-  customerToken,
-  startEchoes,
-  startGateway,
-  upstreamEnv,
-  type GatewayUnderTest,
-} from './support';
+import { admin, customer, customerToken, useGateway } from './support';
 
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -37,26 +29,13 @@ const expiredToken = () => tokenFor(customer, TEST_JWT_SECRET, -60);
 const forgedIdentity = { 'x-user-id': admin.userId, 'x-user-role': 'admin' };
 
 describe('gateway routing and authentication', () => {
-  let echoes: Awaited<ReturnType<typeof startEchoes>>;
-  let gateway: GatewayUnderTest;
-
-  before(async () => {
-    echoes = await startEchoes();
-    gateway = await startGateway({
-      env: {
-        ...upstreamEnv(echoes),
-        BODY_LIMIT_BYTES: '1024',
-        CORS_ORIGINS: 'https://shop.example',
-      },
-    });
-  });
-  after(async () => {
-    await gateway.close();
-    await echoes.close();
+  const suite = useGateway({
+    BODY_LIMIT_BYTES: '1024',
+    CORS_ORIGINS: 'https://shop.example',
   });
 
   test('when a client sends X-User-Id and X-User-Role on a public route, then no service sees them', async () => {
-    const response = await gateway.api.get('/api/products?q=lamp', {
+    const response = await suite.gateway.api.get('/api/products?q=lamp', {
       headers: { ...forgedIdentity, 'x-user-email': 'admin@shop.example' },
     });
     assert.equal(response.status, 200);
@@ -69,7 +48,10 @@ describe('gateway routing and authentication', () => {
 
   test('when a customer forges admin identity headers on a protected route, then the service sees the verified customer', async () => {
     const token = customerToken();
-    const response = await gateway.api.get('/api/v1/orders', { token, headers: forgedIdentity });
+    const response = await suite.gateway.api.get('/api/v1/orders', {
+      token,
+      headers: forgedIdentity,
+    });
     assert.equal(response.status, 200);
     assert.equal(response.body.upstream, 'order-service');
     assert.equal(response.body.headers['x-user-id'], customer.userId);
@@ -78,7 +60,7 @@ describe('gateway routing and authentication', () => {
   });
 
   test('when a client sends its own X-Forwarded-For, then services see the address the gateway saw instead', async () => {
-    const response = await gateway.api.post(
+    const response = await suite.gateway.api.post(
       '/api/users/login',
       { email: 'a@b.c', password: 'x' },
       { headers: { 'x-forwarded-for': '203.0.113.7, 198.51.100.1' } },
@@ -90,7 +72,7 @@ describe('gateway routing and authentication', () => {
   });
 
   test('when a public route is called with a valid token, then the identity is forwarded too', async () => {
-    const response = await gateway.api.get('/api/products/p1', { token: tokenFor(admin) });
+    const response = await suite.gateway.api.get('/api/products/p1', { token: tokenFor(admin) });
     assert.equal(response.body.headers['x-user-id'], admin.userId);
     assert.equal(response.body.headers['x-user-role'], 'admin');
   });
@@ -103,7 +85,7 @@ describe('gateway routing and authentication', () => {
     ['a wrongly signed', () => tokenFor(customer, 'another-secret-that-is-long-enough-0123456789')],
   ] as const) {
     test(`when ${kind} token comes to a protected route, then the gateway answers 401 and no service is called`, async () => {
-      const before = echoes.totalReceived();
+      const before = suite.echoes.totalReceived();
       const headers: Record<string, string> = token ? { authorization: `Bearer ${token()}` } : {};
       for (const [method, path] of [
         ['GET', '/api/v1/orders'],
@@ -115,7 +97,7 @@ describe('gateway routing and authentication', () => {
         ['PATCH', '/api/products/p1'],
         ['DELETE', '/api/v1/products/p1'],
       ] as const) {
-        const response = await call(gateway.url, method, path, {
+        const response = await call(suite.gateway.url, method, path, {
           headers: { ...headers, ...forgedIdentity },
           ...(method === 'GET' || method === 'DELETE' ? {} : { body: {} }),
         });
@@ -123,13 +105,13 @@ describe('gateway routing and authentication', () => {
         assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
         assert.ok(response.body.requestId);
       }
-      assert.equal(echoes.totalReceived(), before, 'no upstream received anything');
+      assert.equal(suite.echoes.totalReceived(), before, 'no upstream received anything');
     });
   }
 
   test('when register, login and refresh are called without a token, then they reach user-service', async () => {
     for (const action of ['register', 'login', 'refresh']) {
-      const response = await gateway.api.post(`/api/users/${action}`, { email: 'a@b.c' });
+      const response = await suite.gateway.api.post(`/api/users/${action}`, { email: 'a@b.c' });
       assert.equal(response.status, 200, action);
       assert.equal(response.body.path, `/users/${action}`);
     }
@@ -145,17 +127,17 @@ describe('gateway routing and authentication', () => {
       ['/api/v1/orders/o1', 'order-service', '/orders/o1'],
       ['/api/inventory/p1', 'inventory-service', '/inventory/p1'],
     ]) {
-      const response = await gateway.api.get(path!, { token });
+      const response = await suite.gateway.api.get(path!, { token });
       assert.equal(response.body.upstream, upstream, path);
       assert.equal(response.body.path, expected, path);
     }
-    assert.equal((await gateway.api.get('/api/productsX', { token })).status, 404);
-    assert.equal((await gateway.api.get('/api/v2/products', { token })).status, 404);
+    assert.equal((await suite.gateway.api.get('/api/productsX', { token })).status, 404);
+    assert.equal((await suite.gateway.api.get('/api/v2/products', { token })).status, 404);
   });
 
   test('when a path has dot segments, then the gateway refuses it with 400', async () => {
     const response = await new Promise<number>((resolve, reject) => {
-      const url = new URL(gateway.url);
+      const url = new URL(suite.gateway.url);
       http
         .get({ host: url.hostname, port: url.port, path: '/api/products/%2e%2e/orders' }, (res) => {
           res.resume();
@@ -167,13 +149,13 @@ describe('gateway routing and authentication', () => {
   });
 
   test('when a request id is sent, then the upstream and the client see the same one; else one is made', async () => {
-    const sent = await gateway.api.get('/api/products', {
+    const sent = await suite.gateway.api.get('/api/products', {
       headers: { 'x-request-id': 'trace-123' },
     });
     assert.equal(sent.body.headers['x-request-id'], 'trace-123');
     assert.equal(sent.headers.get('x-request-id'), 'trace-123');
 
-    const made = await gateway.api.get('/api/products');
+    const made = await suite.gateway.api.get('/api/products');
     const id = made.headers.get('x-request-id');
     assert.ok(id && id !== 'trace-123');
     assert.equal(made.body.headers['x-request-id'], id);
@@ -181,7 +163,7 @@ describe('gateway routing and authentication', () => {
 
   test('when a body is posted, then it reaches the service byte for byte', async () => {
     const body = '{"items": [ {"productId":"p1","quantity":2} ],  "note":"ünïcode"}';
-    const response = await gateway.api.post('/api/orders', body, {
+    const response = await suite.gateway.api.post('/api/orders', body, {
       token: customerToken(),
       headers: { 'content-type': 'application/json; charset=utf-8' },
     });
@@ -191,7 +173,7 @@ describe('gateway routing and authentication', () => {
   });
 
   test('when a chunked body under the limit arrives in pieces, then every byte reaches the service in order', async () => {
-    const url = new URL(gateway.url);
+    const url = new URL(suite.gateway.url);
     const pieces = Array.from({ length: 10 }, (_, i) => `${i}`.repeat(90));
     const echoed = await new Promise<string>((resolve, reject) => {
       const request = http.request(
@@ -220,17 +202,17 @@ describe('gateway routing and authentication', () => {
   });
 
   test('when a body declares more than the limit, then the gateway answers 413 and no service is called', async () => {
-    const before = echoes.totalReceived();
-    const response = await gateway.api.post('/api/orders', 'x'.repeat(2048), {
+    const before = suite.echoes.totalReceived();
+    const response = await suite.gateway.api.post('/api/orders', 'x'.repeat(2048), {
       token: customerToken(),
     });
     assert.equal(response.status, 413);
     assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
-    assert.equal(echoes.totalReceived(), before);
+    assert.equal(suite.echoes.totalReceived(), before);
   });
 
   test('when a chunked body grows past the limit, then the gateway answers 413', async () => {
-    const url = new URL(gateway.url);
+    const url = new URL(suite.gateway.url);
     const status = await new Promise<number>((resolve, reject) => {
       const request = http.request(
         {
@@ -254,16 +236,16 @@ describe('gateway routing and authentication', () => {
       request.end();
     });
     assert.equal(status, 413);
-    assert.ok(echoes.orders.received.every((seen) => seen.body.length <= 1024));
+    assert.ok(suite.echoes.orders.received.every((seen) => seen.body.length <= 1024));
   });
 
   test('when an allowed origin calls, then CORS allows it; another origin gets no allowance', async () => {
-    const allowed = await gateway.api.get('/api/products', {
+    const allowed = await suite.gateway.api.get('/api/products', {
       headers: { origin: 'https://shop.example' },
     });
     assert.equal(allowed.headers.get('access-control-allow-origin'), 'https://shop.example');
     assert.match(allowed.headers.get('access-control-expose-headers') ?? '', /X-Request-Id/);
-    const other = await gateway.api.get('/api/products', {
+    const other = await suite.gateway.api.get('/api/products', {
       headers: { origin: 'https://evil.example' },
     });
     assert.equal(other.headers.get('access-control-allow-origin'), null);

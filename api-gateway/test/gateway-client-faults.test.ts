@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { waitFor } from '@shop/testkit';
-import { startEchoes, startGateway, upstreamEnv, type GatewayUnderTest } from './support';
+import { startGateway, upstreamEnv, useGateway } from './support';
 
 const LOGIN = '/api/users/login';
 const CREDENTIALS = JSON.stringify({ email: 'a@shop.example', password: 'correct-horse-9' });
@@ -32,30 +32,17 @@ function halfUpload(url: string, then: 'stall' | 'hang-up'): Promise<string> {
 }
 
 describe('gateway when clients misbehave', () => {
-  let echoes: Awaited<ReturnType<typeof startEchoes>>;
-  let gateway: GatewayUnderTest;
-
-  before(async () => {
-    echoes = await startEchoes();
-    gateway = await startGateway({
-      env: {
-        ...upstreamEnv(echoes),
-        CIRCUIT_FAILURE_THRESHOLD: '5',
-        CIRCUIT_RESET_MS: '60000',
-        REQUEST_BODY_TIMEOUT_MS: '300',
-        UPSTREAM_TIMEOUT_MS: '10000',
-      },
-    });
-  });
-  after(async () => {
-    await gateway.close();
-    await echoes.close();
+  const suite = useGateway({
+    CIRCUIT_FAILURE_THRESHOLD: '5',
+    CIRCUIT_RESET_MS: '60000',
+    REQUEST_BODY_TIMEOUT_MS: '300',
+    UPSTREAM_TIMEOUT_MS: '10000',
   });
 
   test('when six anonymous logins stall halfway through their body, then each gets 408 and the circuit stays closed', async () => {
     const started = Date.now();
     const answers = await Promise.all(
-      Array.from({ length: 6 }, () => halfUpload(gateway.url, 'stall')),
+      Array.from({ length: 6 }, () => halfUpload(suite.gateway.url, 'stall')),
     );
 
     for (const answer of answers) {
@@ -67,24 +54,28 @@ describe('gateway when clients misbehave', () => {
       Date.now() - started < 8000,
       'answered at the body deadline, not the upstream timeout',
     );
-    assert.equal(echoes.users.received.length, 0, 'no half body was passed on as a whole one');
+    assert.equal(
+      suite.echoes.users.received.length,
+      0,
+      'no half body was passed on as a whole one',
+    );
 
-    const login = await gateway.api.post(LOGIN, JSON.parse(CREDENTIALS));
+    const login = await suite.gateway.api.post(LOGIN, JSON.parse(CREDENTIALS));
     assert.equal(login.status, 200, 'valid logins still reach user-service');
-    assert.equal(echoes.users.received.at(-1)?.body, CREDENTIALS);
+    assert.equal(suite.echoes.users.received.at(-1)?.body, CREDENTIALS);
   });
 
   test('when six clients hang up in the middle of their upload, then the circuit stays closed and logins work', async () => {
-    await Promise.all(Array.from({ length: 6 }, () => halfUpload(gateway.url, 'hang-up')));
+    await Promise.all(Array.from({ length: 6 }, () => halfUpload(suite.gateway.url, 'hang-up')));
 
     for (let i = 0; i < 3; i++) {
-      assert.equal((await gateway.api.post(LOGIN, JSON.parse(CREDENTIALS))).status, 200);
+      assert.equal((await suite.gateway.api.post(LOGIN, JSON.parse(CREDENTIALS))).status, 200);
     }
   });
 
   test('when a client stalls its upload, then the 408 is counted as the client status, not an upstream failure', async () => {
-    await halfUpload(gateway.url, 'stall');
-    const metrics = (await gateway.api.get('/metrics')).text;
+    await halfUpload(suite.gateway.url, 'stall');
+    const metrics = (await suite.gateway.api.get('/metrics')).text;
     assert.match(metrics, /gateway_upstream_requests_total\{[^}]*status_code="408"[^}]*\} [1-9]/);
     assert.doesNotMatch(metrics, /gateway_upstream_requests_total\{[^}]*status_code="50[34]"/);
   });
@@ -104,7 +95,7 @@ describe('gateway when clients misbehave', () => {
     await new Promise<void>((resolve) => slowBody.listen(0, '127.0.0.1', resolve));
     const streamingGateway = await startGateway({
       env: {
-        ...upstreamEnv(echoes),
+        ...upstreamEnv(suite.echoes),
         PRODUCT_SERVICE_URL: `http://127.0.0.1:${(slowBody.address() as { port: number }).port}`,
         CIRCUIT_FAILURE_THRESHOLD: '5',
         CIRCUIT_RESET_MS: '60000',
@@ -150,7 +141,7 @@ describe('gateway when clients misbehave', () => {
     await new Promise<void>((resolve) => early.listen(0, '127.0.0.1', resolve));
     const earlyGateway = await startGateway({
       env: {
-        ...upstreamEnv(echoes),
+        ...upstreamEnv(suite.echoes),
         USER_SERVICE_URL: `http://127.0.0.1:${(early.address() as { port: number }).port}`,
         REQUEST_BODY_TIMEOUT_MS: '20000',
       },

@@ -121,18 +121,20 @@ describe('gateway when upstreams fail', () => {
   });
 
   test('when metrics are scraped, then upstream requests are counted by upstream and status', async () => {
-    await gateway.api.get('/api/products');
-    await gateway.api.get('/api/orders', { token: customerToken() });
-    const metrics = parsePrometheusText((await gateway.api.get('/metrics')).text);
-    const count = (upstream: string, status: number) =>
+    const scrape = async () => parsePrometheusText((await gateway.api.get('/metrics')).text);
+    const count = (metrics: Awaited<ReturnType<typeof scrape>>, upstream: string, status: number) =>
       metrics.samples.find(
         (s) =>
           s.name === 'gateway_upstream_requests_total' &&
           s.labels.includes(`upstream="${upstream}"`) &&
           s.labels.includes(`status_code="${status}"`),
       )?.value ?? 0;
-    assert.ok(count('product-service', 200) >= 1);
-    assert.ok(count('order-service', 503) >= 1);
+    const before = await scrape();
+    await gateway.api.get('/api/products');
+    await gateway.api.get('/api/orders', { token: customerToken() });
+    const metrics = await scrape();
+    assert.equal(count(metrics, 'product-service', 200), count(before, 'product-service', 200) + 1);
+    assert.equal(count(metrics, 'order-service', 503), count(before, 'order-service', 503) + 1);
     assert.equal(metrics.types.get('gateway_upstream_duration_seconds'), 'histogram');
     assert.ok(
       metrics.samples.some(

@@ -10,9 +10,10 @@ import {
   testServers,
   tokenFor,
   uniqueName,
+  useSuite,
   waitFor,
 } from '@shop/testkit';
-import { buildApp } from '../src/app';
+import { startGatewayService } from '../src/service';
 import { configSchema, type Config } from '../src/config';
 
 export const silentLogger = createLogger({ service: 'api-gateway', level: 'silent' });
@@ -85,7 +86,7 @@ export interface GatewayUnderTest {
   close(): Promise<void>;
 }
 
-/** The gateway in-process on a random port, with its own Redis connection and key prefix. */
+/** The gateway as main.ts starts it (src/service.ts), in-process on a random port, with its own Redis connection and key prefix. */
 export async function startGateway(options: {
   env: Record<string, string>;
   discovery?: Discovery;
@@ -96,14 +97,12 @@ export async function startGateway(options: {
   const redis = new Redis(options.redisUrl ?? testServers.redisUrl, { maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined);
   const prefix = options.rateLimitPrefix ?? `${uniqueName('gateway-test')}:`;
-  const gateway = buildApp({
-    config: gatewayConfig(options.env),
-    logger: silentLogger,
-    metrics: createMetricsRegistry('api-gateway'),
-    redis,
-    rateLimitPrefix: prefix,
-    ...(options.discovery ? { discovery: options.discovery } : {}),
-  });
+  const gateway = startGatewayService(
+    gatewayConfig(options.env),
+    { redis, ...(options.discovery ? { discovery: options.discovery } : {}) },
+    { logger: silentLogger, metrics: createMetricsRegistry('api-gateway') },
+    { rateLimitPrefix: prefix },
+  );
   const server = await startTestServer(gateway.app);
   // Until Redis is connected the gateway does not count requests (it fails open); tests that
   // count must start from a connected gateway.
@@ -114,7 +113,7 @@ export async function startGateway(options: {
     redis,
     close: async () => {
       await server.close();
-      await gateway.close();
+      await gateway.stop();
       // The keys expire with their window anyway; a test that cut Redis cannot delete them.
       await deleteRedisKeys(redis, prefix).catch(() => undefined);
       redis.disconnect();
@@ -154,4 +153,26 @@ export async function startEchoes() {
       [users, products, orders, inventory].reduce((n, e) => n + e!.received.length, 0),
     close: () => Promise.all([users, products, orders, inventory].map((e) => e!.close())),
   };
+}
+
+export interface GatewaySuite {
+  echoes: Awaited<ReturnType<typeof startEchoes>>;
+  gateway: GatewayUnderTest;
+}
+
+/**
+ * At the top of a suite: four echo upstreams and a gateway in front of them (with `env` on top)
+ * before its tests, both closed after them.
+ */
+export function useGateway(env: Record<string, string> = {}): GatewaySuite {
+  return useSuite(
+    async () => {
+      const echoes = await startEchoes();
+      return { echoes, gateway: await startGateway({ env: { ...upstreamEnv(echoes), ...env } }) };
+    },
+    async ({ echoes, gateway }) => {
+      await gateway.close();
+      await echoes.close();
+    },
+  );
 }

@@ -11,8 +11,8 @@ import {
   tokenFor,
   uniqueName,
 } from '@shop/testkit';
-import { buildApp } from '../src/app';
 import { createStock, markDeleted } from '../src/db/stock';
+import { startInventoryService } from '../src/service';
 import { reserveOrder } from '../src/use-cases/reserve-orders';
 import { assertInventoryInvariant } from './invariant';
 import {
@@ -32,6 +32,7 @@ const SHOWN = 'f0000000000000000000000f';
 describe('inventory HTTP API', () => {
   let db: InventoryDatabase;
   let rabbit: RabbitConnection;
+  let service: ReturnType<typeof startInventoryService>;
   let server: RunningServer;
   let api: ReturnType<typeof clientFor>;
   const admin = tokenFor({ userId: 'admin-7', role: 'admin' });
@@ -48,12 +49,18 @@ describe('inventory HTTP API', () => {
       namespace: uniqueName('inventory_http'),
     });
     await rabbit.waitUntilConnected(10_000);
-    const app = buildApp({ logger, metrics, pool: db.pool, jwtSecret: TEST_JWT_SECRET, rabbit });
-    server = await startTestServer(app);
+    service = startInventoryService(
+      { JWT_SECRET: TEST_JWT_SECRET, CONSUMER_RETRY_DELAYS_MS: undefined },
+      { pool: db.pool, rabbit },
+      { logger, metrics },
+    );
+    server = await startTestServer(service.app);
     api = clientFor(server.url);
   });
   after(async () => {
     await server.close();
+    await service.stop();
+    await rabbit.deleteTopology();
     await rabbit.close();
     await db.close();
   });

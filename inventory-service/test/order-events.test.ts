@@ -3,14 +3,13 @@ import { after, before, describe, test } from 'node:test';
 import {
   connectRabbit,
   startConsumer,
-  startOutboxRelay,
   type EventEnvelope,
   type RabbitConnection,
 } from '@shop/messaging';
 import { createPool, type Pool } from '@shop/postgres';
 import { createMetricsRegistry, type MetricsRegistry } from '@shop/service-kit';
-import { testServers, uniqueName, waitFor } from '@shop/testkit';
-import { startInventoryConsumers } from '../src/events/consumers';
+import { TEST_JWT_SECRET, testServers, uniqueName, waitFor } from '@shop/testkit';
+import { startInventoryService } from '../src/service';
 import { assertInventoryInvariant } from './invariant';
 import {
   orderCreated,
@@ -41,7 +40,7 @@ async function counterValue(registry: MetricsRegistry, name: string, labels: obj
     .reduce((sum, sample) => sum + sample.value, 0);
 }
 
-// The service's consumer, relay and metrics wired as main.ts wires them, against a namespaced
+// The service as main.ts starts it (src/service.ts), against a namespaced
 // broker; the test publishes order and product events and listens to the `inventory` exchange.
 describe('inventory answering order events over RabbitMQ', () => {
   let db: InventoryDatabase;
@@ -123,21 +122,17 @@ describe('inventory answering order events over RabbitMQ', () => {
           void answers.push(event as EventEnvelope<Answer['data']> & Answer),
       },
     });
-    const relay = startOutboxRelay({ pool: db.pool, rabbit, logger, metrics, intervalMs: 50 });
-    const consumer = startInventoryConsumers({
-      rabbit,
-      pool: db.pool,
-      logger,
-      metrics,
+    const service = startInventoryService(
       // About two seconds of retries: room for a late PRODUCT_CREATED, short for a dead letter.
-      maxAttempts: 10,
-      retryDelaysMs: [50, 250],
-    });
+      { JWT_SECRET: TEST_JWT_SECRET, CONSUMER_RETRY_DELAYS_MS: [50, 250] },
+      { pool: db.pool, rabbit },
+      { logger, metrics },
+      { relay: { intervalMs: 50 }, consumers: { maxAttempts: 10 } },
+    );
     // Publishing before the queues are bound would route the first events nowhere.
-    await Promise.all([consumer.waitUntilConsuming(), listener.waitUntilConsuming()]);
+    await Promise.all([service.waitUntilConsuming(), listener.waitUntilConsuming()]);
     stops.push(
-      () => consumer.stop(),
-      () => relay.stop(),
+      () => service.stop(),
       () => listener.stop(),
       () => rabbit.deleteTopology(),
       () => publisher.deleteTopology(),

@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
 import { setTimeout as pause } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import {
-  connectRabbit,
-  startConsumer,
-  startOutboxRelay,
-  type RabbitConnection,
-} from '@shop/messaging';
+import { connectRabbit, startConsumer, type RabbitConnection } from '@shop/messaging';
 import { createPool, type Pool } from '@shop/postgres';
 import { createMetricsRegistry } from '@shop/service-kit';
-import { startTcpProxy, testServers, uniqueName, waitFor, type TcpProxy } from '@shop/testkit';
-import { startInventoryConsumers } from '../src/events/consumers';
+import {
+  startTcpProxy,
+  TEST_JWT_SECRET,
+  testServers,
+  uniqueName,
+  waitFor,
+  type TcpProxy,
+} from '@shop/testkit';
+import { startInventoryService } from '../src/service';
 import { assertInventoryInvariant } from './invariant';
 import {
   orderCreated,
@@ -79,27 +81,19 @@ describe('inventory through a database or broker outage', () => {
       prefetch: 50,
       handlers: { INVENTORY_RESERVED: record, INVENTORY_REJECTED: record },
     });
-    const relay = startOutboxRelay({
-      pool: servicePool,
-      rabbit,
-      logger,
-      metrics,
-      intervalMs: 50,
-      maxBackoffMs: 200,
-    });
-    const consumer = startInventoryConsumers({
-      rabbit,
-      pool: servicePool,
-      logger,
-      metrics,
-      // An outage may fail a handler mid-transaction; enough attempts to outlast it.
-      maxAttempts: 20,
-      retryDelaysMs: [100, 200],
-    });
-    await Promise.all([consumer.waitUntilConsuming(), listener.waitUntilConsuming()]);
+    const service = startInventoryService(
+      { JWT_SECRET: TEST_JWT_SECRET, CONSUMER_RETRY_DELAYS_MS: [100, 200] },
+      { pool: servicePool, rabbit },
+      { logger, metrics },
+      {
+        relay: { intervalMs: 50, maxBackoffMs: 200 },
+        // An outage may fail a handler mid-transaction; enough attempts to outlast it.
+        consumers: { maxAttempts: 20 },
+      },
+    );
+    await Promise.all([service.waitUntilConsuming(), listener.waitUntilConsuming()]);
     stops.push(
-      () => consumer.stop(),
-      () => relay.stop(),
+      () => service.stop(),
       () => listener.stop(),
       () => publisher.deleteTopology(),
       () => rabbit.close(),

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { startTcpProxy, testServers, waitFor, type TcpProxy } from '@shop/testkit';
 import {
   countRows,
   customer,
   metricValue,
-  startInventoryPlayer,
-  startOrderService,
-  startStubProductService,
+  outboxEventsOf,
   statusHistory,
+  useSaga,
+  waitForStatus,
   type OrderServiceUnderTest,
 } from './support';
 
@@ -26,21 +26,6 @@ const products = [
 ];
 const stock = { [MUG]: 100, [TEA]: 100, [SCARCE]: 1, [HELD]: 100 };
 
-async function waitForStatus(
-  service: OrderServiceUnderTest,
-  token: string,
-  orderId: string,
-  status: string,
-) {
-  return waitFor(
-    async () => {
-      const order = await service.http.get(`/orders/${orderId}`, { token });
-      return order.body.status === status && order.body;
-    },
-    { timeoutMs: 15_000, what: `order ${orderId} to be ${status}` },
-  );
-}
-
 async function processed(service: OrderServiceUnderTest, eventId: string): Promise<boolean> {
   return (
     (await countRows(service.pool, 'SELECT count(*) FROM inbox WHERE event_id = $1', [eventId])) ===
@@ -49,29 +34,15 @@ async function processed(service: OrderServiceUnderTest, eventId: string): Promi
 }
 
 describe('the order saga through real events', () => {
-  let catalog: Awaited<ReturnType<typeof startStubProductService>>;
-  let service: OrderServiceUnderTest;
-  let inventory: Awaited<ReturnType<typeof startInventoryPlayer>>;
-
-  before(async () => {
-    catalog = await startStubProductService(products);
-    service = await startOrderService({ productServiceUrl: catalog.url });
-    inventory = await startInventoryPlayer({
-      pool: service.pool,
-      namespace: service.namespace,
-      stock,
-      held: [HELD],
-    });
-  });
-
-  after(async () => {
-    await inventory.stop();
-    await service.stop();
-    await catalog.close();
-  });
+  const saga = useSaga({ products, stock, held: [HELD] });
 
   test('when inventory reserves the stock, then the order ends CONFIRMED and ORDER_CONFIRMED goes out', async () => {
+    const { service, inventory } = saga;
     const alice = customer();
+    const confirmedBefore = await metricValue(service.metrics, 'orders_final_total', {
+      status: 'CONFIRMED',
+    });
+    const settledBefore = await metricValue(service.metrics, 'order_time_to_final_seconds_count');
     const placed = await service.http.post(
       '/orders',
       {
@@ -106,10 +77,14 @@ describe('the order saga through real events', () => {
       { from: null, to: 'PENDING', reason: 'placed' },
       { from: 'PENDING', to: 'CONFIRMED', reason: 'stock reserved' },
     ]);
-    assert.ok(
-      (await metricValue(service.metrics, 'orders_final_total', { status: 'CONFIRMED' })) >= 1,
+    assert.equal(
+      await metricValue(service.metrics, 'orders_final_total', { status: 'CONFIRMED' }),
+      confirmedBefore + 1,
     );
-    assert.ok((await metricValue(service.metrics, 'order_time_to_final_seconds_count')) >= 1);
+    assert.equal(
+      await metricValue(service.metrics, 'order_time_to_final_seconds_count'),
+      settledBefore + 1,
+    );
 
     const cancelled = await service.http.post(`/orders/${placed.body.id}/cancel`, undefined, {
       token: alice.token,
@@ -132,6 +107,7 @@ describe('the order saga through real events', () => {
   });
 
   test('when inventory is short of a product, then the order ends REJECTED with the shortage, and cancelling it is 409', async () => {
+    const { service, inventory } = saga;
     const bob = customer();
     const placed = await service.http.post(
       '/orders',
@@ -161,17 +137,11 @@ describe('the order saga through real events', () => {
     assert.equal(cancel.body.orderStatus, 'REJECTED');
     const after = await service.http.get(`/orders/${placed.body.id}`, { token: bob.token });
     assert.equal(after.body.status, 'REJECTED');
-    assert.equal(
-      await countRows(
-        service.pool,
-        "SELECT count(*) FROM outbox WHERE event_type = 'ORDER_CANCELLED' AND envelope->'data'->>'orderId' = $1",
-        [placed.body.id],
-      ),
-      0,
-    );
+    assert.equal(await outboxEventsOf(service, 'ORDER_CANCELLED', placed.body.id), 0);
   });
 
   test('when a cancel wins the race against the reservation, then the order stays CANCELLED and nothing is confirmed', async () => {
+    const { service, inventory } = saga;
     const carol = customer();
     const placed = await service.http.post(
       '/orders',
@@ -196,17 +166,11 @@ describe('the order saga through real events', () => {
 
     const order = await service.http.get(`/orders/${placed.body.id}`, { token: carol.token });
     assert.equal(order.body.status, 'CANCELLED');
-    assert.equal(
-      await countRows(
-        service.pool,
-        "SELECT count(*) FROM outbox WHERE event_type = 'ORDER_CONFIRMED' AND envelope->'data'->>'orderId' = $1",
-        [placed.body.id],
-      ),
-      0,
-    );
+    assert.equal(await outboxEventsOf(service, 'ORDER_CONFIRMED', placed.body.id), 0);
   });
 
   test('when inventory redelivers the same answer, then the order moves once', async () => {
+    const { service, inventory } = saga;
     const dave = customer();
     const placed = await service.http.post(
       '/orders',
@@ -225,14 +189,7 @@ describe('the order saga through real events', () => {
       what: 'the second, distinct INVENTORY_RESERVED to be processed',
     });
 
-    assert.equal(
-      await countRows(
-        service.pool,
-        "SELECT count(*) FROM outbox WHERE event_type = 'ORDER_CONFIRMED' AND envelope->'data'->>'orderId' = $1",
-        [placed.body.id],
-      ),
-      1,
-    );
+    assert.equal(await outboxEventsOf(service, 'ORDER_CONFIRMED', placed.body.id), 1);
     assert.equal(
       (await statusHistory(service.pool, placed.body.id)).filter((row) => row.to === 'CONFIRMED')
         .length,
@@ -241,6 +198,7 @@ describe('the order saga through real events', () => {
   });
 
   test('when inventory contradicts itself (rejects a confirmed order), then the event is dead-lettered at once and the order stays CONFIRMED', async () => {
+    const { service, inventory } = saga;
     const frank = customer();
     const placed = await service.http.post(
       '/orders',
@@ -275,35 +233,22 @@ describe('the order saga through real events', () => {
 });
 
 describe('the order saga across a RabbitMQ outage', () => {
-  let catalog: Awaited<ReturnType<typeof startStubProductService>>;
   let proxy: TcpProxy;
-  let service: OrderServiceUnderTest;
-  let inventory: Awaited<ReturnType<typeof startInventoryPlayer>>;
-
   before(async () => {
-    catalog = await startStubProductService(products);
     const broker = new URL(testServers.rabbitmqUrl);
     proxy = await startTcpProxy({ host: broker.hostname, port: Number(broker.port || 5672) });
-    service = await startOrderService({
-      productServiceUrl: catalog.url,
-      rabbitmqUrl: proxy.wrap(testServers.rabbitmqUrl),
-    });
-    inventory = await startInventoryPlayer({
-      pool: service.pool,
-      namespace: service.namespace,
-      stock,
-    });
   });
-
-  after(async () => {
-    await inventory.stop();
-    proxy.restore();
-    await service.stop();
-    await proxy.close();
-    await catalog.close();
+  const saga = useSaga({
+    products,
+    stock,
+    serviceOptions: () => ({ rabbitmqUrl: proxy.wrap(testServers.rabbitmqUrl) }),
   });
+  // Before the saga stops, so it closes over a live broker even when a test failed mid-cut.
+  afterEach(() => proxy.restore());
+  after(() => proxy.close());
 
   test('when an order is placed while RabbitMQ is unreachable, then it is accepted and reaches CONFIRMED once the broker is back', async () => {
+    const { service } = saga;
     const erin = customer();
     proxy.cut();
     await waitFor(() => !service.rabbit.isConnected(), { what: 'the service to notice the cut' });

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { waitFor } from '@shop/testkit';
 import { EXPIRY_REASON, expirePendingOrders } from '../src/use-cases/expire-pending-orders';
 import {
-  countRows,
   customer,
   metricValue,
-  startInventoryPlayer,
-  startOrderService,
-  startStubProductService,
+  outboxEventsOf,
+  placeOrder,
   statusHistory,
+  useSaga,
   type OrderServiceUnderTest,
 } from './support';
 
@@ -23,15 +22,8 @@ const products = [
 ];
 const stock = { [MUG]: 1000, [HELD]: 1000 };
 
-async function placeOrder(service: OrderServiceUnderTest, token: string, productId: string) {
-  const placed = await service.http.post(
-    '/orders',
-    { items: [{ productId, quantity: 1 }] },
-    { token },
-  );
-  assert.equal(placed.status, 201, placed.text);
-  return placed.body.id as string;
-}
+const placeOne = (service: OrderServiceUnderTest, token: string, productId: string) =>
+  placeOrder(service, token, [{ productId, quantity: 1 }]);
 
 async function orderStatus(service: OrderServiceUnderTest, orderId: string): Promise<string> {
   const { rows } = await service.pool.query<{ status: string }>(
@@ -41,43 +33,25 @@ async function orderStatus(service: OrderServiceUnderTest, orderId: string): Pro
   return rows[0]!.status;
 }
 
-async function cancelledEvents(service: OrderServiceUnderTest, orderId: string) {
-  return countRows(
-    service.pool,
-    "SELECT count(*) FROM outbox WHERE event_type = 'ORDER_CANCELLED' AND envelope->'data'->>'orderId' = $1",
-    [orderId],
-  );
-}
+const cancelledEvents = (service: OrderServiceUnderTest, orderId: string) =>
+  outboxEventsOf(service, 'ORDER_CANCELLED', orderId);
 
 describe('the pending-order sweeper as main.ts runs it', () => {
-  let catalog: Awaited<ReturnType<typeof startStubProductService>>;
-  let service: OrderServiceUnderTest;
-  let inventory: Awaited<ReturnType<typeof startInventoryPlayer>>;
-
-  before(async () => {
-    catalog = await startStubProductService(products);
-    service = await startOrderService({
-      productServiceUrl: catalog.url,
-      pendingOrderTimeoutMs: 300,
-      pendingSweepIntervalMs: 100,
-    });
-    inventory = await startInventoryPlayer({
-      pool: service.pool,
-      namespace: service.namespace,
-      stock,
-      held: [HELD],
-    });
-  });
-
-  after(async () => {
-    await inventory.stop();
-    await service.stop();
-    await catalog.close();
+  const saga = useSaga({
+    products,
+    stock,
+    held: [HELD],
+    serviceOptions: () => ({ pendingOrderTimeoutMs: 300, pendingSweepIntervalMs: 100 }),
   });
 
   test('when nobody answers ORDER_CREATED, then the order is CANCELLED after the timeout and ORDER_CANCELLED is published', async () => {
+    const { service, inventory } = saga;
     const alice = customer();
-    const orderId = await placeOrder(service, alice.token, HELD);
+    const expiredBefore = await metricValue(service.metrics, 'orders_expired_total');
+    const cancelledBefore = await metricValue(service.metrics, 'orders_final_total', {
+      status: 'CANCELLED',
+    });
+    const orderId = await placeOne(service, alice.token, HELD);
     await waitFor(() => inventory.eventsOf(orderId).includes('ORDER_CREATED'), {
       what: 'ORDER_CREATED at inventory, which leaves it unanswered',
     });
@@ -102,9 +76,10 @@ describe('the pending-order sweeper as main.ts runs it', () => {
       { from: null, to: 'PENDING', reason: 'placed' },
       { from: 'PENDING', to: 'CANCELLED', reason: EXPIRY_REASON },
     ]);
-    assert.ok((await metricValue(service.metrics, 'orders_expired_total')) >= 1);
-    assert.ok(
-      (await metricValue(service.metrics, 'orders_final_total', { status: 'CANCELLED' })) >= 1,
+    assert.equal(await metricValue(service.metrics, 'orders_expired_total'), expiredBefore + 1);
+    assert.equal(
+      await metricValue(service.metrics, 'orders_final_total', { status: 'CANCELLED' }),
+      cancelledBefore + 1,
     );
   });
 });
@@ -112,34 +87,16 @@ describe('the pending-order sweeper as main.ts runs it', () => {
 // The sweep called directly, with a zero timeout, so the test decides when it runs; the service's
 // own sweeper keeps the 15-minute default and never touches these orders.
 describe('expirePendingOrders', () => {
-  let catalog: Awaited<ReturnType<typeof startStubProductService>>;
-  let service: OrderServiceUnderTest;
-  let inventory: Awaited<ReturnType<typeof startInventoryPlayer>>;
-
-  before(async () => {
-    catalog = await startStubProductService(products);
-    service = await startOrderService({ productServiceUrl: catalog.url });
-    inventory = await startInventoryPlayer({
-      pool: service.pool,
-      namespace: service.namespace,
-      stock,
-      held: [HELD],
-    });
-  });
-
-  after(async () => {
-    await inventory.stop();
-    await service.stop();
-    await catalog.close();
-  });
+  const saga = useSaga({ products, stock, held: [HELD] });
 
   test('when an order is CONFIRMED, then the sweep never touches it, while a PENDING one beside it is cancelled', async () => {
+    const { service } = saga;
     const bob = customer();
-    const confirmedId = await placeOrder(service, bob.token, MUG);
+    const confirmedId = await placeOne(service, bob.token, MUG);
     await waitFor(async () => (await orderStatus(service, confirmedId)) === 'CONFIRMED', {
       what: 'inventory to confirm the order',
     });
-    const pendingId = await placeOrder(service, bob.token, HELD);
+    const pendingId = await placeOne(service, bob.token, HELD);
 
     await expirePendingOrders(service, { timeoutMs: 0, batchSize: 100 });
 
@@ -154,9 +111,10 @@ describe('expirePendingOrders', () => {
   });
 
   test('when a stale order is locked by another transaction, then the sweep skips it instead of waiting, and takes it next time', async () => {
+    const { service } = saga;
     const dave = customer();
-    const lockedId = await placeOrder(service, dave.token, HELD);
-    const freeId = await placeOrder(service, dave.token, HELD);
+    const lockedId = await placeOne(service, dave.token, HELD);
+    const freeId = await placeOne(service, dave.token, HELD);
     // Stands for inventory's answer being applied to that order at this very moment.
     const moving = await service.pool.connect();
     try {
@@ -183,9 +141,10 @@ describe('expirePendingOrders', () => {
   });
 
   test('when two sweepers run at once, then each stale order is cancelled once, with one history entry and one event', async () => {
+    const { service } = saga;
     const carol = customer();
     const orderIds: string[] = [];
-    for (let i = 0; i < 12; i++) orderIds.push(await placeOrder(service, carol.token, HELD));
+    for (let i = 0; i < 12; i++) orderIds.push(await placeOne(service, carol.token, HELD));
     const expiredBefore = await metricValue(service.metrics, 'orders_expired_total');
 
     // Small batches make the two sweeps overlap over several transactions, not one each.

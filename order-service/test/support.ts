@@ -3,7 +3,6 @@ import {
   connectRabbit,
   migrateMessaging,
   startConsumer,
-  startOutboxRelay,
   type EventEnvelope,
 } from '@shop/messaging';
 import { createPool, migrate, type Pool, type Queryable } from '@shop/postgres';
@@ -14,21 +13,20 @@ import {
   type MetricsRegistry,
 } from '@shop/service-kit';
 import {
-  clientFor,
   createTestDatabase,
+  serveForTest,
   startTestServer,
   TEST_JWT_SECRET,
   testServers,
   tokenFor,
   uniqueName,
+  useSuite,
+  waitFor,
 } from '@shop/testkit';
-import { buildApp } from '../src/app';
 import { productCatalogOverHttp } from '../src/clients/product-catalog';
 import { migrations } from '../src/db/migrations';
 import type { OrderStatus } from '../src/domain/order-status';
-import { startOrderConsumers } from '../src/events/order-consumers';
-import { createOrderMetrics } from '../src/metrics';
-import { startPendingOrderSweeper } from '../src/use-cases/expire-pending-orders';
+import { startOrderService as startComposedOrderService } from '../src/service';
 
 const logLevel = (process.env.LOG_LEVEL ?? 'silent') as LogLevel;
 
@@ -92,8 +90,8 @@ export async function deadServiceUrl(): Promise<string> {
 }
 
 /**
- * order-service as main.ts wires it, in-process: its own database, its own RabbitMQ namespace,
- * with short delays so the suites stay fast.
+ * order-service as main.ts starts it (src/service.ts), in-process: its own database, its own
+ * RabbitMQ namespace, with short delays so the suites stay fast.
  */
 export async function startOrderService(options: {
   productServiceUrl: string;
@@ -121,61 +119,36 @@ export async function startOrderService(options: {
     maxReconnectDelayMs: 500,
   });
   await rabbit.waitUntilConnected(10_000);
-  const orderMetrics = createOrderMetrics(metrics, pool);
   const catalog = productCatalogOverHttp({
     baseURL: options.productServiceUrl,
     timeoutMs: options.productServiceTimeoutMs ?? 1500,
     retries: 1,
   });
-  const relay = startOutboxRelay({
-    pool,
-    rabbit,
-    logger,
-    metrics,
-    intervalMs: 100,
-    maxBackoffMs: 500,
-  });
-  const consumers = startOrderConsumers({
-    rabbit,
-    pool,
-    logger,
-    metrics,
-    orderMetrics,
-    retryDelaysMs: [100, 200],
-    maxAttempts: 3,
-  });
-  await consumers.waitUntilConsuming(10_000);
-  const sweeper = startPendingOrderSweeper({
-    pool,
-    orderMetrics,
-    logger,
-    intervalMs: options.pendingSweepIntervalMs ?? 60_000,
-    timeoutMs: options.pendingOrderTimeoutMs ?? 15 * 60_000,
-    batchSize: 100,
-  });
-  const app = buildApp({
-    logger,
-    metrics,
-    orderMetrics,
-    pool,
-    catalog,
-    rabbit,
-    jwtSecret: TEST_JWT_SECRET,
-  });
-  const server = await startTestServer(app);
+  const service = startComposedOrderService(
+    {
+      JWT_SECRET: TEST_JWT_SECRET,
+      PENDING_ORDER_TIMEOUT_MS: options.pendingOrderTimeoutMs ?? 15 * 60_000,
+      PENDING_SWEEP_INTERVAL_MS: options.pendingSweepIntervalMs ?? 60_000,
+    },
+    { pool, rabbit, catalog },
+    { logger, metrics },
+    {
+      relay: { intervalMs: 100, maxBackoffMs: 500 },
+      consumers: { retryDelaysMs: [100, 200], maxAttempts: 3 },
+    },
+  );
+  await service.waitUntilConsuming(10_000);
+  const served = await serveForTest(service);
   return {
-    url: server.url,
-    http: clientFor(server.url),
+    url: served.url,
+    http: served.http,
     pool,
     rabbit,
     namespace,
     metrics,
-    orderMetrics,
+    orderMetrics: service.orderMetrics,
     async stop() {
-      await server.close();
-      await consumers.stop();
-      await sweeper.stop();
-      await relay.stop();
+      await served.close();
       catalog.close();
       await rabbit.deleteTopology().catch(() => undefined);
       await rabbit.close();
@@ -186,6 +159,89 @@ export async function startOrderService(options: {
 }
 
 export type OrderServiceUnderTest = Awaited<ReturnType<typeof startOrderService>>;
+export type StubProductService = Awaited<ReturnType<typeof startStubProductService>>;
+export type InventoryPlayer = Awaited<ReturnType<typeof startInventoryPlayer>>;
+
+export interface Saga {
+  catalog: StubProductService;
+  service: OrderServiceUnderTest;
+  inventory: InventoryPlayer;
+}
+
+/**
+ * Inside a describe: before its tests, the catalog stub, order-service and the inventory player
+ * over them; after them, all stopped. `serviceOptions` is read in that before hook, so it may use
+ * what an earlier hook started (a TCP proxy).
+ */
+export function useSaga(options: {
+  products: StubProduct[];
+  stock: Record<string, number>;
+  held?: string[];
+  serviceOptions?: () => Omit<Parameters<typeof startOrderService>[0], 'productServiceUrl'>;
+}): Saga {
+  return useSuite(
+    async () => {
+      const catalog = await startStubProductService(options.products);
+      const service = await startOrderService({
+        productServiceUrl: catalog.url,
+        ...options.serviceOptions?.(),
+      });
+      const inventory = await startInventoryPlayer({
+        pool: service.pool,
+        namespace: service.namespace,
+        stock: options.stock,
+        ...(options.held ? { held: options.held } : {}),
+      });
+      return { catalog, service, inventory };
+    },
+    async ({ catalog, service, inventory }) => {
+      await inventory.stop();
+      await service.stop();
+      await catalog.close();
+    },
+  );
+}
+
+/** Places an order of one line per product id, as the customer with `token`; returns its id. */
+export async function placeOrder(
+  service: OrderServiceUnderTest,
+  token: string,
+  lines: { productId: string; quantity: number }[],
+): Promise<string> {
+  const placed = await service.http.post('/orders', { items: lines }, { token });
+  if (placed.status !== 201)
+    throw new Error(`placing the order gave ${placed.status}: ${placed.text}`);
+  return placed.body.id as string;
+}
+
+/** How many events of `type` about the order the outbox holds, sent or not. */
+export function outboxEventsOf(
+  service: OrderServiceUnderTest,
+  type: string,
+  orderId: string,
+): Promise<number> {
+  return countRows(
+    service.pool,
+    "SELECT count(*) FROM outbox WHERE event_type = $1 AND envelope->'data'->>'orderId' = $2",
+    [type, orderId],
+  );
+}
+
+/** Waits until the order reads `status` over the API; returns the order's body. */
+export function waitForStatus(
+  service: OrderServiceUnderTest,
+  token: string,
+  orderId: string,
+  status: string,
+) {
+  return waitFor(
+    async () => {
+      const order = await service.http.get(`/orders/${orderId}`, { token });
+      return order.body.status === status && order.body;
+    },
+    { timeoutMs: 15_000, what: `order ${orderId} to be ${status}` },
+  );
+}
 
 /**
  * The test plays inventory-service: it reads order events from its own queue in the service's

@@ -10,6 +10,7 @@ import {
   startProductService,
   type ServiceUnderTest,
   type TestCatalogDatabase,
+  useProductService,
 } from './support';
 
 async function createProduct(service: ServiceUnderTest, overrides = {}) {
@@ -27,14 +28,7 @@ async function setPriceInMongo(service: ServiceUnderTest, id: string, price: num
 }
 
 describe('catalog cache', () => {
-  let service: ServiceUnderTest;
-
-  before(async () => {
-    service = await startProductService();
-  });
-  after(async () => {
-    await service.close();
-  });
+  const service = useProductService();
 
   test('when a product is read twice, then the second read is a cache hit that does not touch MongoDB', async () => {
     const product = await createProduct(service, { price: 1000 });

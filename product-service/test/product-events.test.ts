@@ -5,11 +5,7 @@ import { connectRabbit, type RabbitConnection } from '@shop/messaging';
 import { createMetricsRegistry } from '@shop/service-kit';
 import { startTcpProxy, testServers, uniqueName, waitFor, type TcpProxy } from '@shop/testkit';
 import { Types } from 'mongoose';
-import {
-  startProductEventRelay,
-  type ProductEventPublisher,
-  type ProductEventRelay,
-} from '../src/events/product-event-relay';
+import type { ProductEventPublisher } from '../src/events/product-event-relay';
 import { seedCatalog } from '../src/seed';
 import {
   aProduct,
@@ -25,7 +21,6 @@ describe('product events', () => {
   let proxy: TcpProxy;
   let rabbit: RabbitConnection;
   let service: ServiceUnderTest;
-  let relay: ProductEventRelay;
   let tap: Awaited<ReturnType<typeof tapProductEvents>>;
   let publisher: ProductEventPublisher;
   // Set by a test to make the relay "crash" right after the broker confirmed a publish.
@@ -55,20 +50,11 @@ describe('product events', () => {
         return envelope;
       },
     };
-    // The relay starts once the service's database exists; writes come later, through HTTP.
-    service = await startProductService({ onEventsQueued: () => relay.nudge() });
-    relay = startProductEventRelay({
-      products: service.database.products,
-      publisher,
-      logger,
-      metrics: service.metrics,
-      intervalMs: 50,
-    });
+    service = await startProductService({ publisher, relayIntervalMs: 50 });
   });
   after(async () => {
-    await relay.stop();
-    await rabbit.close();
     await service.close();
+    await rabbit.close();
     await proxy.close();
     await tap.close();
   });
@@ -183,7 +169,7 @@ describe('product events', () => {
 
     assert.deepEqual(first, { created: 3, unchanged: 0 });
     assert.deepEqual(second, { created: 0, unchanged: 3 });
-    relay.nudge();
+    service.relay.nudge();
     const skus = catalog.map((product) => product.sku);
     const announced = () => tap.received.filter((event) => skus.includes(String(event.data.sku)));
     await waitFor(() => announced().length >= 3);

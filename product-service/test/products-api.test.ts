@@ -6,17 +6,11 @@ import {
   customerToken,
   startProductService,
   type ServiceUnderTest,
+  useProductService,
 } from './support';
 
 describe('products API', () => {
-  let service: ServiceUnderTest;
-
-  before(async () => {
-    service = await startProductService();
-  });
-  after(async () => {
-    await service.close();
-  });
+  const service = useProductService();
 
   const create = (body: unknown) => service.http.post('/products', body, { token: adminToken });
 

@@ -2,23 +2,16 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { start as startEmbeddedMongo } from '@shop/mongo-embedded';
 import { spawnTs, waitForExit } from '@shop/testkit';
 import { connectCatalog } from '../src/db/connection';
 import { DEMO_CATALOG } from '../src/demo-catalog';
 import { seedCatalog } from '../src/seed';
-import { adminToken, startProductService, type ServiceUnderTest } from './support';
+import { adminToken, useProductService } from './support';
 
 describe('demo catalog seed', () => {
-  let service: ServiceUnderTest;
-
-  before(async () => {
-    service = await startProductService();
-  });
-  after(async () => {
-    await service.close();
-  });
+  const service = useProductService();
 
   const snapshot = () => service.database.products.find().sort({ sku: 1 }).lean().exec();
 

@@ -6,24 +6,26 @@ import {
   type LogLevel,
   type MetricsRegistry,
 } from '@shop/service-kit';
+import type { clientFor } from '@shop/testkit';
 import {
-  clientFor,
   deleteRedisKeys,
-  startTestServer,
+  serveForTest,
   TEST_JWT_SECRET,
   testServers,
   tokenFor,
   uniqueName,
+  useSuite,
   waitFor,
 } from '@shop/testkit';
 import { qualify } from '@shop/messaging';
 import amqp, { type ChannelModel } from 'amqplib';
 import type { Redis } from 'ioredis';
-import { buildApp } from '../src/app';
-import { createCatalogCache, type CatalogCacheSettings } from '../src/cache/catalog-cache';
+import type { CatalogCacheSettings } from '../src/cache/catalog-cache';
 import { createCacheRedis } from '../src/cache/redis';
 import { connectCatalog, type CatalogDatabase } from '../src/db/connection';
 import type { NewProduct } from '../src/domain/product';
+import type { ProductEventPublisher, ProductEventRelay } from '../src/events/product-event-relay';
+import { startCatalogService } from '../src/service';
 
 export const logger = createLogger({
   service: 'product-service-test',
@@ -74,15 +76,26 @@ export interface ServiceUnderTest {
   redis: Redis;
   metrics: MetricsRegistry;
   keyPrefix: string;
+  /** Nudged by every write; a test may nudge it too. */
+  relay: ProductEventRelay;
   close(): Promise<void>;
 }
 
-/** The app in-process on a random port, with its own database and its own Redis key prefix. */
+/** No broker: every publish fails, so product events wait in their documents as they would. */
+const brokerAway: ProductEventPublisher = {
+  publish: () => Promise.reject(new Error('no broker in this suite')),
+};
+
+/**
+ * product-service as main.ts starts it (src/service.ts), in-process on a random port, with its
+ * own database and its own Redis key prefix. Without a `publisher` the broker is away.
+ */
 export async function startProductService(
   options: {
     redisUrl?: string;
     cache?: Partial<CatalogCacheSettings>;
-    onEventsQueued?: () => void;
+    publisher?: ProductEventPublisher;
+    relayIntervalMs?: number;
     database?: TestCatalogDatabase;
     redisCommandTimeoutMs?: number;
   } = {},
@@ -96,42 +109,49 @@ export async function startProductService(
   // Commands fail at once until the client is connected; start with a connected cache.
   await waitFor(() => redis.status === 'ready', { timeoutMs: 5000, what: 'Redis' });
   const metrics = createMetricsRegistry('product-service');
-  const cache = createCatalogCache({
-    redis,
-    settings: {
-      keyPrefix,
-      productTtlSeconds: 60,
-      listTtlSeconds: 60,
-      lockTtlMs: 1000,
-      lockWaitMs: 200,
-      ...options.cache,
+  const service = await startCatalogService(
+    {
+      JWT_SECRET: TEST_JWT_SECRET,
+      SEED_DEMO_CATALOG: false,
+      cache: {
+        keyPrefix,
+        productTtlSeconds: 60,
+        listTtlSeconds: 60,
+        lockTtlMs: 1000,
+        lockWaitMs: 200,
+        ...options.cache,
+      },
+      ...(options.relayIntervalMs ? { relayIntervalMs: options.relayIntervalMs } : {}),
     },
-    metrics,
-    logger,
-  });
-  const app = buildApp({
-    logger,
-    metrics,
-    products: database.products,
-    cache,
-    jwtSecret: TEST_JWT_SECRET,
-    onEventsQueued: options.onEventsQueued,
-  });
-  const server = await startTestServer(app);
+    { database, redis, publisher: options.publisher ?? brokerAway },
+    { logger, metrics },
+  );
+  const served = await serveForTest(service);
   return {
-    url: server.url,
-    http: clientFor(server.url),
+    url: served.url,
+    http: served.http,
     database,
     redis,
     metrics,
     keyPrefix,
+    relay: service.relay,
     async close() {
-      await server.close();
+      await served.close();
       if (redis.status === 'ready') await deleteRedisKeys(redis, keyPrefix);
       redis.disconnect();
       if (!options.database) await database.destroy();
     },
   };
+}
+
+/** At the top of a suite: the service before its tests, closed after them. */
+export function useProductService(
+  options: () => Parameters<typeof startProductService>[0] = () => ({}),
+): ServiceUnderTest {
+  return useSuite(
+    () => startProductService(options()),
+    (service) => service.close(),
+  );
 }
 
 /** The value of one cache counter, e.g. cacheCounter(metrics, 'cache_hits_total', 'product'). */

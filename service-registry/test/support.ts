@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { createLogger, createMetricsRegistry, listen } from '@shop/service-kit';
-import { buildApp } from '../src/app';
-import { ServiceRegistry, type RegistryLimits } from '../src/domain/registry';
+import type { RegistryLimits } from '../src/domain/registry';
+import { startRegistryService } from '../src/service';
 
 export const silentLogger = createLogger({ service: 'service-registry', level: 'silent' });
 
@@ -20,24 +19,31 @@ export function capturingLogger() {
 }
 
 /**
- * The registry app in-process with the real clock; `port` 0 picks a free one, and a `token`
- * makes every registry route require it.
+ * The registry as main.ts starts it, in-process with the real clock; `port` 0 picks a free one,
+ * and a `token` makes every registry route require it.
  */
 export async function startRegistry(
   limits: Partial<RegistryLimits> = {},
   { port = 0, token }: { port?: number; token?: string } = {},
 ) {
-  const ttlMs = limits.ttlMs ?? 30_000;
-  const registry = new ServiceRegistry(
-    { ttlMs, graceMs: 3 * ttlMs, maxInstances: 1000, maxInstancesPerName: 100, ...limits },
-    Date.now,
-    randomUUID,
+  const service = startRegistryService(
+    {
+      REGISTRY_TTL_MS: limits.ttlMs ?? 30_000,
+      REGISTRY_GRACE_MS: limits.graceMs,
+      REGISTRY_MAX_INSTANCES: limits.maxInstances ?? 1000,
+      REGISTRY_MAX_INSTANCES_PER_NAME: limits.maxInstancesPerName ?? 100,
+      REGISTRY_TOKEN: token,
+    },
+    { logger: silentLogger, metrics: createMetricsRegistry('service-registry') },
   );
-  const metrics = createMetricsRegistry('service-registry');
-  const server = await listen(
-    buildApp({ logger: silentLogger, metrics, registry, token }),
-    port,
-    '127.0.0.1',
-  );
-  return { registry, url: server.url, port: server.port, close: () => server.close() };
+  const server = await listen(service.app, port, '127.0.0.1');
+  return {
+    registry: service.registry,
+    url: server.url,
+    port: server.port,
+    async close() {
+      await server.close();
+      await service.stop();
+    },
+  };
 }

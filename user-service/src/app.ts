@@ -5,7 +5,7 @@ import type { SessionRevocations } from './security/session-revocation';
 import { userRoutes } from './routes/users';
 import { dummyPasswordHash } from './use-cases/log-in';
 import type { OrderHistory } from './use-cases/read-user';
-import type { AccountSettings } from './use-cases/settings';
+import type { AccountSettings } from './config';
 
 export interface AppDeps {
   logger: Logger;

@@ -1,32 +1,22 @@
 import './instrument';
-import {
-  connectRabbitAtStartup,
-  migrateMessaging,
-  rabbitReadiness,
-  startOutboxRelay,
-} from '@shop/messaging';
+import { connectServiceRabbit, migrateMessaging } from '@shop/messaging';
 import { Redis } from 'ioredis';
 import { runService } from '@shop/service-kit';
 import { openServiceDatabase } from '@shop/postgres';
-import { registrationSteps } from '@shop/registry-client';
-import { buildApp } from './app';
+import { registerOnceListening } from '@shop/registry-client';
 import { OrderServiceClient } from './clients/order-service';
-import { readConfig } from './config';
-import { purgeStaleThrottles } from './db/login-throttles';
+import { accountSettingsFrom, readConfig } from './config';
 import { MIGRATION_LOCK_KEY, migrations } from './db/migrations';
 import { redisSessionRevocations } from './security/session-revocation';
-import { ensureAdmin } from './use-cases/ensure-admin';
-import { accountSettingsFrom } from './use-cases/settings';
+import { startUserService } from './service';
 
 const config = readConfig();
-const PURGE_INTERVAL_MS = 10 * 60_000;
 
 void runService({
   service: 'user-service',
-  port: config.PORT,
-  host: config.HOST,
-  logLevel: config.LOG_LEVEL,
-  start: async ({ logger, metrics }) => {
+  config,
+  start: async (runtime) => {
+    const { logger } = runtime;
     const pool = await openServiceDatabase(config.DATABASE_URL, {
       migrations,
       lockKey: MIGRATION_LOCK_KEY,
@@ -40,51 +30,28 @@ void runService({
       prefix: config.REVOKED_SESSION_PREFIX,
       accessTokenTtlMs: settings.accessTokenTtlSeconds * 1000,
     });
-    if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
-      await ensureAdmin(
-        { pool, settings, logger, revocations },
-        { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD },
-      );
-    }
     const orders = new OrderServiceClient({
       url: config.ORDER_SERVICE_URL,
       timeoutMs: config.ORDER_SERVICE_TIMEOUT_MS,
       logger,
     });
-    // Throttle rows outlive their use; a slow sweep keeps the table small.
-    const purge = setInterval(() => {
-      const cutoff = new Date(Date.now() - 2 * settings.loginLimits.account.windowMs);
-      purgeStaleThrottles(pool, cutoff).catch((error: unknown) =>
-        logger.warn({ err: error }, 'could not purge login throttles'),
-      );
-    }, PURGE_INTERVAL_MS);
-    purge.unref();
-    const rabbit = await connectRabbitAtStartup({
-      url: config.RABBITMQ_URL,
-      namespace: config.RABBITMQ_NAMESPACE,
-      logger,
-      metrics,
-    });
-    const relay = startOutboxRelay({ pool, rabbit, logger, metrics });
-    return {
-      app: buildApp({
-        logger,
-        metrics,
-        pool,
-        settings,
-        orders,
-        revocations,
+    const rabbit = await connectServiceRabbit(config, runtime);
+    const service = await startUserService(
+      {
+        account: settings,
         trustProxy: config.TRUST_PROXY,
-        readiness: {
-          rabbitmq: rabbitReadiness(rabbit),
-          redis: () => redis.ping(),
-        },
-      }),
-      afterListen: (server) =>
-        registrationSteps(config, { name: 'user-service', port: server.port, logger }),
+        ...(config.ADMIN_EMAIL && config.ADMIN_PASSWORD
+          ? { admin: { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD } }
+          : {}),
+      },
+      { pool, rabbit, revocations, orders, readiness: { redis: () => redis.ping() } },
+      runtime,
+    );
+    return {
+      app: service.app,
+      afterListen: registerOnceListening(config, { name: 'user-service', logger }),
       shutdown: [
-        { name: 'login throttle purge', run: () => clearInterval(purge) },
-        { name: 'outbox relay', run: () => relay.stop() },
+        { name: 'login throttle purge and outbox relay', run: () => service.stop() },
         { name: 'rabbitmq', run: () => rabbit.close() },
         { name: 'order-service client', run: () => orders.shutdown() },
         { name: 'redis', run: () => redis.quit() },

@@ -1,32 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { DEFAULT_SCRYPT_PARAMS } from '../src/security/passwords';
 import {
-  createUserDatabase,
   newCustomer,
   signedInCustomer,
   startUserService,
   testSettings,
-  type RunningUserService,
-  type UserDatabase,
+  useUserService,
 } from './support';
 
-let database: UserDatabase;
-let service: RunningUserService;
-
-before(async () => {
-  database = await createUserDatabase();
-  service = await startUserService(database.pool);
-});
-after(async () => {
-  await service.close();
-  await database.close();
-});
+const users = useUserService();
 
 describe('POST /users/register', () => {
   test('when a customer registers, then 201 gives id, normalised email, name and role, never the password', async () => {
     const customer = newCustomer();
-    const res = await service.http.post('/users/register', {
+    const res = await users.service.http.post('/users/register', {
       ...customer,
       email: `  ${customer.email.toUpperCase()} `,
     });
@@ -35,16 +23,17 @@ describe('POST /users/register', () => {
     assert.match(res.body.id, /^[0-9a-f-]{36}$/);
     assert.equal(res.body.email, customer.email);
     assert.equal(res.body.role, 'customer');
-    const { rows } = await database.pool.query('SELECT password_hash FROM users WHERE id = $1', [
-      res.body.id,
-    ]);
+    const { rows } = await users.database.pool.query(
+      'SELECT password_hash FROM users WHERE id = $1',
+      [res.body.id],
+    );
     assert.match(rows[0].password_hash, /^scrypt\$/);
   });
 
   test('when the email is taken in other casing, then 409', async () => {
     const customer = newCustomer();
-    assert.equal((await service.http.post('/users/register', customer)).status, 201);
-    const again = await service.http.post('/users/register', {
+    assert.equal((await users.service.http.post('/users/register', customer)).status, 201);
+    const again = await users.service.http.post('/users/register', {
       ...customer,
       email: customer.email.toUpperCase(),
     });
@@ -55,12 +44,12 @@ describe('POST /users/register', () => {
   test('when 50 registrations with one email race, then exactly one account exists and 49 get 409', async () => {
     const customer = newCustomer();
     const answers = await Promise.all(
-      Array.from({ length: 50 }, () => service.http.post('/users/register', customer)),
+      Array.from({ length: 50 }, () => users.service.http.post('/users/register', customer)),
     );
     const statuses = answers.map((answer) => answer.status);
     assert.equal(statuses.filter((status) => status === 201).length, 1);
     assert.equal(statuses.filter((status) => status === 409).length, 49);
-    const { rows } = await database.pool.query(
+    const { rows } = await users.database.pool.query(
       'SELECT count(*)::int AS n FROM users WHERE email = $1',
       [customer.email],
     );
@@ -73,7 +62,7 @@ describe('POST /users/register', () => {
       ['alllowercaseletters', /two kinds of character/],
       ['x'.repeat(129), /at most 128/],
     ] as const) {
-      const res = await service.http.post('/users/register', newCustomer({ password }));
+      const res = await users.service.http.post('/users/register', newCustomer({ password }));
       assert.equal(res.status, 400, password);
       assert.equal(res.headers.get('content-type'), 'application/problem+json; charset=utf-8');
       assert.equal(res.body.errors[0].path, 'password');
@@ -83,7 +72,7 @@ describe('POST /users/register', () => {
 
   test('when the password is the email, then 400 says so', async () => {
     const customer = newCustomer();
-    const res = await service.http.post('/users/register', {
+    const res = await users.service.http.post('/users/register', {
       ...customer,
       password: customer.email.toUpperCase(),
     });
@@ -94,7 +83,7 @@ describe('POST /users/register', () => {
   });
 
   test('when the email, name or body is malformed, then 400 names each field', async () => {
-    const res = await service.http.post('/users/register', {
+    const res = await users.service.http.post('/users/register', {
       email: 'not-an-email',
       password: 'Correct-Horse-7',
       name: '   ',
@@ -104,7 +93,7 @@ describe('POST /users/register', () => {
       'email',
       'name',
     ]);
-    const notJson = await service.http.post('/users/register', '{"email":', {
+    const notJson = await users.service.http.post('/users/register', '{"email":', {
       headers: { 'content-type': 'application/json' },
     });
     assert.equal(notJson.status, 400);
@@ -113,10 +102,10 @@ describe('POST /users/register', () => {
 
 describe('POST /users/login and GET /users/me', () => {
   test('when a customer logs in, then 200 gives both tokens, expiresIn and the user, and /me is that user', async () => {
-    const { customer, session } = await signedInCustomer(service.http);
+    const { customer, session } = await signedInCustomer(users.service.http);
     assert.equal(typeof session.accessToken, 'string');
     assert.match(session.refreshToken, /^[\w-]{43}$/);
-    const login = await service.http.post('/users/login', {
+    const login = await users.service.http.post('/users/login', {
       email: ` ${customer.email.toUpperCase()}`,
       password: customer.password,
     });
@@ -124,18 +113,18 @@ describe('POST /users/login and GET /users/me', () => {
     assert.equal(login.body.expiresIn, 900);
     assert.equal(login.body.user.email, customer.email);
 
-    const me = await service.http.get('/users/me', { token: session.accessToken });
+    const me = await users.service.http.get('/users/me', { token: session.accessToken });
     assert.equal(me.status, 200);
     assert.deepEqual(me.body, session.user);
   });
 
   test('when the password is wrong or the email unknown, then both get the same 401', async () => {
-    const { customer } = await signedInCustomer(service.http);
-    const wrong = await service.http.post('/users/login', {
+    const { customer } = await signedInCustomer(users.service.http);
+    const wrong = await users.service.http.post('/users/login', {
       email: customer.email,
       password: 'Wrong-Horse-7',
     });
-    const unknown = await service.http.post('/users/login', {
+    const unknown = await users.service.http.post('/users/login', {
       email: newCustomer().email,
       password: customer.password,
     });
@@ -146,13 +135,13 @@ describe('POST /users/login and GET /users/me', () => {
   });
 
   test('when /me is called without a token, then 401 with a Bearer challenge', async () => {
-    const res = await service.http.get('/users/me');
+    const res = await users.service.http.get('/users/me');
     assert.equal(res.status, 401);
     assert.equal(res.headers.get('www-authenticate'), 'Bearer');
   });
 
   test('when the login body is incomplete, then 400 and no 500', async () => {
-    const res = await service.http.post('/users/login', { email: 'a@example.com' });
+    const res = await users.service.http.post('/users/login', { email: 'a@example.com' });
     assert.equal(res.status, 400);
     assert.equal(res.body.errors[0].path, 'password');
   });
@@ -160,7 +149,7 @@ describe('POST /users/login and GET /users/me', () => {
 
 describe('timing of failed logins', () => {
   test('when the email is unknown, then the answer takes as long as a wrong password (a dummy hash runs)', async () => {
-    const realistic = await startUserService(database.pool, {
+    const realistic = await startUserService(users.database.pool, {
       settings: testSettings({ passwordHashing: DEFAULT_SCRYPT_PARAMS }),
     });
     try {

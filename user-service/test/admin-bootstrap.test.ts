@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   call,
   createTestDatabase,
@@ -11,38 +11,20 @@ import {
   waitForOutput,
 } from '@shop/testkit';
 import { ensureAdmin } from '../src/use-cases/ensure-admin';
-import {
-  createUserDatabase,
-  logger,
-  newCustomer,
-  sessionIdOf,
-  startUserService,
-  testSettings,
-  type RunningUserService,
-  type UserDatabase,
-} from './support';
+import { logger, newCustomer, sessionIdOf, testSettings, useUserService } from './support';
 
-let database: UserDatabase;
-let service: RunningUserService;
 const settings = testSettings();
 
-before(async () => {
-  database = await createUserDatabase();
-  service = await startUserService(database.pool, { settings });
-});
-after(async () => {
-  await service.close();
-  await database.close();
-});
+const users = useUserService(() => ({ settings }));
 
 const bootstrap = (email: string, password: string) =>
   ensureAdmin(
-    { pool: database.pool, settings, logger, revocations: service.revoked.revocations },
+    { pool: users.database.pool, settings, logger, revocations: users.service.revoked.revocations },
     { email, password },
   );
 
 const logIn = (email: string, password: string) =>
-  service.http.post('/users/login', { email, password });
+  users.service.http.post('/users/login', { email, password });
 
 describe('the admin from ADMIN_EMAIL and ADMIN_PASSWORD', () => {
   test('when it does not exist, then it is created as admin and can log in', async () => {
@@ -58,15 +40,16 @@ describe('the admin from ADMIN_EMAIL and ADMIN_PASSWORD', () => {
     const { email } = newCustomer();
     await bootstrap(email, 'Admin-Secret-1');
     const session = (await logIn(email, 'Admin-Secret-1')).body;
-    const before = await database.pool.query('SELECT updated_at FROM users WHERE email = $1', [
-      email,
-    ]);
+    const before = await users.database.pool.query(
+      'SELECT updated_at FROM users WHERE email = $1',
+      [email],
+    );
     await Promise.all([bootstrap(email, 'Admin-Secret-1'), bootstrap(email, 'Admin-Secret-1')]);
-    const after = await database.pool.query('SELECT updated_at FROM users WHERE email = $1', [
+    const after = await users.database.pool.query('SELECT updated_at FROM users WHERE email = $1', [
       email,
     ]);
     assert.deepEqual(after.rows, before.rows);
-    const renewed = await service.http.post('/users/refresh', {
+    const renewed = await users.service.http.post('/users/refresh', {
       refreshToken: session.refreshToken,
     });
     assert.equal(renewed.status, 200);
@@ -79,22 +62,25 @@ describe('the admin from ADMIN_EMAIL and ADMIN_PASSWORD', () => {
     await bootstrap(email, 'Admin-Secret-2');
     assert.equal((await logIn(email, 'Admin-Secret-1')).status, 401);
     assert.equal((await logIn(email, 'Admin-Secret-2')).status, 200);
-    const refreshed = await service.http.post('/users/refresh', {
+    const refreshed = await users.service.http.post('/users/refresh', {
       refreshToken: session.refreshToken,
     });
     assert.equal(refreshed.status, 401);
     const sessionId = sessionIdOf(session.accessToken);
-    assert.ok(await service.revoked.revokedFor(sessionId), 'its access tokens are refused too');
+    assert.ok(
+      await users.service.revoked.revokedFor(sessionId),
+      'its access tokens are refused too',
+    );
   });
 
   test('when the email belongs to a customer, then that account becomes the admin', async () => {
     const customer = newCustomer();
-    const registered = await service.http.post('/users/register', customer);
+    const registered = await users.service.http.post('/users/register', customer);
     await bootstrap(customer.email, 'Admin-Secret-3');
     const login = await logIn(customer.email, 'Admin-Secret-3');
     assert.equal(login.body.user.id, registered.body.id);
     assert.equal(login.body.user.role, 'admin');
-    const { rows } = await database.pool.query(
+    const { rows } = await users.database.pool.query(
       'SELECT count(*)::int AS n FROM users WHERE email = $1',
       [customer.email],
     );

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadConfig } from '@shop/service-kit';
 import { configSchema } from '../src/config';
-import { accountSettingsFrom } from '../src/use-cases/settings';
+import { accountSettingsFrom } from '../src/config';
 
 const required = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/users',

@@ -1,24 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import {
-  createUserDatabase,
-  newCustomer,
-  startUserService,
-  type RunningUserService,
-  type UserDatabase,
-} from './support';
+import { test } from 'node:test';
+import { newCustomer, useUserService } from './support';
 
-let database: UserDatabase;
-let service: RunningUserService;
-
-before(async () => {
-  database = await createUserDatabase();
-  service = await startUserService(database.pool);
-});
-after(async () => {
-  await service.close();
-  await database.close();
-});
+const users = useUserService();
 
 for (const [what, name] of [
   ['a NUL', 'Ada\u0000Lovelace'],
@@ -27,10 +11,10 @@ for (const [what, name] of [
 ]) {
   test(`when a registration's name holds ${what}, then 400 on name and no account exists`, async () => {
     const customer = newCustomer({ name });
-    const response = await service.http.post('/users/register', customer);
+    const response = await users.service.http.post('/users/register', customer);
     assert.equal(response.status, 400, response.text);
     assert.equal(response.body.errors[0].path, 'name');
-    const { rows } = await database.pool.query('SELECT 1 FROM users WHERE email = $1', [
+    const { rows } = await users.database.pool.query('SELECT 1 FROM users WHERE email = $1', [
       customer.email,
     ]);
     assert.equal(rows.length, 0);

@@ -1,34 +1,17 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { waitFor } from '@shop/testkit';
-import {
-  createUserDatabase,
-  newCustomer,
-  startUserService,
-  testSettings,
-  type RunningUserService,
-  type UserDatabase,
-} from './support';
+import { newCustomer, testSettings, useUserService } from './support';
 
 // Small numbers so a block passes within a test (production: 5 failures, 30 s doubling to 15 min,
 // 15-minute window). The window outlasts each test, and the first wait outlasts a slow CI step.
 const account = { maxFailures: 3, windowMs: 30_000, backoffBaseMs: 1500, backoffMaxMs: 3000 };
 const ip = { maxFailures: 8, windowMs: 30_000, backoffBaseMs: 1500, backoffMaxMs: 3000 };
 
-let database: UserDatabase;
-let service: RunningUserService;
-
-before(async () => {
-  database = await createUserDatabase();
-  service = await startUserService(database.pool, {
-    settings: testSettings({ loginLimits: { account, ip } }),
-  });
-});
-after(async () => {
-  await service.close();
-  await database.close();
-});
+const users = useUserService(() => ({
+  settings: testSettings({ loginLimits: { account, ip } }),
+}));
 
 /** Each test comes from its own address (the service trusts X-Forwarded-For from loopback). */
 function fromAddress() {
@@ -38,12 +21,12 @@ function fromAddress() {
 
 async function registered() {
   const customer = newCustomer();
-  assert.equal((await service.http.post('/users/register', customer)).status, 201);
+  assert.equal((await users.service.http.post('/users/register', customer)).status, 201);
   return customer;
 }
 
 const logIn = (email: string, password: string, from: ReturnType<typeof fromAddress>) =>
-  service.http.post('/users/login', { email, password }, from);
+  users.service.http.post('/users/login', { email, password }, from);
 
 test('when an address guesses wrong too often, then even the right password gets 429 with Retry-After, until the wait passes', async () => {
   const customer = await registered();

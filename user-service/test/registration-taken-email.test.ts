@@ -1,37 +1,21 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import {
-  createUserDatabase,
-  newCustomer,
-  startUserService,
-  type RunningUserService,
-  type UserDatabase,
-} from './support';
+import { test } from 'node:test';
+import { newCustomer, useUserService } from './support';
 
-let database: UserDatabase;
-let service: RunningUserService;
-
-before(async () => {
-  database = await createUserDatabase();
-  service = await startUserService(database.pool);
-});
-after(async () => {
-  await service.close();
-  await database.close();
-});
+const users = useUserService();
 
 const registeredEvents = (email: string) =>
-  database.pool.query(
+  users.database.pool.query(
     `SELECT 1 FROM outbox WHERE event_type = 'USER_REGISTERED' AND envelope->'data'->>'email' = $1`,
     [email],
   );
 
 test('when someone registers a taken email, then 409 tells only that, and the account and its events are untouched', async () => {
   const owner = newCustomer({ name: 'Real Owner' });
-  const created = await service.http.post('/users/register', owner);
+  const created = await users.service.http.post('/users/register', owner);
   assert.equal(created.status, 201);
 
-  const attempt = await service.http.post('/users/register', {
+  const attempt = await users.service.http.post('/users/register', {
     email: owner.email,
     password: 'Another-Pass-9',
     name: 'Someone Else',
@@ -47,7 +31,7 @@ test('when someone registers a taken email, then 409 tells only that, and the ac
   ]);
   assert.equal(attempt.body.detail, 'An account with this email already exists');
   assert.doesNotMatch(attempt.text, new RegExp(`${created.body.id}|Real Owner`));
-  const login = await service.http.post('/users/login', {
+  const login = await users.service.http.post('/users/login', {
     email: owner.email,
     password: owner.password,
   });

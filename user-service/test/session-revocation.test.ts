@@ -1,37 +1,25 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import jwt from 'jsonwebtoken';
 import { startTcpProxy, testServers, waitFor } from '@shop/testkit';
 import {
-  createUserDatabase,
   sessionIdOf,
   signedInCustomer,
   startRevocationList,
   startUserService,
   testSettings,
-  type RunningUserService,
-  type UserDatabase,
+  useUserService,
 } from './support';
 
 const ACCESS_TOKEN_TTL_SECONDS = 600;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-let database: UserDatabase;
-let service: RunningUserService;
-
-before(async () => {
-  database = await createUserDatabase();
-  service = await startUserService(database.pool, {
-    settings: testSettings({ accessTokenTtlSeconds: ACCESS_TOKEN_TTL_SECONDS }),
-  });
-});
-after(async () => {
-  await service.close();
-  await database.close();
-});
+const users = useUserService(() => ({
+  settings: testSettings({ accessTokenTtlSeconds: ACCESS_TOKEN_TTL_SECONDS }),
+}));
 
 const logOut = (accessToken: string, refreshToken: string) =>
-  service.http.post('/users/logout', { refreshToken }, { token: accessToken });
+  users.service.http.post('/users/logout', { refreshToken }, { token: accessToken });
 
 function assertListedForTheTokenLifetime(remainingMs: number | undefined) {
   assert.ok(remainingMs !== undefined, 'the session is on the revocation list');
@@ -41,7 +29,7 @@ function assertListedForTheTokenLifetime(remainingMs: number | undefined) {
 
 describe('session ids in access tokens', () => {
   test('when a customer logs in, then the access token carries sid, iat and exp one lifetime apart', async () => {
-    const { session } = await signedInCustomer(service.http);
+    const { session } = await signedInCustomer(users.service.http);
     const claims = jwt.decode(session.accessToken) as Record<string, unknown>;
     assert.match(String(claims.sid), UUID);
     assert.equal(claims.sub, session.user.id);
@@ -49,13 +37,13 @@ describe('session ids in access tokens', () => {
   });
 
   test('when the session is refreshed, then the new access token keeps the sid; a new login gets another', async () => {
-    const { customer, session } = await signedInCustomer(service.http);
-    const refreshed = await service.http.post('/users/refresh', {
+    const { customer, session } = await signedInCustomer(users.service.http);
+    const refreshed = await users.service.http.post('/users/refresh', {
       refreshToken: session.refreshToken,
     });
     assert.equal(refreshed.status, 200);
     assert.equal(sessionIdOf(refreshed.body.accessToken), sessionIdOf(session.accessToken));
-    const again = await service.http.post('/users/login', {
+    const again = await users.service.http.post('/users/login', {
       email: customer.email,
       password: customer.password,
     });
@@ -65,44 +53,48 @@ describe('session ids in access tokens', () => {
 
 describe('ending sessions', () => {
   test('when a customer logs out, then the session is listed as revoked for one token lifetime', async () => {
-    const { session } = await signedInCustomer(service.http);
+    const { session } = await signedInCustomer(users.service.http);
     const sessionId = sessionIdOf(session.accessToken);
-    assert.equal(await service.revoked.revokedFor(sessionId), undefined);
+    assert.equal(await users.service.revoked.revokedFor(sessionId), undefined);
 
     const response = await logOut(session.accessToken, session.refreshToken);
 
     assert.equal(response.status, 204);
-    assertListedForTheTokenLifetime(await service.revoked.revokedFor(sessionId));
+    assertListedForTheTokenLifetime(await users.service.revoked.revokedFor(sessionId));
   });
 
   test("when a customer logs out with someone else's refresh token, then only the caller's own session ends", async () => {
-    const mallory = await signedInCustomer(service.http);
-    const victim = await signedInCustomer(service.http);
+    const mallory = await signedInCustomer(users.service.http);
+    const victim = await signedInCustomer(users.service.http);
 
     const response = await logOut(mallory.session.accessToken, victim.session.refreshToken);
 
     assert.equal(response.status, 204);
-    assert.ok(await service.revoked.revokedFor(sessionIdOf(mallory.session.accessToken)));
+    assert.ok(await users.service.revoked.revokedFor(sessionIdOf(mallory.session.accessToken)));
     assert.equal(
-      await service.revoked.revokedFor(sessionIdOf(victim.session.accessToken)),
+      await users.service.revoked.revokedFor(sessionIdOf(victim.session.accessToken)),
       undefined,
     );
-    const stillWorks = await service.http.post('/users/refresh', {
+    const stillWorks = await users.service.http.post('/users/refresh', {
       refreshToken: victim.session.refreshToken,
     });
     assert.equal(stillWorks.status, 200);
   });
 
   test('when a rotated refresh token comes back, then its whole session is listed as revoked', async () => {
-    const { session } = await signedInCustomer(service.http);
-    const first = await service.http.post('/users/refresh', { refreshToken: session.refreshToken });
+    const { session } = await signedInCustomer(users.service.http);
+    const first = await users.service.http.post('/users/refresh', {
+      refreshToken: session.refreshToken,
+    });
     assert.equal(first.status, 200);
 
-    const reuse = await service.http.post('/users/refresh', { refreshToken: session.refreshToken });
+    const reuse = await users.service.http.post('/users/refresh', {
+      refreshToken: session.refreshToken,
+    });
 
     assert.equal(reuse.status, 401);
     assertListedForTheTokenLifetime(
-      await service.revoked.revokedFor(sessionIdOf(session.accessToken)),
+      await users.service.revoked.revokedFor(sessionIdOf(session.accessToken)),
     );
   });
 });
@@ -115,7 +107,7 @@ describe('ending sessions while Redis is unreachable', () => {
       redisUrl: proxy.wrap(testServers.redisUrl),
       accessTokenTtlMs: ACCESS_TOKEN_TTL_SECONDS * 1000,
     });
-    const cutOff = await startUserService(database.pool, {
+    const cutOff = await startUserService(users.database.pool, {
       settings: testSettings({ accessTokenTtlSeconds: ACCESS_TOKEN_TTL_SECONDS }),
       revoked,
     });

@@ -2,19 +2,19 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
-import { migrateMessaging } from '@shop/messaging';
+import { connectRabbit, migrateMessaging, type RabbitConnection } from '@shop/messaging';
 import { createPool, migrate, type Pool } from '@shop/postgres';
 import { createLogger, createMetricsRegistry, type RunningServer } from '@shop/service-kit';
+import type { clientFor } from '@shop/testkit';
 import {
-  clientFor,
   createTestDatabase,
   deleteRedisKeys,
-  startTestServer,
+  serveForTest,
   TEST_JWT_SECRET,
   testServers,
   uniqueName,
+  useSuite,
 } from '@shop/testkit';
-import { buildApp } from '../src/app';
 import { OrderServiceClient } from '../src/clients/order-service';
 import { MIGRATION_LOCK_KEY, migrations } from '../src/db/migrations';
 import {
@@ -23,7 +23,8 @@ import {
 } from '../src/security/session-revocation';
 import type { OrderHistory } from '../src/use-cases/read-user';
 import type { Session } from '../src/use-cases/sessions';
-import type { AccountSettings } from '../src/use-cases/settings';
+import type { AccountSettings } from '../src/config';
+import { startUserService as startComposedUserService } from '../src/service';
 
 export const logger = createLogger({
   service: 'user-service-test',
@@ -111,10 +112,16 @@ export interface RunningUserService {
   http: ReturnType<typeof clientFor>;
   server: RunningServer;
   revoked: RevocationList;
+  /** The service's own broker connection and namespace, where its relay publishes. */
+  rabbit: RabbitConnection;
+  namespace: string;
   close(): Promise<void>;
 }
 
-/** The app in-process on a random port, over the given database and a real revocation list. */
+/**
+ * user-service as main.ts starts it (src/service.ts), in-process on a random port, over the given
+ * database, a real revocation list and a RabbitMQ namespace of its own.
+ */
 export async function startUserService(
   pool: Pool,
   options: {
@@ -128,26 +135,65 @@ export async function startUserService(
   const revoked =
     options.revoked ??
     startRevocationList({ accessTokenTtlMs: settings.accessTokenTtlSeconds * 1000 });
-  const app = buildApp({
+  const metrics = createMetricsRegistry('user-service');
+  const namespace = uniqueName('users');
+  const rabbit = connectRabbit({
+    url: testServers.rabbitmqUrl,
     logger,
-    metrics: createMetricsRegistry('user-service'),
-    pool,
-    settings,
-    orders: options.orders ?? noOrders,
-    revocations: revoked.revocations,
-    trustProxy: options.trustProxy ?? 1,
+    metrics,
+    namespace,
+    reconnectDelayMs: 50,
   });
-  const server = await startTestServer(app);
+  await rabbit.waitUntilConnected(10_000);
+  const service = await startComposedUserService(
+    { account: settings, trustProxy: options.trustProxy ?? 1, relay: { intervalMs: 100 } },
+    {
+      pool,
+      rabbit,
+      revocations: revoked.revocations,
+      orders: options.orders ?? noOrders,
+    },
+    { logger, metrics },
+  );
+  const served = await serveForTest(service);
   return {
-    url: server.url,
-    http: clientFor(server.url),
-    server,
+    url: served.url,
+    http: served.http,
+    server: served.server,
     revoked,
+    rabbit,
+    namespace,
     close: async () => {
-      await server.close();
+      await served.close();
+      await rabbit.deleteTopology().catch(() => undefined);
+      await rabbit.close();
       if (!options.revoked) await revoked.close();
     },
   };
+}
+
+export interface UserServiceSuite {
+  database: UserDatabase;
+  service: RunningUserService;
+}
+
+/**
+ * At the top of a suite: a fresh database and the service over it before the tests, both gone
+ * after them. `options` is read in that before hook.
+ */
+export function useUserService(
+  options: () => Parameters<typeof startUserService>[1] = () => ({}),
+): UserServiceSuite {
+  return useSuite(
+    async () => {
+      const database = await createUserDatabase();
+      return { database, service: await startUserService(database.pool, options()) };
+    },
+    async ({ database, service }) => {
+      await service.close();
+      await database.close();
+    },
+  );
 }
 
 export function orderServiceAt(url: string, timeoutMs: number): OrderServiceClient {

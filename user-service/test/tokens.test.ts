@@ -1,49 +1,37 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import jwt from 'jsonwebtoken';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '@shop/service-kit';
 import { TEST_JWT_SECRET } from '@shop/testkit';
 import {
-  createUserDatabase,
   sessionIdOf,
   signedInCustomer,
   startUserService,
   testSettings,
-  type RunningUserService,
-  type UserDatabase,
+  useUserService,
 } from './support';
 
-let database: UserDatabase;
-let service: RunningUserService;
+const users = useUserService();
 
-before(async () => {
-  database = await createUserDatabase();
-  service = await startUserService(database.pool);
-});
-after(async () => {
-  await service.close();
-  await database.close();
-});
-
-const refresh = (refreshToken: string, on = service) =>
+const refresh = (refreshToken: string, on = users.service) =>
   on.http.post('/users/refresh', { refreshToken });
 
 describe('refresh token lifecycle', () => {
   test('when a refresh token is used, then a new pair comes back and the old refresh token is dead', async () => {
-    const { session } = await signedInCustomer(service.http);
+    const { session } = await signedInCustomer(users.service.http);
     const renewed = await refresh(session.refreshToken);
     assert.equal(renewed.status, 200);
     assert.notEqual(renewed.body.refreshToken, session.refreshToken);
     assert.equal(renewed.body.user.id, session.user.id);
     assert.equal(renewed.body.expiresIn, 900);
-    const me = await service.http.get('/users/me', { token: renewed.body.accessToken });
+    const me = await users.service.http.get('/users/me', { token: renewed.body.accessToken });
     assert.equal(me.status, 200);
 
     assert.equal((await refresh(renewed.body.refreshToken)).status, 200);
   });
 
   test('when a rotated token is reused, then 401 and the newest token of its family stops working too', async () => {
-    const { session } = await signedInCustomer(service.http);
+    const { session } = await signedInCustomer(users.service.http);
     const second = await refresh(session.refreshToken);
     const third = await refresh(second.body.refreshToken);
     assert.equal(third.status, 200);
@@ -53,7 +41,7 @@ describe('refresh token lifecycle', () => {
 
     const newest = await refresh(third.body.refreshToken);
     assert.equal(newest.status, 401);
-    const { rows } = await database.pool.query(
+    const { rows } = await users.database.pool.query(
       `SELECT count(*)::int AS live FROM refresh_tokens
         WHERE user_id = $1 AND revoked_at IS NULL`,
       [session.user.id],
@@ -62,8 +50,8 @@ describe('refresh token lifecycle', () => {
   });
 
   test('when a family is revoked for reuse, then another login of the same user keeps working', async () => {
-    const { customer, session } = await signedInCustomer(service.http);
-    const other = await service.http.post('/users/login', {
+    const { customer, session } = await signedInCustomer(users.service.http);
+    const other = await users.service.http.post('/users/login', {
       email: customer.email,
       password: customer.password,
     });
@@ -73,7 +61,7 @@ describe('refresh token lifecycle', () => {
   });
 
   test('when two refreshes with one token race, then one wins and the family is revoked', async () => {
-    const { session } = await signedInCustomer(service.http);
+    const { session } = await signedInCustomer(users.service.http);
     const answers = await Promise.all([
       refresh(session.refreshToken),
       refresh(session.refreshToken),
@@ -85,12 +73,15 @@ describe('refresh token lifecycle', () => {
 
   test('when a refresh token is unknown or malformed, then 401 or 400, never 500', async () => {
     assert.equal((await refresh('not-a-token-we-issued')).status, 401);
-    assert.equal((await service.http.post('/users/refresh', {})).status, 400);
-    assert.equal((await service.http.post('/users/refresh', { refreshToken: 42 })).status, 400);
+    assert.equal((await users.service.http.post('/users/refresh', {})).status, 400);
+    assert.equal(
+      (await users.service.http.post('/users/refresh', { refreshToken: 42 })).status,
+      400,
+    );
   });
 
   test('when a refresh token has outlived its TTL, then 401', async () => {
-    const shortLived = await startUserService(database.pool, {
+    const shortLived = await startUserService(users.database.pool, {
       settings: testSettings({ refreshTokenTtlMs: 1 }),
     });
     try {
@@ -104,9 +95,9 @@ describe('refresh token lifecycle', () => {
 
 describe('POST /users/logout', () => {
   test('when a user logs out, then 204 and every token of that login is dead', async () => {
-    const { session } = await signedInCustomer(service.http);
+    const { session } = await signedInCustomer(users.service.http);
     const renewed = await refresh(session.refreshToken);
-    const out = await service.http.post(
+    const out = await users.service.http.post(
       '/users/logout',
       { refreshToken: renewed.body.refreshToken },
       { token: renewed.body.accessToken },
@@ -116,9 +107,9 @@ describe('POST /users/logout', () => {
   });
 
   test("when someone logs out with another user's refresh token, then that token keeps working", async () => {
-    const victim = await signedInCustomer(service.http);
-    const intruder = await signedInCustomer(service.http);
-    const out = await service.http.post(
+    const victim = await signedInCustomer(users.service.http);
+    const intruder = await signedInCustomer(users.service.http);
+    const out = await users.service.http.post(
       '/users/logout',
       { refreshToken: victim.session.refreshToken },
       { token: intruder.session.accessToken },
@@ -128,8 +119,10 @@ describe('POST /users/logout', () => {
   });
 
   test('when logout comes without an access token, then 401 and the session lives', async () => {
-    const { session } = await signedInCustomer(service.http);
-    const out = await service.http.post('/users/logout', { refreshToken: session.refreshToken });
+    const { session } = await signedInCustomer(users.service.http);
+    const out = await users.service.http.post('/users/logout', {
+      refreshToken: session.refreshToken,
+    });
     assert.equal(out.status, 401);
     assert.equal((await refresh(session.refreshToken)).status, 200);
   });
@@ -139,11 +132,11 @@ describe('access tokens refused by GET /users/me', () => {
   const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
   async function meWith(token: string) {
-    return service.http.get('/users/me', { token });
+    return users.service.http.get('/users/me', { token });
   }
 
   test('when the signature is tampered with, then 401', async () => {
-    const { session } = await signedInCustomer(service.http);
+    const { session } = await signedInCustomer(users.service.http);
     const [header, payload, signature] = session.accessToken.split('.') as [string, string, string];
     const flipped = `${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
     assert.equal((await meWith(`${header}.${payload}.${flipped}`)).status, 401);
@@ -153,7 +146,7 @@ describe('access tokens refused by GET /users/me', () => {
   });
 
   test('when the token has expired, then 401 saying so', async () => {
-    const { session } = await signedInCustomer(service.http);
+    const { session } = await signedInCustomer(users.service.http);
     const expired = jwt.sign(
       { role: 'customer', exp: Math.floor(Date.now() / 1000) - 10 },
       TEST_JWT_SECRET,
@@ -170,7 +163,7 @@ describe('access tokens refused by GET /users/me', () => {
   });
 
   test('when the audience, issuer or secret is wrong, then 401', async () => {
-    const { session } = await signedInCustomer(service.http);
+    const { session } = await signedInCustomer(users.service.http);
     const sign = (secret: string, options: jwt.SignOptions) =>
       jwt.sign({ role: 'customer', sid: sessionIdOf(session.accessToken) }, secret, {
         algorithm: 'HS256',
@@ -187,7 +180,7 @@ describe('access tokens refused by GET /users/me', () => {
   });
 
   test('when the token says alg none, then 401', async () => {
-    const { session } = await signedInCustomer(service.http);
+    const { session } = await signedInCustomer(users.service.http);
     const now = Math.floor(Date.now() / 1000);
     const unsigned = `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({
       sub: session.user.id,

@@ -1,34 +1,17 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, test } from 'node:test';
-import {
-  createUserDatabase,
-  newCustomer,
-  startUserService,
-  testSettings,
-  type RunningUserService,
-  type UserDatabase,
-} from './support';
+import { test } from 'node:test';
+import { newCustomer, testSettings, useUserService } from './support';
 
 // The per-address limit is the one a spoofed address would dodge; the per-account one stays out of the way.
 const ip = { maxFailures: 3, windowMs: 30_000, backoffBaseMs: 5000, backoffMaxMs: 5000 };
 const account = { maxFailures: 1000, windowMs: 30_000, backoffBaseMs: 1000, backoffMaxMs: 1000 };
 
-let database: UserDatabase;
-let service: RunningUserService;
-
-before(async () => {
-  database = await createUserDatabase();
-  // TRUST_PROXY=1: the hop in front (the gateway) is believed, nothing it was told.
-  service = await startUserService(database.pool, {
-    settings: testSettings({ loginLimits: { account, ip } }),
-    trustProxy: 1,
-  });
-});
-after(async () => {
-  await service.close();
-  await database.close();
-});
+// TRUST_PROXY=1: the hop in front (the gateway) is believed, nothing it was told.
+const users = useUserService(() => ({
+  settings: testSettings({ loginLimits: { account, ip } }),
+  trustProxy: 1,
+}));
 
 const privateAddress = () => `10.${randomBytes(3).join('.')}`;
 
@@ -36,7 +19,7 @@ test('when a client prepends private addresses of its choice to X-Forwarded-For,
   // What the gateway appended: the one entry user-service believes.
   const seenByGateway = privateAddress();
   const attempt = () =>
-    service.http.post(
+    users.service.http.post(
       '/users/login',
       { email: newCustomer().email, password: 'Wrong-Guess-1' },
       { headers: { 'x-forwarded-for': `${privateAddress()}, ${seenByGateway}` } },
@@ -46,7 +29,7 @@ test('when a client prepends private addresses of its choice to X-Forwarded-For,
   const blocked = await attempt();
 
   assert.equal(blocked.status, 429, 'a fresh spoofed address did not reset the count');
-  const { rows } = await database.pool.query<{ key: string }>(
+  const { rows } = await users.database.pool.query<{ key: string }>(
     "SELECT key FROM login_throttles WHERE key LIKE 'ip:%'",
   );
   assert.deepEqual(

@@ -1,54 +1,21 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import {
-  connectRabbit,
-  startConsumer,
-  startOutboxRelay,
-  type EventData,
-  type EventEnvelope,
-  type RabbitConnection,
-} from '@shop/messaging';
+import { test } from 'node:test';
+import { connectRabbit, startConsumer, type EventData, type EventEnvelope } from '@shop/messaging';
 import { createMetricsRegistry } from '@shop/service-kit';
-import { testServers, uniqueName, waitFor } from '@shop/testkit';
-import {
-  createUserDatabase,
-  logger,
-  newCustomer,
-  startUserService,
-  type RunningUserService,
-  type UserDatabase,
-} from './support';
+import { testServers, waitFor } from '@shop/testkit';
+import { logger, newCustomer, useUserService } from './support';
 
-let database: UserDatabase;
-let service: RunningUserService;
-let rabbit: RabbitConnection;
+const users = useUserService();
 const metrics = createMetricsRegistry('user-service');
-
-before(async () => {
-  database = await createUserDatabase();
-  service = await startUserService(database.pool);
-  rabbit = connectRabbit({
-    url: testServers.rabbitmqUrl,
-    logger,
-    metrics,
-    namespace: uniqueName('users'),
-    reconnectDelayMs: 50,
-  });
-});
-after(async () => {
-  await rabbit.deleteTopology().finally(() => rabbit.close());
-  await service.close();
-  await database.close();
-});
 
 test('when a customer registers, then USER_REGISTERED is in the outbox, written by the same transaction as the account', async () => {
   const customer = newCustomer();
-  const res = await service.http.post('/users/register', customer, {
+  const res = await users.service.http.post('/users/register', customer, {
     headers: { 'x-request-id': 'signup-42' },
   });
   assert.equal(res.status, 201);
 
-  const { rows } = await database.pool.query(
+  const { rows } = await users.database.pool.query(
     `SELECT o.envelope, o.xmin::text AS outbox_tx, u.xmin::text AS user_tx
        FROM outbox o JOIN users u ON u.id::text = o.envelope->'data'->>'userId'
       WHERE u.id = $1`,
@@ -64,9 +31,9 @@ test('when a customer registers, then USER_REGISTERED is in the outbox, written 
 test('when duplicate registrations race, then only the one account that exists has an event', async () => {
   const customer = newCustomer();
   await Promise.all(
-    Array.from({ length: 10 }, () => service.http.post('/users/register', customer)),
+    Array.from({ length: 10 }, () => users.service.http.post('/users/register', customer)),
   );
-  const { rows } = await database.pool.query(
+  const { rows } = await users.database.pool.query(
     `SELECT count(*)::int AS n FROM outbox
       WHERE event_type = 'USER_REGISTERED' AND envelope->'data'->>'email' = $1`,
     [customer.email],
@@ -74,22 +41,29 @@ test('when duplicate registrations race, then only the one account that exists h
   assert.equal(rows[0].n, 1);
 });
 
-test('when the relay runs, then USER_REGISTERED reaches a queue bound to users/user.registered', async () => {
+test("when the service's relay runs, then USER_REGISTERED reaches a queue bound to users/user.registered", async () => {
   const received: EventEnvelope<EventData<'USER_REGISTERED'>>[] = [];
+  // The test's own connection, in the service's namespace, for a probe queue.
+  const rabbit = connectRabbit({
+    url: testServers.rabbitmqUrl,
+    logger,
+    metrics,
+    namespace: users.service.namespace,
+    reconnectDelayMs: 50,
+  });
   const consumer = startConsumer({
     rabbit,
-    pool: database.pool,
+    pool: users.database.pool,
     logger,
     metrics,
     queue: 'user-events-probe',
     events: ['USER_REGISTERED'],
     handlers: { USER_REGISTERED: async (event) => void received.push(event) },
   });
-  const relay = startOutboxRelay({ pool: database.pool, rabbit, logger, metrics, intervalMs: 100 });
   try {
     await consumer.waitUntilConsuming();
     const customer = newCustomer();
-    const res = await service.http.post('/users/register', customer);
+    const res = await users.service.http.post('/users/register', customer);
     const event = await waitFor(
       () => received.find((candidate) => candidate.data.userId === res.body.id),
       { what: 'USER_REGISTERED for the new customer' },
@@ -98,7 +72,7 @@ test('when the relay runs, then USER_REGISTERED reaches a queue bound to users/u
     assert.equal(event.eventType, 'USER_REGISTERED');
     assert.equal(event.correlationId, res.headers.get('x-request-id'));
   } finally {
-    await relay.stop();
     await consumer.stop();
+    await rabbit.close();
   }
 });

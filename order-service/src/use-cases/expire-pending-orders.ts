@@ -1,6 +1,6 @@
 import { enqueueEvent } from '@shop/messaging';
 import { withTransaction, type Pool } from '@shop/postgres';
-import type { Logger } from '@shop/service-kit';
+import { startPeriodicTask, type Logger, type PeriodicTask } from '@shop/service-kit';
 import { lockStalePendingOrders } from '../db/orders';
 import type { OrderMetrics } from '../metrics';
 import { moveOrder } from './move-order';
@@ -64,40 +64,21 @@ export async function expirePendingOrders(
 
 /**
  * Runs `expirePendingOrders` every `intervalMs`, one sweep at a time. A failed sweep (database down)
- * is logged and tried again at the next tick; the orders wait, they are not lost.
+ * is tried again at the next tick; the orders wait, they are not lost.
  */
 export function startPendingOrderSweeper(
   options: ExpirePendingOrdersDeps & ExpiryPolicy & { logger: Logger; intervalMs: number },
-): { stop(): Promise<void> } {
+): PeriodicTask {
   const logger = options.logger.child({ component: 'pending-order-sweeper' });
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let sweeping: Promise<void> = Promise.resolve();
-
-  async function sweep() {
-    try {
+  return startPeriodicTask({
+    name: 'pending-order sweeper',
+    logger,
+    everyMs: options.intervalMs,
+    run: async () => {
       const expired = await expirePendingOrders(options, options);
       if (expired > 0) {
         logger.warn({ expired, timeoutMs: options.timeoutMs }, 'cancelled orders left PENDING');
       }
-    } catch (error) {
-      logger.error({ err: error }, 'sweeping pending orders failed; trying again later');
-    }
-  }
-
-  function schedule() {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      sweeping = sweep().then(schedule);
-    }, options.intervalMs);
-  }
-
-  schedule();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await sweeping;
     },
-  };
+  });
 }

@@ -1,10 +1,12 @@
-import type { ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { Pool } from '@shop/postgres';
 import {
   activeTraceContext,
+  startPeriodicTask,
   withTraceContext,
   type Logger,
   type MetricsRegistry,
+  type PeriodicTask,
   type TraceContext,
 } from '@shop/service-kit';
 import type { EventType } from './catalog';
@@ -13,6 +15,7 @@ import {
   attemptsSoFar,
   describeError,
   parseDelivery,
+  republishedProperties,
   RETRY_HEADERS,
   withoutBrokerHeaders,
 } from './delivery';
@@ -129,7 +132,7 @@ class EventConsumer implements ChannelOwner {
   private consumerTag: string | null = null;
   private attaching: { model: ChannelModel; done: Promise<void> } | null = null;
   private reattachTimer: NodeJS.Timeout | null = null;
-  private pruneTimer: NodeJS.Timeout | null = null;
+  private pruner: PeriodicTask | null = null;
   private reattachFailures = 0;
   private stopped = false;
   private detach: () => void = () => undefined;
@@ -169,12 +172,15 @@ class EventConsumer implements ChannelOwner {
       deadQueueName(this.queue),
     ]);
     const keepMs = this.options.keepProcessedForMs ?? DEFAULT_KEEP_PROCESSED_MS;
-    this.pruneTimer = setInterval(() => {
-      pruneInbox(this.options.pool, this.options.queue, keepMs)
-        .then((pruned) => pruned > 0 && this.logger.info({ pruned }, 'Pruned old inbox entries'))
-        .catch((error: unknown) => this.logger.warn({ err: error }, 'Inbox pruning failed'));
-    }, this.options.pruneEveryMs ?? DEFAULT_PRUNE_EVERY_MS);
-    this.pruneTimer.unref();
+    this.pruner = startPeriodicTask({
+      name: 'inbox pruning',
+      logger: this.logger,
+      everyMs: this.options.pruneEveryMs ?? DEFAULT_PRUNE_EVERY_MS,
+      run: async () => {
+        const pruned = await pruneInbox(this.options.pool, this.options.queue, keepMs);
+        if (pruned > 0) this.logger.info({ pruned }, 'Pruned old inbox entries');
+      },
+    });
   }
 
   attach(model: ChannelModel): Promise<void> {
@@ -208,7 +214,7 @@ class EventConsumer implements ChannelOwner {
     this.detach();
     this.untrackDepth();
     if (this.reattachTimer) clearTimeout(this.reattachTimer);
-    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    const pruning = this.pruner?.stop();
     const channel = this.channel;
     // Cancel first so no new deliveries arrive, let the running batch finish and ack, then
     // close; anything still unacked (the gathered next batch) goes back for another replica.
@@ -217,6 +223,7 @@ class EventConsumer implements ChannelOwner {
     await this.running;
     this.channel = null;
     if (channel) await channel.close().catch(() => undefined);
+    await pruning;
   }
 
   private async openChannel(model: ChannelModel) {
@@ -475,15 +482,10 @@ class EventConsumer implements ChannelOwner {
   private async moveTo(delivery: Delivery, queue: string, headers: Record<string, unknown>) {
     const { channel, message } = delivery;
     const { properties } = message;
-    const republished: Options.Publish = {
-      persistent: true,
-      contentType: properties.contentType as string | undefined,
-      messageId: properties.messageId as string | undefined,
-      correlationId: properties.correlationId as string | undefined,
-      type: properties.type as string | undefined,
-      timestamp: properties.timestamp as number | undefined,
-      headers: { ...withoutBrokerHeaders(properties.headers), ...headers },
-    };
+    const republished = republishedProperties(properties, {
+      ...withoutBrokerHeaders(properties.headers),
+      ...headers,
+    });
     // Publish with confirm first, ack second: a crash in between duplicates, never loses.
     await confirmPublish(channel, '', queue, message.content, republished, this.publishTimeoutMs);
     this.ack(delivery);

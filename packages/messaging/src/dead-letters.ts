@@ -1,5 +1,5 @@
-import type { ChannelModel, ConfirmChannel, GetMessage, Options } from 'amqplib';
-import { RETRY_HEADERS, withoutBrokerHeaders } from './delivery';
+import type { ChannelModel, ConfirmChannel, GetMessage } from 'amqplib';
+import { republishedProperties, RETRY_HEADERS, withoutBrokerHeaders } from './delivery';
 import { deadQueueName, qualify } from './topology';
 
 /** The work queues of the shop's consumers, listed when no queue is named. */
@@ -67,15 +67,7 @@ function confirmed(channel: ConfirmChannel, queue: string, message: GetMessage) 
   const headers = withoutBrokerHeaders(properties.headers);
   // The attempt count starts again; the trace context (traceparent) and everything else stay.
   for (const header of Object.values(RETRY_HEADERS)) delete headers[header];
-  const republished: Options.Publish = {
-    persistent: true,
-    contentType: properties.contentType as string | undefined,
-    messageId: properties.messageId as string | undefined,
-    correlationId: properties.correlationId as string | undefined,
-    type: properties.type as string | undefined,
-    timestamp: properties.timestamp as number | undefined,
-    headers,
-  };
+  const republished = republishedProperties(properties, headers);
   return new Promise<void>((resolve, reject) => {
     channel.sendToQueue(queue, message.content, republished, (error) =>
       error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(),

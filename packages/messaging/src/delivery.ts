@@ -1,4 +1,4 @@
-import type { ConsumeMessage } from 'amqplib';
+import type { ConsumeMessage, MessageProperties, Options } from 'amqplib';
 import { z } from 'zod';
 import { events, isEventType, type EventType } from './catalog';
 import { envelopeSchema, type EventEnvelope } from './envelope';
@@ -65,6 +65,25 @@ export function withoutBrokerHeaders(headers: Record<string, unknown> | undefine
     ...rest
   } = headers ?? {};
   return rest;
+}
+
+/**
+ * How a message moved to another queue is published again: persistent, with its own id, type,
+ * correlation and timestamp, and the given headers in place of the broker's.
+ */
+export function republishedProperties(
+  properties: MessageProperties,
+  headers: Record<string, unknown>,
+): Options.Publish {
+  return {
+    persistent: true,
+    contentType: properties.contentType as string | undefined,
+    messageId: properties.messageId as string | undefined,
+    correlationId: properties.correlationId as string | undefined,
+    type: properties.type as string | undefined,
+    timestamp: properties.timestamp as number | undefined,
+    headers,
+  };
 }
 
 export function describeError(error: unknown): string {

@@ -1,8 +1,10 @@
 import { withTransaction, type Pool } from '@shop/postgres';
 import {
   runInTraceContext,
+  startPeriodicTask,
   type Logger,
   type MetricsRegistry,
+  type PassOutcome,
   type TraceCarrier,
 } from '@shop/service-kit';
 import type { RabbitConnection } from './connection';
@@ -69,53 +71,14 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   gaugeEntry.relays += 1;
   metrics.outboxPools.set(pool, gaugeEntry);
 
-  let stopped = false;
-  let signalStop: () => void = () => undefined;
-  const stopSignal = new Promise<void>((resolve) => (signalStop = resolve));
-  // A wake that lands while a batch is running must not be lost (its row may have committed
-  // after our SELECT), so it is remembered until the next pause.
-  let wakeRequested = false;
-  let endPause: () => void = () => undefined;
-  function wake() {
-    wakeRequested = true;
-    endPause();
-  }
-
-  const linger = () => new Promise<void>((resolve) => setTimeout(resolve, lingerMs));
-
-  /** Waits `ms`; a wake cuts it short (after the linger) unless this is a backoff. */
-  async function pause(ms: number, wakeable = true): Promise<void> {
-    if (wakeable && wakeRequested) {
-      wakeRequested = false;
-      return linger();
-    }
-    let woken = false;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      const cut = () => {
-        if (!wakeable && !stopped) return;
-        woken = !stopped;
-        done();
-      };
-      function done() {
-        clearTimeout(timer);
-        if (endPause === cut) endPause = () => undefined;
-        if (wakeable) wakeRequested = false;
-        resolve();
-      }
-      endPause = cut;
-    });
-    if (woken && lingerMs > 0) await linger();
-  }
-
-  async function relayBatch(): Promise<{ claimed: number; failed: number }> {
+  async function relayBatch(): Promise<{ claimed: number; failures: unknown[] }> {
     return withTransaction(pool, async (tx) => {
       const { rows } = await tx.query<PendingRow>(
         `SELECT id, envelope, trace_context FROM outbox WHERE published_at IS NULL
          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [batchSize],
       );
-      if (rows.length === 0) return { claimed: 0, failed: 0 };
+      if (rows.length === 0) return { claimed: 0, failures: [] };
       // Published back to back on one confirm channel (so in order), then awaited together:
       // one round trip per batch instead of one per row.
       const results = await Promise.allSettled(
@@ -140,19 +103,37 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           'UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])',
           [failedIds.map((row) => row.id), String(failures[0])],
         );
-        logger.warn({ err: failures[0], failed: failures.length }, 'Outbox events not published');
       }
-      return { claimed: rows.length, failed: failures.length };
+      return { claimed: rows.length, failures };
     });
   }
 
+  /** One claim and publish; a failed publish fails the pass, after its attempt is recorded. */
+  async function relayPass(signal: AbortSignal): Promise<PassOutcome> {
+    if (!rabbit.isConnected()) {
+      // Waits for the reconnect instead of claiming rows it cannot publish.
+      const connected = await Promise.race([
+        rabbit.waitUntilConnected(intervalMs).then(
+          () => true,
+          () => false,
+        ),
+        whenAborted(signal).then(() => false),
+      ]);
+      if (!connected) return 'done';
+    }
+    const { claimed, failures } = await relayBatch();
+    if (failures.length > 0) {
+      throw new Error(`${failures.length} of ${claimed} outbox events not published`, {
+        cause: failures[0],
+      });
+    }
+    return claimed === batchSize ? 'more' : 'done';
+  }
+
   const keepSentForMs = options.keepSentForMs ?? SEVEN_DAYS_MS;
-  let lastPrunedAt = 0;
 
   /** Deletes sent rows past their retention, in small batches so no long lock is taken. */
-  async function pruneSent() {
-    if (Date.now() - lastPrunedAt < PRUNE_EVERY_MS) return;
-    lastPrunedAt = Date.now();
+  async function pruneSent(signal: AbortSignal) {
     for (;;) {
       const { rowCount } = await pool.query(
         `DELETE FROM outbox WHERE id IN (
@@ -160,51 +141,43 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
            LIMIT $2)`,
         [keepSentForMs / 1000, PRUNE_BATCH],
       );
-      if ((rowCount ?? 0) < PRUNE_BATCH || stopped) return;
+      if ((rowCount ?? 0) < PRUNE_BATCH || signal.aborted) return;
     }
   }
 
-  async function run() {
-    let failures = 0;
-    while (!stopped) {
-      if (!rabbit.isConnected()) {
-        // Waits for the reconnect instead of claiming rows it cannot publish.
-        await Promise.race([
-          rabbit.waitUntilConnected(intervalMs).catch(() => undefined),
-          stopSignal,
-        ]);
-        continue;
-      }
-      try {
-        await pruneSent();
-        const { claimed, failed } = await relayBatch();
-        if (failed === 0) {
-          failures = 0;
-          if (claimed === batchSize) continue;
-        } else {
-          failures += 1;
-        }
-      } catch (error) {
-        failures += 1;
-        logger.warn({ err: error, failures }, 'Outbox relay failed; backing off');
-      }
-      if (failures === 0) await pause(intervalMs);
-      else await pause(Math.min(intervalMs * 2 ** failures, maxBackoffMs), false);
-    }
-  }
-
-  const stopWaking = onOutboxCommit(wake);
-  const running = run();
+  const relay = startPeriodicTask({
+    name: 'outbox relay',
+    logger,
+    everyMs: intervalMs,
+    runAtStart: true,
+    // A wake that lands while a batch is running is remembered (its row may have committed after
+    // our SELECT); the linger folds the wakes of concurrent commits into one claim.
+    nudgeDelayMs: lingerMs,
+    maxBackoffMs,
+    run: relayPass,
+  });
+  const pruner = startPeriodicTask({
+    name: 'outbox pruning',
+    logger,
+    everyMs: PRUNE_EVERY_MS,
+    runAtStart: true,
+    run: pruneSent,
+  });
+  const stopWaking = onOutboxCommit(() => relay.nudge());
 
   return {
     async stop() {
-      stopped = true;
       stopWaking();
-      wake();
-      signalStop();
-      await running;
+      await Promise.all([relay.stop(), pruner.stop()]);
       gaugeEntry.relays -= 1;
       if (gaugeEntry.relays === 0) metrics.outboxPools.delete(pool);
     },
   };
+}
+
+function whenAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) =>
+    signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
 }

@@ -1,4 +1,13 @@
+import type { Logger, MetricsRegistry } from '@shop/service-kit';
 import { connectRabbit, type ConnectRabbitOptions, type RabbitConnection } from './connection';
+import type { QueueType } from './topology';
+
+/** The RABBITMQ_* settings of service-kit's `rabbitmqConfig()`, as every service parses them. */
+export interface RabbitmqSettings {
+  RABBITMQ_URL: string;
+  RABBITMQ_NAMESPACE?: string | undefined;
+  RABBITMQ_QUEUE_TYPE: QueueType;
+}
 
 /**
  * What a service's main.ts does: connect, and wait a moment so a normal start is ready at once.
@@ -15,6 +24,19 @@ export async function connectRabbitAtStartup(
     );
   });
   return rabbit;
+}
+
+/** `connectRabbitAtStartup` from a service's parsed config and its runtime. */
+export function connectServiceRabbit(
+  config: RabbitmqSettings,
+  runtime: { logger: Logger; metrics: MetricsRegistry },
+): Promise<RabbitConnection> {
+  return connectRabbitAtStartup({
+    url: config.RABBITMQ_URL,
+    ...(config.RABBITMQ_NAMESPACE ? { namespace: config.RABBITMQ_NAMESPACE } : {}),
+    queueType: config.RABBITMQ_QUEUE_TYPE,
+    ...runtime,
+  });
 }
 
 /** A readiness check: throws while the broker connection is down. */

@@ -1,30 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import amqp from 'amqplib';
 import { testServers, waitFor } from '@shop/testkit';
-import {
-  DELIVERY_LIMIT,
-  PermanentFailure,
-  qualify,
-  routeFailure,
-  startConsumer,
-  type Consumer,
-} from '../src';
-import { openRawBroker, type RawBroker } from './fixtures/broker';
-import { logger, startHarness, type Harness } from './fixtures/harness';
+import { DELIVERY_LIMIT, PermanentFailure, qualify, routeFailure, type Consumer } from '../src';
+import { useMessagingSuite } from './fixtures/harness';
 
-let harness: Harness;
-let broker: RawBroker;
-
-before(async () => {
-  harness = await startHarness('messaging_batches');
-  broker = await openRawBroker();
-  await harness.pool.query('CREATE TABLE effects (order_id text NOT NULL)');
-});
-after(async () => {
-  await broker.close();
-  await harness.cleanUp();
-});
+const suite = useMessagingSuite('messaging_batches', ({ harness }) =>
+  harness.pool.query('CREATE TABLE effects (order_id text NOT NULL)'),
+);
 
 /** Starts and stops a consumer once, so its queue exists and events can pile up in it. */
 async function declareQueue(queue: string, start: () => Consumer) {
@@ -34,7 +17,7 @@ async function declareQueue(queue: string, start: () => Consumer) {
 }
 
 async function histogramCount(name: string): Promise<Map<string, number>> {
-  const metric = await harness.metrics.getSingleMetric(name)!.get();
+  const metric = await suite.harness.metrics.getSingleMetric(name)!.get();
   return new Map(
     metric.values
       .filter((sample) => sample.labels.le !== undefined)
@@ -43,14 +26,11 @@ async function histogramCount(name: string): Promise<Map<string, number>> {
 }
 
 test('when a poison event sits inside a batch, then it is retried alone while the others of the batch commit exactly once', async () => {
-  const rabbit = harness.connect();
+  const rabbit = suite.harness.connect();
   const calls = new Map<string, number>();
   const start = () =>
-    startConsumer({
+    suite.harness.consumer({
       rabbit,
-      pool: harness.pool,
-      logger,
-      metrics: harness.metrics,
       queue: 'batch-poison',
       events: ['ORDER_CANCELLED'],
       maxBatch: 20,
@@ -78,7 +58,7 @@ test('when a poison event sits inside a batch, then it is retried alone while th
   const consumer = start();
   await waitFor(
     async () => {
-      const { rows } = await harness.pool.query(
+      const { rows } = await suite.harness.pool.query(
         "SELECT count(*)::int AS n FROM effects WHERE order_id <> 'poison'",
       );
       return rows[0].n === good.length;
@@ -88,7 +68,7 @@ test('when a poison event sits inside a batch, then it is retried alone while th
   const dead = qualify(rabbit.namespace, 'batch-poison.dead');
   const [deadMessage] = await waitFor(
     async () => {
-      const messages = await broker.drain(dead);
+      const messages = await suite.broker.drain(dead);
       return messages.length > 0 && messages;
     },
     { what: 'the poison in .dead' },
@@ -96,7 +76,7 @@ test('when a poison event sits inside a batch, then it is retried alone while th
 
   assert.equal(JSON.parse(deadMessage!.content.toString()).data.orderId, 'poison');
   assert.equal(deadMessage!.properties.headers?.['x-death-reason'], 'max-attempts');
-  const { rows } = await harness.pool.query(
+  const { rows } = await suite.harness.pool.query(
     'SELECT order_id, count(*)::int AS n FROM effects GROUP BY order_id ORDER BY order_id',
   );
   assert.deepEqual(
@@ -114,14 +94,11 @@ test('when a poison event sits inside a batch, then it is retried alone while th
 });
 
 test('when events arrive faster than one transaction, then they are handled in delivery order, each type by its own handler', async () => {
-  const rabbit = harness.connect();
+  const rabbit = suite.harness.connect();
   const seen: string[][] = [];
   const start = () =>
-    startConsumer({
+    suite.harness.consumer({
       rabbit,
-      pool: harness.pool,
-      logger,
-      metrics: harness.metrics,
       queue: 'batch-order',
       events: ['ORDER_CANCELLED', 'INVENTORY_RELEASED'],
       maxBatch: 50,
@@ -149,12 +126,9 @@ test('when events arrive faster than one transaction, then they are handled in d
 });
 
 test('when a consumer declares its queue, then it is a quorum queue whose delivery limit dead-letters to .dead', async () => {
-  const rabbit = harness.connect();
-  const consumer = startConsumer({
+  const rabbit = suite.harness.connect();
+  const consumer = suite.harness.consumer({
     rabbit,
-    pool: harness.pool,
-    logger,
-    metrics: harness.metrics,
     queue: 'batch-quorum',
     events: ['ORDER_CANCELLED'],
     handlers: { ORDER_CANCELLED: async () => undefined },

@@ -1,42 +1,25 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { waitFor } from '@shop/testkit';
 import {
   deadQueueName,
   RETRY_HEADERS,
   PermanentFailure,
   qualify,
-  startConsumer,
   type ConsumerOptions,
-  type RabbitConnection,
 } from '../src';
-import { openRawBroker, type RawBroker } from './fixtures/broker';
-import { logger, startHarness, type Harness } from './fixtures/harness';
+import type { RawBroker } from './fixtures/broker';
+import { useMessagingSuite } from './fixtures/harness';
 
-let harness: Harness;
-let rabbit: RabbitConnection;
-let broker: RawBroker;
-
-before(async () => {
-  harness = await startHarness('messaging_dead');
-  rabbit = harness.connect();
-  broker = await openRawBroker();
-});
-after(async () => {
-  await broker.close();
-  await harness.cleanUp();
-});
+const suite = useMessagingSuite('messaging_dead');
 
 function consume(
   queue: string,
   handlers: ConsumerOptions['handlers'],
   extra: Partial<ConsumerOptions> = {},
 ) {
-  return startConsumer({
-    rabbit,
-    pool: harness.pool,
-    logger,
-    metrics: harness.metrics,
+  return suite.harness.consumer({
+    rabbit: suite.rabbit,
     queue,
     events: ['ORDER_CANCELLED'],
     handlers,
@@ -64,14 +47,14 @@ test('when a handler always throws, then the event ends in .dead after the confi
   );
   await consumer.waitUntilConsuming();
 
-  const poison = await rabbit.publish('ORDER_CANCELLED', cancelled('poison'));
-  await rabbit.publish('ORDER_CANCELLED', cancelled('healthy'));
+  const poison = await suite.rabbit.publish('ORDER_CANCELLED', cancelled('poison'));
+  await suite.rabbit.publish('ORDER_CANCELLED', cancelled('healthy'));
 
   await waitFor(() => handled.includes('healthy'), { what: 'the event behind the poison one' });
   const dead = await waitFor(
     async () => {
-      const messages = await broker.drain(
-        deadQueueName(qualify(harness.namespace, 'always-failing')),
+      const messages = await suite.broker.drain(
+        deadQueueName(qualify(suite.harness.namespace, 'always-failing')),
       );
       return messages.length > 0 && messages;
     },
@@ -94,7 +77,7 @@ test('when a handler always throws, then the event ends in .dead after the confi
     /stock ledger unreachable/,
   );
   assert.equal(message!.properties.headers?.[RETRY_HEADERS.attempts], 4);
-  const inbox = await harness.pool.query('SELECT 1 FROM inbox WHERE event_id = $1', [
+  const inbox = await suite.harness.pool.query('SELECT 1 FROM inbox WHERE event_id = $1', [
     poison.eventId,
   ]);
   assert.equal(inbox.rowCount, 0, 'a failed event is not recorded as processed');
@@ -107,23 +90,23 @@ test('when an event does not match its schema, then it goes straight to .dead wi
     ORDER_CANCELLED: async () => void (calls += 1),
   });
   await consumer.waitUntilConsuming();
-  const exchange = qualify(harness.namespace, 'orders');
-  broker.publishRaw(exchange, 'order.cancelled', {
+  const exchange = qualify(suite.harness.namespace, 'orders');
+  suite.broker.publishRaw(exchange, 'order.cancelled', {
     eventId: 'e-bad',
     eventType: 'ORDER_CANCELLED',
     timestamp: new Date().toISOString(),
     correlationId: null,
     data: { orderId: 'o-1' },
   });
-  broker.publishRaw(exchange, 'order.cancelled', 'not json at all');
-  await rabbit.publish('ORDER_CANCELLED', cancelled('fine'));
+  suite.broker.publishRaw(exchange, 'order.cancelled', 'not json at all');
+  await suite.rabbit.publish('ORDER_CANCELLED', cancelled('fine'));
 
-  const queue = deadQueueName(qualify(harness.namespace, 'invalid-events'));
+  const queue = deadQueueName(qualify(suite.harness.namespace, 'invalid-events'));
   const dead: Awaited<ReturnType<RawBroker['drain']>> = [];
   await waitFor(
     async () => {
       // Draining takes messages off the queue, so collect across polls.
-      dead.push(...(await broker.drain(queue)));
+      dead.push(...(await suite.broker.drain(queue)));
       return dead.length === 2;
     },
     { what: 'both invalid events in .dead' },
@@ -154,11 +137,11 @@ test('when a handler throws PermanentFailure, then the event is dead-lettered at
     { maxAttempts: 5, retryDelaysMs: [50] },
   );
   await consumer.waitUntilConsuming();
-  await rabbit.publish('ORDER_CANCELLED', cancelled('o-9'));
+  await suite.rabbit.publish('ORDER_CANCELLED', cancelled('o-9'));
 
-  const queue = deadQueueName(qualify(harness.namespace, 'permanent-failures'));
+  const queue = deadQueueName(qualify(suite.harness.namespace, 'permanent-failures'));
   const [message] = await waitFor(async () => {
-    const collected = await broker.drain(queue);
+    const collected = await suite.broker.drain(queue);
     return collected.length > 0 && collected;
   });
   assert.equal(calls, 1);

@@ -2,15 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { waitFor } from '@shop/testkit';
 import { withTransaction } from '@shop/postgres';
-import {
-  enqueueEvent,
-  InvalidEventError,
-  migrateMessaging,
-  startConsumer,
-  startOutboxRelay,
-  type EventEnvelope,
-} from '../src';
-import { logger, startHarness, type Harness } from './fixtures/harness';
+import { enqueueEvent, InvalidEventError, migrateMessaging, type EventEnvelope } from '../src';
+import { startHarness, type Harness } from './fixtures/harness';
 
 let harness: Harness;
 
@@ -25,11 +18,8 @@ after(() => harness.cleanUp());
 test('when an event is published, then a consumer receives it with its envelope and records it in the inbox', async () => {
   const rabbit = harness.connect();
   const received: EventEnvelope[] = [];
-  const consumer = startConsumer({
+  const consumer = harness.consumer({
     rabbit,
-    pool: harness.pool,
-    logger,
-    metrics: harness.metrics,
     queue: 'inventory-order-events',
     events: ['ORDER_CREATED'],
     handlers: {
@@ -76,20 +66,14 @@ test('when an event is published, then a consumer receives it with its envelope 
 test('when an event is enqueued in a committed transaction, then the relay publishes it and marks it sent', async () => {
   const rabbit = harness.connect();
   const received: EventEnvelope[] = [];
-  const consumer = startConsumer({
+  const consumer = harness.consumer({
     rabbit,
-    pool: harness.pool,
-    logger,
-    metrics: harness.metrics,
     queue: 'order-inventory-events',
     events: ['INVENTORY_RESERVED'],
     handlers: { INVENTORY_RESERVED: async (event) => void received.push(event) },
   });
-  const relay = startOutboxRelay({
-    pool: harness.pool,
+  const relay = harness.relay({
     rabbit,
-    logger,
-    metrics: harness.metrics,
     intervalMs: 100,
   });
   await consumer.waitUntilConsuming();
@@ -175,11 +159,8 @@ test('when replicas run migrateMessaging at once, then the tables exist once wit
 test('when a handler enqueues a follow-up event, then it commits with the handler and carries the same correlation id', async () => {
   const rabbit = harness.connect();
   const followUps: EventEnvelope[] = [];
-  const reserving = startConsumer({
+  const reserving = harness.consumer({
     rabbit,
-    pool: harness.pool,
-    logger,
-    metrics: harness.metrics,
     queue: 'saga-step-one',
     events: ['ORDER_CREATED'],
     handlers: {
@@ -188,20 +169,14 @@ test('when a handler enqueues a follow-up event, then it commits with the handle
       },
     },
   });
-  const listening = startConsumer({
+  const listening = harness.consumer({
     rabbit,
-    pool: harness.pool,
-    logger,
-    metrics: harness.metrics,
     queue: 'saga-step-two',
     events: ['INVENTORY_RELEASED'],
     handlers: { INVENTORY_RELEASED: async (event) => void followUps.push(event) },
   });
-  const relay = startOutboxRelay({
-    pool: harness.pool,
+  const relay = harness.relay({
     rabbit,
-    logger,
-    metrics: harness.metrics,
     intervalMs: 50,
   });
   await Promise.all([reserving.waitUntilConsuming(), listening.waitUntilConsuming()]);

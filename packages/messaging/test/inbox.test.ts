@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { waitFor } from '@shop/testkit';
-import { startConsumer, type RabbitConnection } from '../src';
-import { logger, startHarness, type Harness } from './fixtures/harness';
+import type { RabbitConnection } from '../src';
+import { startHarness, type Harness } from './fixtures/harness';
 
 let harness: Harness;
 let rabbit: RabbitConnection;
@@ -26,11 +26,8 @@ async function consumedCount(result: string): Promise<number> {
 }
 
 test('when the same event is delivered three times, then its effect happens once and the copies are acked as duplicates', async () => {
-  const consumer = startConsumer({
+  const consumer = harness.consumer({
     rabbit,
-    pool: harness.pool,
-    logger,
-    metrics: harness.metrics,
     queue: 'inventory-order-events',
     events: ['INVENTORY_RESERVED'],
     // Several deliveries at once: the copies race each other, not just follow one another.
@@ -65,11 +62,8 @@ test('when the same event is delivered three times, then its effect happens once
 
 test('when a handler fails after writing, then its writes and the inbox row roll back together and the retry applies the effect once', async () => {
   let calls = 0;
-  const consumer = startConsumer({
+  const consumer = harness.consumer({
     rabbit,
-    pool: harness.pool,
-    logger,
-    metrics: harness.metrics,
     queue: 'rollback-then-retry',
     events: ['INVENTORY_RESERVED'],
     retryDelaysMs: [50],
@@ -107,11 +101,8 @@ test('when processed events are older than the retention, then the consumer prun
        ('another-consumer', 'old-3', 'INVENTORY_RESERVED', now() - interval '40 days')`,
     [consumerName],
   );
-  const consumer = startConsumer({
+  const consumer = harness.consumer({
     rabbit,
-    pool: harness.pool,
-    logger,
-    metrics: harness.metrics,
     queue: consumerName,
     events: ['INVENTORY_RESERVED'],
     handlers: { INVENTORY_RESERVED: async () => undefined },

@@ -2,7 +2,7 @@ import { spanExporter, tracer } from './fixtures/tracing';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { withTransaction } from '@shop/postgres';
 import { testServers, waitFor } from '@shop/testkit';
@@ -13,30 +13,16 @@ import {
   enqueueEvents,
   qualify,
   retryQueueName,
-  startConsumer,
   startOutboxRelay,
-  type RabbitConnection,
 } from '../src';
-import { openRawBroker, type RawBroker } from './fixtures/broker';
-import { logger, startHarness, type Harness } from './fixtures/harness';
+import { logger, useMessagingSuite } from './fixtures/harness';
 
-let harness: Harness;
-let rabbit: RabbitConnection;
-let broker: RawBroker;
-
-before(async () => {
-  harness = await startHarness('messaging_ops');
-  rabbit = harness.connect();
-  broker = await openRawBroker();
-  await harness.pool.query('CREATE TABLE refunds (order_id text NOT NULL)');
-});
-after(async () => {
-  await broker.close();
-  await harness.cleanUp();
-});
+const suite = useMessagingSuite('messaging_ops', ({ harness }) =>
+  harness.pool.query('CREATE TABLE refunds (order_id text NOT NULL)'),
+);
 
 async function sample(name: string, labels: Record<string, string> = {}) {
-  const metric = await harness.metrics.getSingleMetric(name)!.get();
+  const metric = await suite.harness.metrics.getSingleMetric(name)!.get();
   return metric.values.find((value) =>
     Object.entries(labels).every(([key, expected]) => value.labels[key] === expected),
   )?.value;
@@ -53,7 +39,7 @@ function deadLetters(...args: string[]): Promise<{ code: number; output: string 
       env: {
         ...process.env,
         RABBITMQ_URL: testServers.rabbitmqUrl,
-        RABBITMQ_NAMESPACE: harness.namespace,
+        RABBITMQ_NAMESPACE: suite.harness.namespace,
       },
     },
   );
@@ -67,19 +53,19 @@ test('when the relay cannot reach the broker, then outbox_oldest_pending_age_sec
   const unreachable = connectRabbit({
     url: 'amqp://guest:guest@127.0.0.1:1',
     logger,
-    metrics: harness.metrics,
-    namespace: harness.namespace,
+    metrics: suite.harness.metrics,
+    namespace: suite.harness.namespace,
     reconnectDelayMs: 50,
     maxReconnectDelayMs: 200,
   });
   const stuck = startOutboxRelay({
-    pool: harness.pool,
+    pool: suite.harness.pool,
     rabbit: unreachable,
     logger,
-    metrics: harness.metrics,
+    metrics: suite.harness.metrics,
     intervalMs: 50,
   });
-  await withTransaction(harness.pool, (tx) =>
+  await withTransaction(suite.harness.pool, (tx) =>
     enqueueEvent(tx, 'ORDER_CANCELLED', { orderId: 'lagging', userId: 'u-1' }),
   );
   await waitFor(async () => ((await sample('outbox_oldest_pending_age_seconds')) ?? 0) >= 1, {
@@ -88,11 +74,8 @@ test('when the relay cannot reach the broker, then outbox_oldest_pending_age_sec
   await stuck.stop();
   await unreachable.close();
 
-  const relay = startOutboxRelay({
-    pool: harness.pool,
-    rabbit,
-    logger,
-    metrics: harness.metrics,
+  const relay = suite.harness.relay({
+    rabbit: suite.rabbit,
     intervalMs: 50,
   });
   try {
@@ -108,12 +91,9 @@ test('when an event written in a traced request fails until it is dead-lettered 
   spanExporter.reset();
   let refundsBroken = true;
   const queue = 'refund-events';
-  const qualified = qualify(harness.namespace, queue);
-  const consumer = startConsumer({
-    rabbit,
-    pool: harness.pool,
-    logger,
-    metrics: harness.metrics,
+  const qualified = qualify(suite.harness.namespace, queue);
+  const consumer = suite.harness.consumer({
+    rabbit: suite.rabbit,
     queue,
     events: ['ORDER_CANCELLED'],
     maxAttempts: 2,
@@ -126,11 +106,8 @@ test('when an event written in a traced request fails until it is dead-lettered 
     },
   });
   await consumer.waitUntilConsuming();
-  const relay = startOutboxRelay({
-    pool: harness.pool,
-    rabbit,
-    logger,
-    metrics: harness.metrics,
+  const relay = suite.harness.relay({
+    rabbit: suite.rabbit,
     intervalMs: 50,
   });
   try {
@@ -138,7 +115,7 @@ test('when an event written in a traced request fails until it is dead-lettered 
     const request = tracer.startSpan('POST /orders/:id/cancel', { kind: SpanKind.SERVER });
     const { traceId } = request.spanContext();
     await context.with(trace.setSpan(context.active(), request), () =>
-      withTransaction(harness.pool, (tx) =>
+      withTransaction(suite.harness.pool, (tx) =>
         enqueueEvent(tx, 'ORDER_CANCELLED', { orderId: 'refund-1', userId: 'u-1' }),
       ),
     );
@@ -168,9 +145,12 @@ test('when an event written in a traced request fails until it is dead-lettered 
     const redriven = await deadLetters('redrive', queue, '--limit', '10');
     assert.equal(redriven.code, 0, redriven.output);
     assert.match(redriven.output, /Moved 1 from .*; 0 left/);
-    await waitFor(async () => (await harness.pool.query('SELECT 1 FROM refunds')).rowCount === 1, {
-      what: 'the refund to take effect',
-    });
+    await waitFor(
+      async () => (await suite.harness.pool.query('SELECT 1 FROM refunds')).rowCount === 1,
+      {
+        what: 'the refund to take effect',
+      },
+    );
     const handled = await waitFor(
       () => {
         const spans = spanExporter
@@ -184,19 +164,21 @@ test('when an event written in a traced request fails until it is dead-lettered 
     // and ack) is absorbed by the inbox: still one refund.
     assert.match((await deadLetters('redrive', queue)).output, /Moved 0 .*; 0 left/);
     const [event] = (
-      await harness.pool.query(
+      await suite.harness.pool.query(
         "SELECT envelope FROM outbox WHERE envelope->'data'->>'orderId' = 'refund-1'",
       )
     ).rows.map((row: { envelope: unknown }) => row.envelope);
-    broker.channel.sendToQueue(qualified, Buffer.from(JSON.stringify(event)), {
+    const duplicates = async () =>
+      (await sample('messaging_events_consumed_total', { result: 'duplicate' })) ?? 0;
+    const duplicatesBefore = await duplicates();
+    suite.broker.channel.sendToQueue(qualified, Buffer.from(JSON.stringify(event)), {
       contentType: 'application/json',
     });
-    await waitFor(
-      async () =>
-        ((await sample('messaging_events_consumed_total', { result: 'duplicate' })) ?? 0) >= 1,
-      { what: 'the second copy to be seen as a duplicate' },
-    );
-    const { rows } = await harness.pool.query('SELECT order_id FROM refunds');
+    await waitFor(async () => (await duplicates()) > duplicatesBefore, {
+      what: 'the second copy to be seen as a duplicate',
+    });
+    assert.equal(await duplicates(), duplicatesBefore + 1, 'one copy, counted once');
+    const { rows } = await suite.harness.pool.query('SELECT order_id FROM refunds');
     assert.deepEqual(rows, [{ order_id: 'refund-1' }]);
 
     const publishes = spanExporter
@@ -215,11 +197,8 @@ test('when a batch handler answers events of several traces at once, then each a
   const queue = 'batch-answers';
   let batchSizes: number[] = [];
   const start = () =>
-    startConsumer({
-      rabbit,
-      pool: harness.pool,
-      logger,
-      metrics: harness.metrics,
+    suite.harness.consumer({
+      rabbit: suite.rabbit,
       queue,
       events: ['ORDER_CANCELLED'],
       maxBatch: 10,
@@ -247,7 +226,11 @@ test('when a batch handler answers events of several traces at once, then each a
     const span = tracer.startSpan(`cancel ${orderId}`);
     traces.set(orderId, span.spanContext().traceId);
     await context.with(trace.setSpan(context.active(), span), () =>
-      rabbit.publish('ORDER_CANCELLED', { orderId, userId: 'u-1' }, { correlationId: orderId }),
+      suite.rabbit.publish(
+        'ORDER_CANCELLED',
+        { orderId, userId: 'u-1' },
+        { correlationId: orderId },
+      ),
     );
     span.end();
   }
@@ -256,7 +239,7 @@ test('when a batch handler answers events of several traces at once, then each a
   try {
     const rows = await waitFor(
       async () => {
-        const { rows } = await harness.pool.query<{
+        const { rows } = await suite.harness.pool.query<{
           order_id: string;
           trace_context: { traceparent: string } | null;
         }>(

@@ -130,11 +130,8 @@ test('when Postgres is unreachable, then the relay keeps the rows and publishes 
   const relayPool = createPool(databaseProxy.wrap(harness.database.url));
   const rabbit = harness.connect();
   const received: EventEnvelope[] = [];
-  const consumer = startConsumer({
+  const consumer = harness.consumer({
     rabbit,
-    pool: harness.pool,
-    logger,
-    metrics: harness.metrics,
     queue: 'database-outage',
     events: ['USER_REGISTERED'],
     handlers: { USER_REGISTERED: async (event) => void received.push(event) },

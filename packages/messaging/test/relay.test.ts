@@ -1,24 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { createPool, withTransaction } from '@shop/postgres';
 import { createMetricsRegistry, runWithRequestContext } from '@shop/service-kit';
 import { waitFor } from '@shop/testkit';
 import { enqueueEvent, qualify, startOutboxRelay, type EventEnvelope } from '../src';
-import { openRawBroker, type RawBroker } from './fixtures/broker';
-import { logger, startHarness, type Harness } from './fixtures/harness';
+import { logger, useMessagingSuite } from './fixtures/harness';
 
-let harness: Harness;
-let broker: RawBroker;
-
-before(async () => {
-  harness = await startHarness('messaging_relay');
-  broker = await openRawBroker();
-  await harness.connect().waitUntilConnected(5000);
-});
-after(async () => {
-  await broker.close();
-  await harness.cleanUp();
-});
+const suite = useMessagingSuite('messaging_relay');
 
 function deliveredIds(messages: { content: Buffer }[]): string[] {
   return messages.map(
@@ -32,11 +20,14 @@ async function gaugeValue(registry: ReturnType<typeof createMetricsRegistry>, na
 }
 
 test('when two relays run at once over 200 rows, then each row is published exactly once', async () => {
-  const deliveries = await broker.tap(qualify(harness.namespace, 'orders'), 'order.cancelled');
+  const deliveries = await suite.broker.tap(
+    qualify(suite.harness.namespace, 'orders'),
+    'order.cancelled',
+  );
   const replicas = [1, 2].map(() => {
     const metrics = createMetricsRegistry('replica');
-    const pool = createPool(harness.database.url);
-    const rabbit = harness.connect({ metrics });
+    const pool = createPool(suite.harness.database.url);
+    const rabbit = suite.harness.connect({ metrics });
     const relay = startOutboxRelay({
       pool,
       rabbit,
@@ -48,7 +39,7 @@ test('when two relays run at once over 200 rows, then each row is published exac
     return { metrics, pool, relay };
   });
 
-  const enqueued = await withTransaction(harness.pool, async (tx) => {
+  const enqueued = await withTransaction(suite.harness.pool, async (tx) => {
     const ids: string[] = [];
     for (let index = 0; index < 200; index += 1) {
       const envelope = await enqueueEvent(tx, 'ORDER_CANCELLED', {
@@ -62,7 +53,7 @@ test('when two relays run at once over 200 rows, then each row is published exac
 
   await waitFor(
     async () => {
-      const { rows } = await harness.pool.query(
+      const { rows } = await suite.harness.pool.query(
         'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL',
       );
       return rows[0].n === 0;
@@ -85,10 +76,13 @@ test('when two relays run at once over 200 rows, then each row is published exac
 });
 
 test('when events were enqueued while no relay ran, then a relay started later publishes them in order', async () => {
-  const deliveries = await broker.tap(qualify(harness.namespace, 'products'), 'product.*');
+  const deliveries = await suite.broker.tap(
+    qualify(suite.harness.namespace, 'products'),
+    'product.*',
+  );
   const enqueued: string[] = [];
   for (let index = 0; index < 5; index += 1) {
-    await withTransaction(harness.pool, async (tx) => {
+    await withTransaction(suite.harness.pool, async (tx) => {
       const envelope = await enqueueEvent(tx, 'PRODUCT_DELETED', {
         productId: `p-${index}`,
         sku: `S-${index}`,
@@ -97,10 +91,10 @@ test('when events were enqueued while no relay ran, then a relay started later p
     });
   }
   const metrics = createMetricsRegistry('restarted');
-  const rabbit = harness.connect({ metrics });
+  const rabbit = suite.harness.connect({ metrics });
   await rabbit.waitUntilConnected(5000);
   const relay = startOutboxRelay({
-    pool: harness.pool,
+    pool: suite.harness.pool,
     rabbit,
     logger,
     metrics,
@@ -119,17 +113,17 @@ test('when events were enqueued while no relay ran, then a relay started later p
 });
 
 test('when a request enqueues an event, then the envelope carries its correlation id into the AMQP properties', async () => {
-  const deliveries = await broker.tap(qualify(harness.namespace, 'users'), 'user.registered');
-  const rabbit = harness.connect();
-  const relay = startOutboxRelay({
-    pool: harness.pool,
+  const deliveries = await suite.broker.tap(
+    qualify(suite.harness.namespace, 'users'),
+    'user.registered',
+  );
+  const rabbit = suite.harness.connect();
+  const relay = suite.harness.relay({
     rabbit,
-    logger,
-    metrics: harness.metrics,
     intervalMs: 20,
   });
   const envelope = await runWithRequestContext({ requestId: 'req-42' }, () =>
-    withTransaction(harness.pool, (tx) =>
+    withTransaction(suite.harness.pool, (tx) =>
       enqueueEvent(tx, 'USER_REGISTERED', { userId: 'u-42', email: 'grace@example.com' }),
     ),
   );
@@ -141,18 +135,18 @@ test('when a request enqueues an event, then the envelope carries its correlatio
 });
 
 test('when this process commits an event, then its relay, polling only every minute, publishes it at once', async () => {
-  const deliveries = await broker.tap(qualify(harness.namespace, 'orders'), 'order.confirmed');
-  const rabbit = harness.connect();
+  const deliveries = await suite.broker.tap(
+    qualify(suite.harness.namespace, 'orders'),
+    'order.confirmed',
+  );
+  const rabbit = suite.harness.connect();
   await rabbit.waitUntilConnected(5000);
-  const relay = startOutboxRelay({
-    pool: harness.pool,
+  const relay = suite.harness.relay({
     rabbit,
-    logger,
-    metrics: harness.metrics,
     intervalMs: 60_000,
   });
   for (const orderId of ['o-a', 'o-b']) {
-    await withTransaction(harness.pool, (tx) =>
+    await withTransaction(suite.harness.pool, (tx) =>
       enqueueEvent(tx, 'ORDER_CONFIRMED', { orderId, userId: 'u-1' }),
     );
     await waitFor(() => deliveries.some((message) => message.content.includes(orderId)), {
@@ -164,19 +158,21 @@ test('when this process commits an event, then its relay, polling only every min
 });
 
 test('when sent rows are older than the retention, then the relay deletes them and keeps the recent ones', async () => {
-  await harness.pool.query('DELETE FROM outbox');
-  await harness.pool.query(
+  await suite.harness.pool.query('DELETE FROM outbox');
+  await suite.harness.pool.query(
     `INSERT INTO outbox (event_id, event_type, envelope, published_at) VALUES
        ('old-sent', 'ORDER_CONFIRMED', '{}', now() - interval '8 days'),
        ('recent-sent', 'ORDER_CONFIRMED', '{}', now() - interval '1 day')`,
   );
-  const rabbit = harness.connect();
+  const rabbit = suite.harness.connect();
   await rabbit.waitUntilConnected(5000);
-  const relay = startOutboxRelay({ pool: harness.pool, rabbit, logger, metrics: harness.metrics });
+  const relay = suite.harness.relay({
+    rabbit,
+  });
 
   const remaining = await waitFor(
     async () => {
-      const { rows } = await harness.pool.query('SELECT event_id FROM outbox');
+      const { rows } = await suite.harness.pool.query('SELECT event_id FROM outbox');
       return rows.length === 1 && rows;
     },
     { what: 'the old row pruned' },

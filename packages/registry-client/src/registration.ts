@@ -190,3 +190,11 @@ export function registrationSteps(
   });
   return [{ name: 'registry', run: () => registration.stop() }];
 }
+
+/** `registrationSteps` as runService's `afterListen`: registers on the port the server got. */
+export function registerOnceListening(
+  config: RegistrySettings,
+  instance: { name: string; logger: Logger },
+): (server: { port: number }) => { name: string; run: () => Promise<void> }[] {
+  return (server) => registrationSteps(config, { ...instance, port: server.port });
+}

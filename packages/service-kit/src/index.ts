@@ -3,6 +3,7 @@ export * from './config';
 export * from './errors';
 export * from './logger';
 export * from './metrics';
+export * from './periodic-task';
 export * from './request-context';
 export * from './server';
 export * from './shutdown';

@@ -25,9 +25,8 @@ export interface StartedService {
  */
 export async function runService(options: {
   service: string;
-  port: number;
-  host: string;
-  logLevel: LogLevel;
+  /** Where to listen and how much to log: the service's parsed config (see `baseConfig`). */
+  config: { PORT: number; HOST: string; LOG_LEVEL: LogLevel };
   /**
    * Serve /metrics on this port instead of the public one (METRICS_PORT); the app must then be
    * built with `publicMetrics: false`.
@@ -36,22 +35,19 @@ export async function runService(options: {
   shutdownTimeoutMs?: number;
   start: (runtime: ServiceRuntime) => Promise<StartedService>;
 }): Promise<void> {
-  const logger = createLogger({ service: options.service, level: options.logLevel });
+  const { PORT: port, HOST: host, LOG_LEVEL: level } = options.config;
+  const logger = createLogger({ service: options.service, level });
   process.on('unhandledRejection', (reason) =>
     logger.error({ err: reason }, 'unhandled rejection'),
   );
   try {
     const metrics = createMetricsRegistry(options.service);
     const started = await options.start({ logger, metrics });
-    const server = await listen(started.app, options.port, options.host);
+    const server = await listen(started.app, port, host);
     const metricsServer =
       options.metricsPort === undefined
         ? undefined
-        : await listen(
-            createMetricsApp({ registry: metrics, logger }),
-            options.metricsPort,
-            options.host,
-          );
+        : await listen(createMetricsApp({ registry: metrics, logger }), options.metricsPort, host);
     const late = (await started.afterListen?.(server)) ?? [];
     onShutdownSignal({
       logger,

@@ -9,3 +9,4 @@ export * from './process';
 export * from './client';
 export * from './redis';
 export * from './otlp-receiver';
+export * from './suite';

@@ -1,5 +1,11 @@
 import { InvalidEventError, type RabbitConnection } from '@shop/messaging';
-import { promClient, type Logger, type MetricsRegistry } from '@shop/service-kit';
+import {
+  promClient,
+  startPeriodicTask,
+  type Logger,
+  type MetricsRegistry,
+  type PassOutcome,
+} from '@shop/service-kit';
 import { forgetPublishedEvent, productsWithPendingEvents } from '../db/products';
 import type { ProductModel } from '../db/product-model';
 
@@ -41,18 +47,13 @@ export function startProductEventRelay(options: {
     registers: [options.metrics],
   });
 
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
-
-  async function publishPending(): Promise<void> {
+  async function publishPending(signal: AbortSignal): Promise<PassOutcome> {
     const batch = await productsWithPendingEvents(options.products, batchSize);
     for (const product of batch) {
       try {
         // In document order: a product's PRODUCT_CREATED always leaves before its PRODUCT_DELETED.
         for (const event of product.pendingEvents) {
-          if (stopped) return;
+          if (signal.aborted) return 'done';
           await options.publisher.publish(event.type, event.data, {
             eventId: event.eventId,
             ...(event.correlationId ? { correlationId: event.correlationId } : {}),
@@ -70,41 +71,18 @@ export function startProductEventRelay(options: {
       }
     }
     // A full batch means more may be waiting behind it.
-    if (batch.length === batchSize) again = true;
+    return batch.length === batchSize ? 'more' : 'done';
   }
 
-  function schedule(delayMs: number) {
-    if (stopped) return;
-    clearTimeout(timer);
-    timer = setTimeout(run, delayMs);
-  }
-
-  function run() {
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    again = false;
-    running = publishPending()
-      .catch((error: unknown) => {
+  return startPeriodicTask({
+    name: 'product event relay',
+    logger,
+    everyMs: intervalMs,
+    runAtStart: true,
+    run: (signal) =>
+      publishPending(signal).catch((error: unknown) => {
         failures.inc();
-        again = false;
-        logger.warn({ err: error }, 'product events not published yet; retrying');
-      })
-      .finally(() => {
-        running = undefined;
-        schedule(again ? 0 : intervalMs);
-      });
-  }
-
-  schedule(0);
-  return {
-    nudge: () => schedule(0),
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+        throw error;
+      }),
+  });
 }

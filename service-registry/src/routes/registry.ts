@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { NotFoundError, TooManyRequestsError, parseInput } from '@shop/service-kit';
 import type { InstanceView, ServiceRegistry } from '../domain/registry';
-import { requireRegistryToken } from '../registry-token';
+import { requireRegistryToken } from './registry-token';
 import { registrationSchema, serviceIdParam, serviceName, servicesQuery } from './schemas';
 
 function toResponse(view: InstanceView) {

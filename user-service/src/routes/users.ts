@@ -17,7 +17,7 @@ import { readUserProfile, type OrderHistory } from '../use-cases/read-user';
 import { refreshSession } from '../use-cases/refresh-session';
 import type { SessionRevocations } from '../security/session-revocation';
 import { registerCustomer } from '../use-cases/register-customer';
-import type { AccountSettings } from '../use-cases/settings';
+import type { AccountSettings } from '../config';
 
 export interface UserRoutesDeps {
   pool: Pool;

@@ -5,7 +5,7 @@ import { revokeAllOfUser } from '../db/refresh-tokens';
 import { findUserByEmail, upsertAdmin } from '../db/users';
 import { hashPassword, verifyPassword } from '../security/passwords';
 import type { SessionRevocations } from '../security/session-revocation';
-import type { AccountSettings } from './settings';
+import type { AccountSettings } from '../config';
 
 /**
  * Makes ADMIN_EMAIL an admin whose password is ADMIN_PASSWORD. Safe on every start and on every

@@ -5,7 +5,7 @@ import { findUserByEmail, publicUser, updatePasswordHash } from '../db/users';
 import { hashPassword, needsRehash, verifyPassword } from '../security/passwords';
 import { admitLogin, recordSuccessfulLogin } from './login-throttle';
 import { issueSession, type Session } from './sessions';
-import type { AccountSettings } from './settings';
+import type { AccountSettings } from '../config';
 
 const BAD_CREDENTIALS = 'The email or password is incorrect';
 

@@ -2,7 +2,7 @@ import { withTransaction, type Pool } from '@shop/postgres';
 import { TooManyRequestsError } from '@shop/service-kit';
 import { deleteThrottle, lockThrottles, saveThrottle } from '../db/login-throttles';
 import { admitAttempt, refundAttempt, type ThrottleState } from '../domain/login-throttle';
-import type { LoginLimits } from './settings';
+import type { LoginLimits } from '../config';
 
 export interface LoginSource {
   /** Normalised email as typed, whether or not an account has it (so throttling reveals nothing). */

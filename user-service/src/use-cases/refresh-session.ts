@@ -6,7 +6,7 @@ import { decideRefresh } from '../domain/refresh-rotation';
 import { refreshTokenDigest } from '../security/refresh-tokens';
 import type { SessionRevocations } from '../security/session-revocation';
 import { issueSession, type Session } from './sessions';
-import type { AccountSettings } from './settings';
+import type { AccountSettings } from '../config';
 
 const REFUSED = 'The refresh token is invalid or has expired';
 

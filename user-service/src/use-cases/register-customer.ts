@@ -3,7 +3,7 @@ import { ConflictError } from '@shop/service-kit';
 import { insertUser, type User } from '../db/users';
 import { enqueueUserRegistered } from '../events/user-registered';
 import { hashPassword } from '../security/passwords';
-import type { AccountSettings } from './settings';
+import type { AccountSettings } from '../config';
 
 /** `email` is already normalised and `password` already passed the policy (see routes). */
 export async function registerCustomer(

@@ -4,7 +4,7 @@ import { signAccessToken } from '@shop/service-kit';
 import { insertRefreshToken } from '../db/refresh-tokens';
 import { publicUser, type User } from '../db/users';
 import { newRefreshToken, refreshTokenDigest } from '../security/refresh-tokens';
-import type { AccountSettings } from './settings';
+import type { AccountSettings } from '../config';
 
 export interface Session {
   accessToken: string;
