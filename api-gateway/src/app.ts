@@ -69,6 +69,7 @@ export function buildApp(deps: AppDeps): Gateway {
     credentials: { limit: config.AUTH_RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS },
     prefix,
     revokedSessionPrefix: deps.revokedSessionPrefix ?? config.REVOKED_SESSION_PREFIX,
+    batchMs: config.RATE_LIMIT_BATCH_MS,
   });
 
   const app = createServiceApp({

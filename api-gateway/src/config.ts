@@ -40,6 +40,8 @@ export const configSchema = z
     RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
     RATE_LIMIT_MAX: positiveInt(100),
     AUTH_RATE_LIMIT_MAX: positiveInt(10),
+    // How long hits judged locally wait to share one Redis script (see middleware/admission.ts).
+    RATE_LIMIT_BATCH_MS: positiveInt(5),
     // Load balancers in front of the gateway whose X-Forwarded-For is believed; 0 = the client
     // is whoever opened the connection. Rate limits and login throttling key on that address.
     TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),

@@ -104,7 +104,8 @@ describe('gateway rate limits on a shared Redis', () => {
   test('when an anonymous client is well under its limit, then its requests are counted in batches, none lost', async () => {
     const rateLimitPrefix = `${uniqueName('rate-limit-batches')}:`;
     const gateway = await startGateway({
-      env: { ...upstreamEnv(echoes), RATE_LIMIT_MAX: '1000' },
+      // A long batch window, so a busy machine spreading the 40 requests still batches them.
+      env: { ...upstreamEnv(echoes), RATE_LIMIT_MAX: '1000', RATE_LIMIT_BATCH_MS: '200' },
       rateLimitPrefix,
     });
     gateways.push(gateway);
@@ -133,7 +134,7 @@ describe('gateway rate limits on a shared Redis', () => {
     await waitFor(async () => Number(await gateway.redis.get(key!)) === 41, {
       what: 'all 41 requests counted in Redis',
     });
-    assert.ok(sent.length < 20, `40 requests took ${sent.length} Redis commands`);
+    assert.ok(sent.length <= 10, `40 requests took ${sent.length} Redis commands`);
   });
 
   test('when logins exceed the stricter credential limit, then they get 429 while other routes pass', async () => {

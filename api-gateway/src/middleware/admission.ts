@@ -41,9 +41,6 @@ end
 return reply
 `;
 
-/** How long locally judged hits wait to share one script: a few ms of a busy gateway's requests. */
-const BATCH_LINGER_MS = 5;
-
 export interface AdmissionSettings {
   redis: Redis;
   logger: Logger;
@@ -55,6 +52,8 @@ export interface AdmissionSettings {
   prefix: string;
   /** Where user-service marks ended sessions: `${prefix}${sid}`. */
   revokedSessionPrefix: string;
+  /** How long locally judged hits wait to share one script (a few ms of a busy gateway's requests). */
+  batchMs: number;
   /** For tests: the clock of the local tallies. */
   now?: () => number;
 }
@@ -149,7 +148,7 @@ export function createAdmission(settings: AdmissionSettings): Admission {
           warnOpen(error);
         },
       );
-    }, BATCH_LINGER_MS).unref();
+    }, settings.batchMs).unref();
   }
 
   function judge(res: Response, counters: Counter[], readings: RateWindow[]): void {
