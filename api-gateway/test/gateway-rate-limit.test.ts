@@ -13,7 +13,13 @@ import {
   waitForExit,
   waitForOutput,
 } from '@shop/testkit';
-import { startEchoes, startGateway, upstreamEnv, type GatewayUnderTest } from './support';
+import {
+  redisCommandsDuring,
+  startEchoes,
+  startGateway,
+  upstreamEnv,
+  type GatewayUnderTest,
+} from './support';
 
 describe('gateway rate limits on a shared Redis', () => {
   let echoes: Awaited<ReturnType<typeof startEchoes>>;
@@ -115,21 +121,13 @@ describe('gateway rate limits on a shared Redis', () => {
       'first sight: Redis decides',
     );
 
-    const sent: string[] = [];
-    const original = gateway.redis.sendCommand.bind(gateway.redis);
-    gateway.redis.sendCommand = (command, stream) => {
-      sent.push(command.name);
-      return original(command, stream);
-    };
-    try {
+    const sent = await redisCommandsDuring(gateway.redis, async () => {
       const answers = await Promise.all(
         Array.from({ length: 40 }, () => gateway.api.get('/api/products')),
       );
       assert.deepEqual(new Set(answers.map((answer) => answer.status)), new Set([200]));
       assert.match(answers[0]!.headers.get('ratelimit') ?? '', /"1000-in-60sec"; r=\d+; t=\d+/);
-    } finally {
-      gateway.redis.sendCommand = original;
-    }
+    });
     const [key] = await gateway.redis.keys(`${rateLimitPrefix}all:*`);
     await waitFor(async () => Number(await gateway.redis.get(key!)) === 41, {
       what: 'all 41 requests counted in Redis',

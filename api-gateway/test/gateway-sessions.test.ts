@@ -4,7 +4,13 @@ import { after, before, describe, test } from 'node:test';
 import jwt from 'jsonwebtoken';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '@shop/service-kit';
 import { deleteRedisKeys, TEST_JWT_SECRET, uniqueName } from '@shop/testkit';
-import { startEchoes, startGateway, upstreamEnv, type GatewayUnderTest } from './support';
+import {
+  redisCommandsDuring,
+  startEchoes,
+  startGateway,
+  upstreamEnv,
+  type GatewayUnderTest,
+} from './support';
 
 /** An access token as user-service issues them, with its session id (`sid`). */
 function sessionToken(sid: string): string {
@@ -65,13 +71,7 @@ describe('gateway and ended sessions', () => {
   });
 
   test('when a login is admitted, then both rate limits and the session check cost one Redis command', async () => {
-    const sent: string[] = [];
-    const original = gateway.redis.sendCommand.bind(gateway.redis);
-    gateway.redis.sendCommand = (command, stream) => {
-      sent.push(command.name);
-      return original(command, stream);
-    };
-    try {
+    const sent = await redisCommandsDuring(gateway.redis, async () => {
       const answer = await gateway.api.post(
         '/api/users/login',
         { email: 'a@shop.example', password: 'correct-horse-9' },
@@ -79,9 +79,7 @@ describe('gateway and ended sessions', () => {
       );
       assert.equal(answer.status, 200);
       assert.equal(answer.headers.get('ratelimit-policy')?.split(',').length, 2);
-    } finally {
-      gateway.redis.sendCommand = original;
-    }
+    });
     assert.equal(sent.length, 1, `sent ${sent.join(', ')}`);
   });
 });

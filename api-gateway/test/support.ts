@@ -176,3 +176,22 @@ export function useGateway(env: Record<string, string> = {}): GatewaySuite {
     },
   );
 }
+
+/** The names of the Redis commands `redis` sends while `work` runs. */
+export async function redisCommandsDuring(
+  redis: Redis,
+  work: () => Promise<void>,
+): Promise<string[]> {
+  const sent: string[] = [];
+  const original = redis.sendCommand.bind(redis);
+  redis.sendCommand = (command, stream) => {
+    sent.push(command.name);
+    return original(command, stream);
+  };
+  try {
+    await work();
+  } finally {
+    redis.sendCommand = original;
+  }
+  return sent;
+}

@@ -1,8 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger';
-
-/** Probes and scrapes: never logged, they would drown everything else. */
-const UNLOGGED_PATHS = new Set(['/health', '/ready', '/metrics']);
+import { PROBE_PATHS } from '../probe-paths';
 
 export interface AccessLogOptions {
   logger: Logger;
@@ -37,7 +35,7 @@ export function accessLog(options: AccessLogOptions) {
   const { logger, routinePaths } = options;
   const slowMs = options.slowMs ?? 1000;
   return (req: Request, res: Response, next: NextFunction) => {
-    if (UNLOGGED_PATHS.has(req.path)) {
+    if (PROBE_PATHS.has(req.path)) {
       next();
       return;
     }

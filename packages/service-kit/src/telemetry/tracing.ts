@@ -17,14 +17,12 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { PROBE_PATHS } from '../probe-paths';
 import type { TelemetrySettings } from './settings';
-
-// Probes and scrapes every few seconds would drown the traces that matter.
-const UNTRACED_PATHS = new Set(['/health', '/ready', '/metrics']);
 
 function untracedRequest(request: IncomingMessage): boolean {
   const path = (request.url ?? '').split('?')[0] ?? '';
-  return UNTRACED_PATHS.has(path);
+  return PROBE_PATHS.has(path);
 }
 
 function spanProcessor(
