@@ -1,5 +1,5 @@
 import { CommandError } from '../errors';
-import { cloneDocument } from '../documents';
+import { cloneDocument, isDocument } from '../documents';
 import type { Document } from '../documents';
 import { runGeoNear } from '../query/geoNearStage';
 import { hintedDocuments, runPipeline } from '../query/mql';
@@ -8,6 +8,13 @@ import type { CommandHandler } from './context';
 import { explainCommand } from './explain';
 import { namespaceOf } from './context';
 import { optionalDocument, optionalNumber, requiredDocuments } from './fields';
+
+/** A pipeline that starts with a $match on _id reads only the documents that match names. */
+function leadingMatch(command: Document): Document | undefined {
+  const pipeline: unknown = command['pipeline'];
+  const first: unknown = Array.isArray(pipeline) ? pipeline[0] : undefined;
+  return isDocument(first) && isDocument(first['$match']) ? first['$match'] : undefined;
+}
 
 const aggregate: CommandHandler = (context) => {
   const { command, store, databaseName } = context;
@@ -30,7 +37,7 @@ const aggregate: CommandHandler = (context) => {
   let input: Document[];
   let namespace: string;
   if (typeof target === 'string') {
-    input = store.find(databaseName, target)?.all() ?? [];
+    input = store.find(databaseName, target)?.candidatesFor(leadingMatch(command)) ?? [];
     namespace = namespaceOf(context, target);
   } else if (target === 1) {
     input = [];

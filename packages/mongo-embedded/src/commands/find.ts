@@ -10,8 +10,12 @@ import { namespaceOf } from './context';
 import { optionalBoolean, optionalDocument, optionalNumber, requiredString } from './fields';
 
 /** A query on a collection that does not exist finds nothing; it is not an error. */
-function storedDocuments(context: CommandContext, collectionName: string): Document[] {
-  return context.store.find(context.databaseName, collectionName)?.all() ?? [];
+function storedDocuments(
+  context: CommandContext,
+  collectionName: string,
+  filter: Document | undefined,
+): Document[] {
+  return context.store.find(context.databaseName, collectionName)?.candidatesFor(filter) ?? [];
 }
 
 function indexesOf(context: CommandContext, collectionName: string): IndexDefinition[] {
@@ -32,8 +36,9 @@ const find: CommandHandler = (context) => {
       `${limit < 0 ? 'limit' : 'skip'} value must be non-negative`,
     );
   }
-  const results = selectDocuments(storedDocuments(context, collectionName), {
-    filter: optionalDocument(command, 'filter'),
+  const filter = optionalDocument(command, 'filter');
+  const results = selectDocuments(storedDocuments(context, collectionName, filter), {
+    filter,
     sort: optionalDocument(command, 'sort'),
     projection: optionalDocument(command, 'projection'),
     skip,
@@ -52,8 +57,9 @@ const find: CommandHandler = (context) => {
 const count: CommandHandler = (context) => {
   const { command } = context;
   const collectionName = requiredString(command, 'count');
-  const matched = selectDocuments(storedDocuments(context, collectionName), {
-    filter: optionalDocument(command, 'query'),
+  const filter = optionalDocument(command, 'query');
+  const matched = selectDocuments(storedDocuments(context, collectionName, filter), {
+    filter,
     skip: Math.abs(optionalNumber(command, 'skip') ?? 0),
     limit: Math.abs(optionalNumber(command, 'limit') ?? 0),
     indexes: indexesOf(context, collectionName),
@@ -67,9 +73,8 @@ const distinct: CommandHandler = (context) => {
   const { command } = context;
   const collectionName = requiredString(command, 'distinct');
   const key = requiredString(command, 'key');
-  const matched = selectDocuments(storedDocuments(context, collectionName), {
-    filter: optionalDocument(command, 'query'),
-  });
+  const filter = optionalDocument(command, 'query');
+  const matched = selectDocuments(storedDocuments(context, collectionName, filter), { filter });
   const values = new Map<string, unknown>();
   for (const document of matched) {
     const found: unknown = resolve(document, key, { unwrapArray: true });

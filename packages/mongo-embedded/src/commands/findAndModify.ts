@@ -47,7 +47,7 @@ const findAndModify: CommandHandler = (context) => {
   }
 
   const collection = store.find(databaseName, collectionName);
-  const [current] = selectDocuments(collection?.all() ?? [], {
+  const [current] = selectDocuments(collection?.candidatesFor(filter) ?? [], {
     filter,
     sort: optionalDocument(command, 'sort'),
     limit: 1,

@@ -116,7 +116,7 @@ const update: CommandHandler = (context) => {
       const multi = optionalBoolean(statement, 'multi') ?? false;
       const arrayFilters = optionalArray(statement, 'arrayFilters')?.filter(isDocument);
       const collection = context.store.find(context.databaseName, collectionName);
-      const matching = selectDocuments(collection?.all() ?? [], {
+      const matching = selectDocuments(collection?.candidatesFor(filter) ?? [], {
         filter,
         limit: multi ? 0 : 1,
         indexes: collection?.indexDefinitions(),
@@ -159,7 +159,7 @@ const remove: CommandHandler = (context: CommandContext) => {
           `The limit field in delete objects must be 0 or 1. Got ${limit}`,
         );
       }
-      for (const document of selectDocuments(collection?.all() ?? [], {
+      for (const document of selectDocuments(collection?.candidatesFor(filter) ?? [], {
         filter,
         limit,
         indexes: collection?.indexDefinitions(),

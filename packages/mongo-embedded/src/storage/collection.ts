@@ -2,6 +2,7 @@ import { UUID } from 'bson';
 import { CommandError } from '../errors';
 import { valueKey } from '../documents';
 import type { Document } from '../documents';
+import { idsNamedBy } from '../query/id-lookup';
 import { cappedLimits, checkFitsCap, documentBytes } from './capped';
 import type { CappedLimits } from './capped';
 import { checkStorable } from './documentRules';
@@ -17,6 +18,9 @@ export type IndexCreation = 'created' | 'alreadyExists';
  */
 export class Collection {
   private readonly documents = new Map<string, Document>();
+  /** Each document's place in natural order, so an _id lookup answers in that order too. */
+  private readonly positions = new Map<string, number>();
+  private nextPosition = 0;
   private readonly indexes = new Map<string, CollectionIndex>();
   readonly uuid = new UUID();
   private readonly capped: CappedLimits | undefined;
@@ -46,6 +50,18 @@ export class Collection {
     return [...this.documents.values()];
   }
 
+  /**
+   * The documents a filter can match, in natural order: those its _id condition names, or all
+   * of them. Callers still apply the whole filter.
+   */
+  candidatesFor(filter: Document | undefined): Document[] {
+    const ids = idsNamedBy(filter);
+    if (!ids) return this.all();
+    const keys = [...new Set(ids.map(valueKey))].filter((key) => this.documents.has(key));
+    keys.sort((a, b) => this.positions.get(a)! - this.positions.get(b)!);
+    return keys.map((key) => this.documents.get(key)!);
+  }
+
   insert(document: Document): void {
     checkStorable(document, 'insert');
     const id = valueKey(document['_id']);
@@ -55,6 +71,7 @@ export class Collection {
     if (this.capped) checkFitsCap(document, this.capped);
     this.throwOnConflict(document, id);
     this.documents.set(id, document);
+    this.positions.set(id, this.nextPosition++);
     for (const index of this.indexes.values()) index.add(document, id);
     if (this.capped) {
       this.bytes += documentBytes(document);
@@ -91,6 +108,7 @@ export class Collection {
   remove(document: Document): void {
     const id = valueKey(document['_id']);
     if (!this.documents.delete(id)) return;
+    this.positions.delete(id);
     for (const index of this.indexes.values()) index.remove(document, id);
     if (this.capped) this.bytes -= documentBytes(document);
     this.changed();

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Double, Int32, ObjectId } from 'mongodb';
+import type { Db, Document } from 'mongodb';
+import { openTarget } from './support/target';
+import type { MongoTarget } from './support/target';
+
+/*
+ * Filters on _id read only the documents they name (the stand-in's version of mongod's _id
+ * index); the answers must be the ones a scan of every document gives. With MONGODB_URL set the
+ * same assertions run against a real mongod.
+ */
+
+type Loose = { _id: ObjectId | string | number | Int32 } & Document;
+
+const ids = (documents: Document[]): unknown[] => documents.map((document) => document['_id']);
+
+describe('compatibility: lookups by _id', () => {
+  let target: MongoTarget;
+  let db: Db;
+  const [first, second, third] = [new ObjectId(), new ObjectId(), new ObjectId()];
+
+  before(async () => {
+    target = await openTarget('compat_id_lookup');
+    db = (await target.connect()).db(target.databaseName);
+    await db.collection<Loose>('products').insertMany([
+      { _id: first, price: 30, live: true },
+      { _id: second, price: 10, live: false },
+      { _id: third, price: 20, live: true },
+    ]);
+  });
+
+  after(async () => {
+    await target.close();
+  });
+
+  test('when $in names ids, then the rest of the filter, the sort, the count and the projection still apply', async () => {
+    const products = db.collection<Loose>('products');
+    const filter = { _id: { $in: [third, second, first, new ObjectId()] }, live: true };
+
+    const found = await products
+      .find(filter, { projection: { price: 1 } })
+      .sort({ price: 1 })
+      .toArray();
+
+    assert.deepEqual(found, [
+      { _id: third, price: 20 },
+      { _id: first, price: 30 },
+    ]);
+    assert.equal(await products.countDocuments(filter), 2);
+    assert.deepEqual((await products.distinct('price', filter)).sort(), [20, 30]);
+  });
+
+  test('when $eq or a plain value names an id, then exactly that document matches, for reads, updates and deletes', async () => {
+    const items = db.collection<Loose>('by_id_writes');
+    await items.insertMany([
+      { _id: 'a', n: 1 },
+      { _id: 'b', n: 2 },
+    ]);
+
+    assert.deepEqual(ids(await items.find({ _id: { $eq: 'b' } }).toArray()), ['b']);
+    await items.updateOne({ _id: 'a' }, { $inc: { n: 10 } });
+    await items.findOneAndUpdate({ _id: { $in: ['b'] } }, { $set: { seen: true } });
+    await items.deleteOne({ _id: 'missing' });
+    const [matched] = await items.aggregate([{ $match: { _id: 'a' } }]).toArray();
+
+    assert.deepEqual(await items.find().sort({ _id: 1 }).toArray(), [
+      { _id: 'a', n: 11 },
+      { _id: 'b', n: 2, seen: true },
+    ]);
+    assert.deepEqual(matched, { _id: 'a', n: 11 });
+  });
+
+  test('when a number of another BSON type or a case-blind collation names an _id, then it still finds the document', async () => {
+    const items = db.collection<Loose>('by_id_equality');
+    await items.insertMany([{ _id: new Int32(1) }, { _id: 'Abc' }]);
+
+    assert.deepEqual(ids(await items.find({ _id: new Double(1) }).toArray()), [1]);
+    assert.deepEqual(
+      ids(await items.find({ _id: 'abc' }, { collation: { locale: 'en', strength: 2 } }).toArray()),
+      ['Abc'],
+    );
+  });
+
+  test('when $in names ids without a sort, then the documents come in insertion order', async () => {
+    const items = db.collection<Loose>('by_id_order');
+    await items.insertMany([{ _id: 'c' }, { _id: 'a' }, { _id: 'b' }]);
+    await items.updateOne({ _id: 'c' }, { $set: { touched: true } });
+
+    assert.deepEqual(ids(await items.find({ _id: { $in: ['b', 'c', 'a'] } }).toArray()), [
+      'c',
+      'a',
+      'b',
+    ]);
+  });
+});
