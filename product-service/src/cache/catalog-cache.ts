@@ -21,11 +21,34 @@ export interface CatalogCache {
    * A null answer (no such product) is passed on but not cached.
    */
   read<T>(kind: CacheKind, id: string, load: () => Promise<T>): Promise<T>;
+  /**
+   * Several products by id, from the same entries `read('product', id)` uses: the cached ones
+   * in one round trip, the rest from one call of `loadMissing`, which answers the live ones.
+   */
+  readProducts<T>(
+    ids: readonly string[],
+    loadMissing: (ids: string[]) => Promise<Map<string, T>>,
+  ): Promise<Map<string, T>>;
   /** After every write: makes every cached product and list page stale at once. */
   catalogChanged(): Promise<void>;
 }
 
 const POLL_INTERVAL_MS = 20;
+
+// The catalog version and the entries stored under it, in one round trip: reading the version
+// first and the entries after would cost two. KEYS[1] is the version; ARGV[1] the key stem
+// (prefix and kind), the rest the names. The entry keys are built here, so this needs one Redis,
+// not a cluster.
+const VERSIONED_GET = `
+local version = redis.call('GET', KEYS[1]) or '0'
+local found = { version }
+for i = 2, #ARGV do
+  found[i] = redis.call('GET', ARGV[1] .. ':v' .. version .. ':' .. ARGV[i])
+end
+return found
+`;
+
+type VersionedGet = (versionKey: string, stem: string, ...names: string[]) => Promise<unknown>;
 
 /**
  * Redis cache-aside for products and list pages. Every key carries the catalog version, which
@@ -84,8 +107,7 @@ export function createCatalogCache(options: {
   const ttlOf = (kind: CacheKind) =>
     kind === 'product' ? settings.productTtlSeconds : settings.listTtlSeconds;
 
-  async function cached<T>(key: string): Promise<T | undefined> {
-    const text = await attempt('get', () => redis.get(key));
+  function decode<T>(text: unknown): T | undefined {
     if (typeof text !== 'string') return undefined;
     try {
       return JSON.parse(text) as T;
@@ -94,6 +116,10 @@ export function createCatalogCache(options: {
       errors.inc({ operation: 'decode' });
       return undefined;
     }
+  }
+
+  async function cached<T>(key: string): Promise<T | undefined> {
+    return decode<T>(await attempt('get', () => redis.get(key)));
   }
 
   async function waitForOtherLoader<T>(key: string): Promise<T | undefined> {
@@ -147,31 +173,89 @@ export function createCatalogCache(options: {
     if (invalidationOwed) void invalidate();
   });
 
-  async function currentVersion(): Promise<string | null | undefined> {
+  redis.defineCommand('versionedGet', { numberOfKeys: 1, lua: VERSIONED_GET });
+  // defineCommand adds the method at run time; ioredis types it only by augmenting its module,
+  // which would claim the command on every Redis client in the program.
+  const versionedGet = (redis as unknown as { versionedGet: VersionedGet }).versionedGet.bind(
+    redis,
+  );
+
+  /**
+   * The current version and the named entries under it; undefined when Redis cannot say, and
+   * then nothing cached may be trusted nor stored.
+   */
+  async function versioned(
+    kind: CacheKind,
+    names: readonly string[],
+  ): Promise<{ version: string; entries: unknown[] } | undefined> {
     if (invalidationOwed && !(await invalidate())) return undefined;
-    return attempt('version', () => redis.get(versionKey));
+    const answer = await attempt('get', () =>
+      versionedGet(versionKey, `${settings.keyPrefix}${kind}`, ...names),
+    );
+    if (!Array.isArray(answer) || typeof answer[0] !== 'string') return undefined;
+    return { version: answer[0], entries: answer.slice(1) };
   }
+
+  const keyOf = (kind: CacheKind, version: string, name: string) =>
+    `${settings.keyPrefix}${kind}:v${version}:${name}`;
 
   return {
     async read<T>(kind: CacheKind, id: string, load: () => Promise<T>) {
-      const version = await currentVersion();
-      if (version === undefined) {
+      // Long list queries are hashed so keys stay short; product ids are short already.
+      const name = kind === 'product' ? id : createHash('sha1').update(id).digest('base64url');
+      const found = await versioned(kind, [name]);
+      if (!found) {
         // No sharing of loads here: without a version in the key, a load that began before a
         // write could be handed to a read that began after it.
         misses.inc({ kind });
         loads.inc({ kind });
         return load();
       }
-      // Long list queries are hashed so keys stay short; product ids are short already.
-      const name = kind === 'product' ? id : createHash('sha1').update(id).digest('base64url');
-      const key = `${settings.keyPrefix}${kind}:v${version ?? '0'}:${name}`;
-      const hit = await cached<T>(key);
+      const hit = decode<T>(found.entries[0]);
       if (hit !== undefined) {
         hits.inc({ kind });
         return hit;
       }
       misses.inc({ kind });
+      const key = keyOf(kind, found.version, name);
       return once(key, () => loadAndStore(kind, key, load));
+    },
+
+    async readProducts<T>(
+      ids: readonly string[],
+      loadMissing: (ids: string[]) => Promise<Map<string, T>>,
+    ) {
+      const found = await versioned('product', ids);
+      const products = new Map<string, T>();
+      const missing: string[] = [];
+      ids.forEach((id, i) => {
+        const hit = found ? decode<T>(found.entries[i]) : undefined;
+        if (hit === undefined) missing.push(id);
+        else products.set(id, hit);
+      });
+      hits.inc({ kind: 'product' }, products.size);
+      if (missing.length === 0) return products;
+      misses.inc({ kind: 'product' }, missing.length);
+      // A burst of misses after a write loads each product once per request rather than
+      // waiting on other replicas: an _id lookup is cheap, unlike a list page.
+      loads.inc({ kind: 'product' });
+      const loaded = await loadMissing(missing);
+      if (found && loaded.size > 0) {
+        // Stored under the version read before the load: if a write came in between, these
+        // entries sit under a version nobody reads any more.
+        const batch = redis.pipeline();
+        for (const [id, product] of loaded) {
+          batch.set(
+            keyOf('product', found.version, id),
+            JSON.stringify(product),
+            'EX',
+            ttlOf('product'),
+          );
+        }
+        await attempt('set', () => batch.exec());
+      }
+      for (const [id, product] of loaded) products.set(id, product);
+      return products;
     },
 
     async catalogChanged() {

@@ -98,6 +98,20 @@ export async function findProduct(products: ProductModel, id: string): Promise<P
   return document ? toProduct(document) : null;
 }
 
+/** The live products among `ids`, by id; unknown and deleted ones are absent. */
+export async function findProducts(
+  products: ProductModel,
+  ids: readonly string[],
+): Promise<Map<string, Product>> {
+  const documents = await onDatabase(() =>
+    products
+      .find({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) }, ...LIVE }, PUBLIC_FIELDS)
+      .lean<StoredProduct[]>()
+      .exec(),
+  );
+  return new Map(documents.map((document) => [document._id.toHexString(), toProduct(document)]));
+}
+
 export async function listProducts(
   products: ProductModel,
   query: CatalogQuery,

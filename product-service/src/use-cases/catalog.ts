@@ -3,7 +3,7 @@ import type { CatalogCache } from '../cache/catalog-cache';
 import * as store from '../db/products';
 import type { ProductModel } from '../db/product-model';
 import type { CatalogPage, CatalogQuery } from '../domain/catalog-query';
-import { canonicalQuery } from '../domain/catalog-query';
+import { canonicalQuery, isIdLookup, pageOf } from '../domain/catalog-query';
 import type { NewProduct, Product, ProductChanges } from '../domain/product';
 import { isProductId } from '../domain/product';
 
@@ -42,7 +42,15 @@ export function createCatalog(deps: {
       return product;
     },
 
-    listProducts(query) {
+    async listProducts(query) {
+      // Pricing an order asks for its products by id: those come from the per-product entries,
+      // so every combination of products does not need a cached page of its own.
+      if (isIdLookup(query)) {
+        const found = await cache.readProducts(query.ids, (missing) =>
+          store.findProducts(products, missing),
+        );
+        return pageOf([...found.values()], query);
+      }
       return cache.read('list', canonicalQuery(query), () => store.listProducts(products, query));
     },
 
