@@ -86,6 +86,9 @@ RUN apk add --no-cache tini \
     /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
     /usr/local/bin/yarn /usr/local/bin/yarnpkg
 ENV NODE_ENV=production
+# The V8 flags of SERVICE_NODE_FLAGS in scripts/system/services.ts: a 16 MiB young generation
+# semi-space instead of Node 24's 64 MiB under load, about 150 MiB less resident per service.
+ENV NODE_OPTIONS=--max-semi-space-size=16
 WORKDIR /app
 # Owned by root: the service only reads its code, as user node (uid 1000, the runAsUser of the
 # Kubernetes manifests).

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { qualify } from '@shop/messaging';
 import { createPool, type Pool } from '@shop/postgres';
 import { tokenFor, uniqueName } from '@shop/testkit';
@@ -11,6 +12,8 @@ import {
   onCleanup,
   percentiles,
   printTable,
+  cpuSecondsOf,
+  cpuSecondsWhere,
   residentMemoryMiB,
   servicesBuilt,
   startBenchSystem,
@@ -32,6 +35,7 @@ const STOCK_PER_PRODUCT = 2_000_000;
 // piling up sockets, so an overloaded step reports its overload rather than the client's.
 const MAX_OUTSTANDING = 2000;
 const SCALES = [1, 4, 16];
+const CPUS = availableParallelism();
 const SCALE_SECONDS = Number(process.env.BENCH_PIPELINE_SCALE_SECONDS ?? 10);
 // The services' pool size (order-service and inventory-service main.ts): the Postgres ceiling is
 // measured with as many connections as one service may open.
@@ -241,7 +245,7 @@ async function offerLoad(
 async function closedLoop(
   bench: BenchSystem,
   load: { concurrency: number; seconds: number; tokens: string[]; products: string[] },
-): Promise<number> {
+): Promise<{ perSecond: number; accepted: number }> {
   const gateway = `${bench.system.urls['api-gateway']}/api/orders`;
   const until = performance.now() + load.seconds * 1000;
   let accepted = 0;
@@ -266,7 +270,31 @@ async function closedLoop(
       }
     }),
   );
-  return accepted / ((performance.now() - began) / 1000);
+  return { perSecond: accepted / ((performance.now() - began) / 1000), accepted };
+}
+
+/**
+ * CPU seconds used so far by each part of the system: every instance of each service, the
+ * embedded MongoDB, the Postgres backends of the benchmark's databases, the whole RabbitMQ
+ * broker (shared with anything else on the machine) and this process, the load generator.
+ */
+function cpuSecondsByPart(bench: BenchSystem): Record<string, number> {
+  const parts: Record<string, number> = {};
+  for (const name of [...SERVICES_UNDER_LOAD, 'mongo-embedded'] as const) {
+    let seconds = 0;
+    for (let replica = 1; replica <= (name === 'mongo-embedded' ? 1 : REPLICAS); replica += 1) {
+      seconds += cpuSecondsOf(bench.system.pid(name, replica)) ?? 0;
+    }
+    parts[name] = seconds;
+  }
+  const databases = Object.values(bench.databases);
+  parts['Postgres (these databases)'] = cpuSecondsWhere(
+    (line) => line.startsWith('postgres: ') && databases.some((name) => line.includes(` ${name} `)),
+  );
+  parts['RabbitMQ (whole broker)'] = cpuSecondsWhere((line) => line.includes('beam.smp'));
+  const own = process.cpuUsage();
+  parts['load generator (this process)'] = (own.user + own.system) / 1e6;
+  return parts;
 }
 
 /** available + reserved == what was put in, reserved == CONFIRMED quantities, no order PENDING. */
@@ -348,6 +376,7 @@ export const pipeline: Benchmark = {
     }
 
     const scale: { factor: number; perSecond: number }[] = [];
+    let cpuPerOrderMs: Record<string, number> = {};
     for (const factor of SCALES) {
       const wantProducts = PRODUCTS * factor;
       if (products.length < wantProducts) {
@@ -362,12 +391,22 @@ export const pipeline: Benchmark = {
       process.stdout.write(
         `  ${factor}x: ${products.length} products, ${tokens.length} customers, ${CUSTOMERS} at a time\n`,
       );
-      const perSecond = await closedLoop(bench, {
+      const cpuBefore = cpuSecondsByPart(bench);
+      const { perSecond, accepted } = await closedLoop(bench, {
         concurrency: CUSTOMERS,
         seconds: SCALE_SECONDS,
         tokens,
         products,
       });
+      if (factor === 1) {
+        const cpuAfter = cpuSecondsByPart(bench);
+        cpuPerOrderMs = Object.fromEntries(
+          Object.entries(cpuAfter).map(([part, seconds]) => [
+            part,
+            ((seconds - (cpuBefore[part] ?? 0)) * 1000) / Math.max(accepted, 1),
+          ]),
+        );
+      }
       scale.push({ factor, perSecond });
     }
     await waitUntilSettled(pools.orders, null, 60_000);
@@ -440,6 +479,17 @@ export const pipeline: Benchmark = {
         fixed(perSecond),
         `${fixed((perSecond / scale[0]!.perSecond) * 100)} %`,
       ]),
+    );
+    const cpuTotal = Object.values(cpuPerOrderMs).reduce((sum, ms) => sum + ms, 0);
+    printTable(
+      `CPU per order accepted in the closed loop at 1x (user + system, from /proc; ${CPUS} CPUs allow ${fixed((CPUS * 1000) / Math.max(cpuTotal, 0.001))} orders/s at this cost)`,
+      ['part', 'CPU per order'],
+      [
+        ...Object.entries(cpuPerOrderMs)
+          .sort(([, a], [, b]) => b - a)
+          .map(([part, ms]) => [part, `${fixed(ms, 2)} ms`]),
+        ['all of them', `${fixed(cpuTotal, 2)} ms`],
+      ],
     );
     const peak = steps.reduce(
       (worst, step) => {

@@ -97,6 +97,44 @@ export function progress(verb: string, noun: string, total: number) {
   };
 }
 
+// Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks on every common kernel.
+const TICKS_PER_SECOND = 100;
+
+function cpuSecondsFromStat(pid: number | string): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces and parentheses: the fields start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds (user and system) a process has used so far, from /proc (Linux). */
+export function cpuSecondsOf(pid: number | undefined): number | undefined {
+  return pid === undefined ? undefined : cpuSecondsFromStat(pid);
+}
+
+/**
+ * CPU seconds used so far by every process whose command line passes `matches`: the Postgres
+ * backends serving some databases, say, whose command lines name them.
+ */
+export function cpuSecondsWhere(matches: (commandLine: string) => boolean): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let commandLine: string;
+    try {
+      commandLine = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    } catch {
+      continue;
+    }
+    if (matches(commandLine)) total += cpuSecondsFromStat(entry) ?? 0;
+  }
+  return total;
+}
+
 /** Resident memory of a process in MiB, from /proc (Linux); undefined if it cannot be read. */
 export function residentMemoryMiB(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { SERVICE_NODE_FLAGS } from '../../scripts/system/services';
 import {
   dockerignore,
   filesUnder,
@@ -157,6 +158,15 @@ describe('Dockerfile (one for every service, ARG SERVICE)', () => {
         .join(' '),
       /\bNODE_ENV=production\b/,
     );
+  });
+
+  test('when run, then node has the V8 flags the launcher gives every service', () => {
+    const options = of('ENV', final)
+      .map((instruction) => /\bNODE_OPTIONS=(?:"([^"]*)"|(\S+))/.exec(instruction.args))
+      .map((match) => match?.[1] ?? match?.[2])
+      .find((value) => value !== undefined);
+
+    assert.deepEqual(options?.split(' '), [...SERVICE_NODE_FLAGS]);
   });
 
   test('when the context is sent, then .dockerignore lets in what is copied and nothing built', () => {

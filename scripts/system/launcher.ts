@@ -4,7 +4,13 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { databaseUrl } from '@shop/postgres';
 import { describePortHolder, isPortFree, leasePort, type PortLease } from './ports';
-import { planInstances, START_WAVES, type PlannedInstance, type ServiceName } from './services';
+import {
+  planInstances,
+  SERVICE_NODE_FLAGS,
+  START_WAVES,
+  type PlannedInstance,
+  type ServiceName,
+} from './services';
 
 const HOST = '127.0.0.1';
 
@@ -284,6 +290,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
 
   async function startInstance(instance: PlannedInstance): Promise<void> {
     const entry = [
+      ...SERVICE_NODE_FLAGS,
       ...(options.nodeOptions?.(instance) ?? []),
       ...(options.built
         ? [path.join(options.root, instance.service, 'dist/main.js')]

@@ -10,6 +10,14 @@ export const SERVICES = [
 
 export type ServiceName = (typeof SERVICES)[number]['name'];
 
+/**
+ * V8 flags every service runs with, here and in the image (the Dockerfile's NODE_OPTIONS, which
+ * deploy/test compares with this). Under load Node 24 lets the young generation grow to 64 MiB
+ * per semi-space, which alone took a service from about 120 to 300 MiB resident; 16 MiB, Node
+ * 20's size, keeps it small (bench/README.md has the figures before and after).
+ */
+export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=16'] as const;
+
 /** Start in waves: the registry, then the four domain services side by side, then the gateway. */
 export const START_WAVES: ServiceName[][] = [
   ['service-registry'],
