@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
+import { parseDeadLettersArgs } from '@shop/messaging/dead-letters-cli';
 import {
   configProblems,
   readText,
@@ -308,5 +309,67 @@ describe('deploy/k8s/overlays/production (kubectl kustomize)', () => {
     );
     // With TRUST_PROXY=0 every client would be the Ingress controller: one rate limit for all.
     assert.ok(Number(gatewayConfig?.data?.TRUST_PROXY) >= 1, 'TRUST_PROXY counts the Ingress');
+  });
+});
+
+describe('deploy/k8s/jobs/dead-letters.yaml (a one-off Job)', () => {
+  interface Job {
+    apiVersion: string;
+    kind: string;
+    metadata: { generateName?: string; name?: string; namespace?: string };
+    spec: {
+      template: {
+        spec: {
+          restartPolicy: string;
+          securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
+          containers: (Container & { command?: string[]; args?: string[] })[];
+        };
+      };
+    };
+  }
+  const file = 'deploy/k8s/jobs/dead-letters.yaml';
+  const job = parse(readText(file)) as Job;
+  const container = job.spec.template.spec.containers[0]!;
+  const orderService = kustomize('deploy/k8s/base').find(
+    (resource) => resource.kind === 'Deployment' && resource.metadata.name === 'order-service',
+  )!.spec!.template!.spec.containers[0]!;
+
+  test('when created, then it is a new Job each time in the shop namespace that runs once', () => {
+    assert.equal(job.apiVersion, 'batch/v1');
+    assert.equal(job.kind, 'Job');
+    assert.equal(job.metadata.name, undefined, 'a fixed name would collide with the last run');
+    assert.ok(job.metadata.generateName, 'kubectl create names each run');
+    assert.equal(job.metadata.namespace, 'shop');
+    assert.equal(job.spec.template.spec.restartPolicy, 'Never');
+  });
+
+  test("when it runs, then it is order-service's image running the compiled dead-letters command on the shop's broker", () => {
+    assert.equal(container.image, orderService.image);
+    const orderPackage = JSON.parse(readText('order-service/package.json')) as {
+      dependencies: Record<string, string>;
+    };
+    assert.ok('@shop/messaging' in orderPackage.dependencies, 'the image holds @shop/messaging');
+    // The image keeps the workspace under /app, each kept package with its compiled dist.
+    const messaging = JSON.parse(readText('packages/messaging/package.json')) as {
+      exports: Record<string, { default: string }>;
+    };
+    const cli = messaging.exports['./dead-letters-cli']!.default.replace(/^\.\//, '');
+    assert.deepEqual(container.command, ['node', `/app/packages/messaging/${cli}`]);
+    assert.notEqual(parseDeadLettersArgs(container.args ?? []).kind, 'usage');
+    // The README's re-drive recipe swaps this one line.
+    assert.equal(readText(file).match(/^\s+args: \[list\]$/gm)?.length, 1);
+    const rabbit = (entries: Container['env']) =>
+      entries?.find((entry) => entry.name === 'RABBITMQ_URL')?.valueFrom?.secretKeyRef;
+    assert.deepEqual(rabbit(container.env), rabbit(orderService.env));
+    assert.ok(rabbit(container.env), 'RABBITMQ_URL from shop-secrets');
+  });
+
+  test('when it runs, then as the services do: non-root, read-only, no escalation, with limits', () => {
+    const pod = job.spec.template.spec;
+    assert.equal(pod.securityContext?.runAsNonRoot, true);
+    assert.ok((pod.securityContext?.runAsUser ?? 0) > 0);
+    assert.equal(container.securityContext?.readOnlyRootFilesystem, true);
+    assert.equal(container.securityContext?.allowPrivilegeEscalation, false);
+    assert.ok(container.resources?.limits?.memory && container.resources.requests?.cpu);
   });
 });

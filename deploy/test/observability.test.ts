@@ -25,11 +25,13 @@ interface ComposeFile {
       volumes?: string[];
       ports?: string[];
       profiles?: string[];
+      command?: string[];
     }
   >;
 }
 
 const prometheus = parse(readText('deploy/observability/prometheus.yml')) as {
+  rule_files?: string[];
   scrape_configs: ScrapeConfig[];
 };
 const dashboardFile = 'deploy/observability/grafana/dashboards/shop-overview.json';
@@ -113,6 +115,23 @@ describe('Prometheus and Grafana (docker compose --profile observability)', () =
     }
   });
 
+  test('when Compose starts Prometheus, then the alert rules are mounted where prometheus.yml loads them', () => {
+    const service = compose.services.prometheus;
+    assert.ok(service, 'no prometheus service in docker-compose.yml');
+    assert.ok(service.command?.includes('--config.file=/etc/prometheus/prometheus.yml'));
+    const ruleFiles = prometheus.rule_files ?? [];
+    assert.ok(ruleFiles.includes('alerts.yml'), 'prometheus.yml loads alerts.yml');
+    for (const file of ruleFiles) {
+      // Relative to the config file; Prometheus loads no rules, without a word, from a missing one.
+      assert.ok(
+        (service.volumes ?? []).includes(
+          `./deploy/observability/${file}:/etc/prometheus/${file}:ro`,
+        ),
+        `${file} is not mounted beside /etc/prometheus/prometheus.yml`,
+      );
+    }
+  });
+
   test('when a panel queries a metric, then the code registers a metric of that name', () => {
     const known = metricsInCode();
     for (const name of ['http_request_duration_seconds', 'http_requests_total', 'outbox_pending']) {
@@ -143,6 +162,25 @@ describe('Prometheus and Grafana (docker compose --profile observability)', () =
     assert.match(all, /\boutbox_pending\b/);
     assert.match(all, /\borders_\w+/);
     assert.match(all, /\brabbitmq_detailed_queue_messages_ready\b/);
+  });
+
+  test('when the saga is watched, then panels show its latency by outcome, the outbox lag and the dead letters', () => {
+    const panelReading = (pattern: RegExp) =>
+      expressions.find(({ expr }) => pattern.test(expr))?.panel;
+    assert.ok(
+      panelReading(
+        /histogram_quantile\(0\.99, sum by \(status, le\) \(rate\(order_time_to_final_seconds_bucket/,
+      ),
+      'no saga latency (accepted to final) panel by final status',
+    );
+    assert.ok(
+      panelReading(/\boutbox_oldest_pending_age_seconds\b/),
+      'no outbox lag panel (oldest unpublished row)',
+    );
+    assert.ok(
+      panelReading(/\bmessaging_queue_messages\{queue=~"\.\+\\\\\.dead"\}/),
+      'no dead-letter queue depth panel',
+    );
   });
 
   test('when Grafana provisions, then the dashboard uses the provisioned Prometheus datasource', () => {

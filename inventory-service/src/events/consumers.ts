@@ -1,4 +1,4 @@
-import { startConsumer, type RabbitConnection } from '@shop/messaging';
+import { inEventContext, startConsumer, type RabbitConnection } from '@shop/messaging';
 import type { Pool } from '@shop/postgres';
 import type { Logger, MetricsRegistry } from '@shop/service-kit';
 import { inventoryMetrics } from '../metrics';
@@ -56,8 +56,10 @@ export function startInventoryConsumers(deps: InventoryConsumerDeps) {
           })),
         );
         results.forEach(({ orderId, result, stockOuts }, index) => {
-          const requestId = events[index]!.correlationId ?? undefined;
-          deps.logger.info({ orderId, result, requestId }, 'order reservation');
+          // The batch runs in its first event's trace; each line carries its own order's.
+          inEventContext(events[index]!, () =>
+            deps.logger.info({ orderId, result }, 'order reservation'),
+          );
           // Counted before the consumer commits: a commit that fails is retried and may count
           // twice, an acceptable blur for a rate on a dashboard.
           if (result !== 'ignored') counters.reservations.inc({ result });

@@ -1,4 +1,5 @@
 import {
+  inEventContext,
   PermanentFailure,
   startConsumer,
   type Consumer,
@@ -53,9 +54,12 @@ export function startOrderConsumers(deps: OrderConsumersDeps): Consumer {
       // Cancel won the race: the order stays CANCELLED. inventory-service releases any stock it
       // reserved when it sees ORDER_CANCELLED, so there is nothing for us to undo or retry.
       if (result.current === 'CANCELLED' || result.current === target) {
-        logger.info(
-          { orderId, status: result.current, outcome: outcome.kind },
-          'order already settled',
+        // The batch runs in its first event's trace; the line carries this order's.
+        inEventContext(events[index]!, () =>
+          logger.info(
+            { orderId, status: result.current, outcome: outcome.kind },
+            'order already settled',
+          ),
         );
         continue;
       }

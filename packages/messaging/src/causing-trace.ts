@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   currentTraceCarrier,
+  runWithRequestContext,
   withTraceContext,
   type TraceCarrier,
   type TraceContext,
@@ -20,4 +21,17 @@ export function runWithCausingTraces<T>(traces: ReadonlyMap<string, TraceContext
 export function traceCarrierFor(correlationId: string | null): TraceCarrier | null {
   const causing = correlationId ? causingTraces.getStore()?.get(correlationId) : undefined;
   return causing ? withTraceContext(causing, currentTraceCarrier) : currentTraceCarrier();
+}
+
+/**
+ * Runs `fn` as part of one event of a batch: in that event's trace and with its request id, so a
+ * line a batch handler logs about it carries its own trace_id and requestId, not the batch's
+ * first event's.
+ */
+export function inEventContext<T>(event: { correlationId: string | null }, fn: () => T): T {
+  const { correlationId } = event;
+  if (!correlationId) return fn();
+  return withTraceContext(causingTraces.getStore()?.get(correlationId), () =>
+    runWithRequestContext({ requestId: correlationId }, fn),
+  );
 }

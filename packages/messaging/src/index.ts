@@ -16,6 +16,7 @@ export {
   type QueueType,
 } from './topology';
 export { routeFailure, type FailureRoute, type RetryPolicy } from './failure-routing';
+export { inEventContext } from './causing-trace';
 export * from './startup';
 export * from './dead-letters';
 export * from './queue-depth';

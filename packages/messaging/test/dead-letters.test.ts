@@ -6,8 +6,10 @@ import {
   RETRY_HEADERS,
   PermanentFailure,
   qualify,
+  redriveDeadLetters,
   type ConsumerOptions,
 } from '../src';
+import { parseDeadLettersArgs, runDeadLettersCli } from '../src/dead-letters-cli';
 import type { RawBroker } from './fixtures/broker';
 import { useMessagingSuite } from './fixtures/harness';
 
@@ -151,4 +153,67 @@ test('when a handler throws PermanentFailure, then the event is dead-lettered at
     /o-9 does not exist/,
   );
   await consumer.stop();
+});
+
+test('when dead letters are re-driven while their cause persists, then --limit moves only that many, oldest first, and each gets every attempt again', async () => {
+  const calls = new Map<string, number>();
+  const queue = 'redrive-again';
+  const consumer = consume(
+    queue,
+    {
+      ORDER_CANCELLED: async (event) => {
+        calls.set(event.data.orderId, (calls.get(event.data.orderId) ?? 0) + 1);
+        throw new Error('refund service down');
+      },
+    },
+    { maxAttempts: 2, retryDelaysMs: [50] },
+  );
+  await consumer.waitUntilConsuming();
+  const dead = deadQueueName(qualify(suite.harness.namespace, queue));
+  const deadCount = async () => (await suite.broker.channel.checkQueue(dead)).messageCount;
+  await suite.rabbit.publish('ORDER_CANCELLED', cancelled('older'));
+  await waitFor(async () => (await deadCount()) === 1, { what: 'the older event in .dead' });
+  await suite.rabbit.publish('ORDER_CANCELLED', cancelled('newer'));
+  await waitFor(async () => (await deadCount()) === 2, { what: 'both events in .dead' });
+
+  const model = suite.rabbit.currentConnection();
+  assert.ok(model);
+  const result = await redriveDeadLetters(model, {
+    namespace: suite.harness.namespace,
+    queue,
+    limit: 1,
+  });
+  assert.deepEqual({ moved: result.moved, left: result.left }, { moved: 1, left: 1 });
+
+  // Reset, the older event fails its two attempts again; carried over, it would die at once.
+  await waitFor(async () => (await deadCount()) === 2 && calls.get('older') === 4, {
+    what: 'the re-driven event to die again after every attempt',
+  });
+  await consumer.stop();
+  assert.equal(calls.get('newer'), 2, 'the newer one stayed dead');
+  const messages = await suite.broker.drain(dead);
+  const older = messages.find((message) => message.content.toString().includes('"older"'));
+  assert.equal(older?.properties.headers?.[RETRY_HEADERS.attempts], 2);
+});
+
+test('when the dead-letters command is given bad arguments, then it prints why and the usage and exits 2', async () => {
+  assert.deepEqual(parseDeadLettersArgs(['redrive', 'inventory-order-events', '--limit', '5']), {
+    kind: 'redrive',
+    queue: 'inventory-order-events',
+    limit: 5,
+  });
+  for (const args of [
+    ['redrive'],
+    ['redrive', '--limit', '5'],
+    ['redrive', 'inventory-order-events', '--limit', '0'],
+    ['redrive', 'inventory-order-events', '--limit', 'all'],
+    ['redrive', 'inventory-order-events', '--max', '5'],
+    ['purge', 'inventory-order-events'],
+  ]) {
+    const printed: string[] = [];
+    const code = await runDeadLettersCli(args, {}, (line) => printed.push(line));
+    assert.equal(code, 2, args.join(' '));
+    assert.match(printed[0] ?? '', /needs a queue|--limit takes a whole number|Unknown command/);
+    assert.match(printed.join('\n'), /Usage:/);
+  }
 });

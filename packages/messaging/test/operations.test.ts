@@ -2,15 +2,18 @@ import { spanExporter, tracer } from './fixtures/tracing';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { withTransaction } from '@shop/postgres';
+import { createLogger } from '@shop/service-kit';
 import { testServers, waitFor } from '@shop/testkit';
 import {
   connectRabbit,
   deadQueueName,
   enqueueEvent,
   enqueueEvents,
+  inEventContext,
   qualify,
   retryQueueName,
   startOutboxRelay,
@@ -193,9 +196,19 @@ test('when an event written in a traced request fails until it is dead-lettered 
   }
 });
 
-test('when a batch handler answers events of several traces at once, then each answer is published in the trace of the event it answers', async () => {
+test('when a batch handler answers events of several traces at once, then each answer is published, and each line logged about an event written, in the trace of that event', async () => {
   const queue = 'batch-answers';
   let batchSizes: number[] = [];
+  const logged: Record<string, unknown>[] = [];
+  const batchLogger = createLogger({
+    service: 'batch-answers',
+    destination: new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logged.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    }),
+  });
   const start = () =>
     suite.harness.consumer({
       rabbit: suite.rabbit,
@@ -205,6 +218,10 @@ test('when a batch handler answers events of several traces at once, then each a
       batchHandlers: {
         ORDER_CANCELLED: async (events, tx) => {
           batchSizes.push(events.length);
+          for (const event of events)
+            inEventContext(event, () =>
+              batchLogger.info({ orderId: event.data.orderId }, 'order released'),
+            );
           await enqueueEvents(
             tx,
             events.map((event) => ({
@@ -254,6 +271,14 @@ test('when a batch handler answers events of several traces at once, then each a
     for (const row of rows) {
       assert.equal(row.trace_context?.traceparent.split('-')[1], traces.get(row.order_id));
     }
+    assert.deepEqual(
+      logged.map(({ orderId, requestId, trace_id }) => ({ orderId, requestId, trace_id })),
+      ['batched-1', 'batched-2'].map((orderId) => ({
+        orderId,
+        requestId: orderId,
+        trace_id: traces.get(orderId),
+      })),
+    );
   } finally {
     await consumer.stop();
   }

@@ -82,6 +82,31 @@ describe('telemetry settings from the OTEL_* variables', () => {
       /ENDPOINT/,
     );
   });
+
+  test('when the sampler or its ratio is not one the SDK knows, then the error names the variable instead of sampling everything', () => {
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318' };
+    for (const value of ['parentbased_traceidratio', 'always_off', '']) {
+      assert.equal(
+        telemetrySettings({ ...endpoint, OTEL_TRACES_SAMPLER: value }, 'x').enabled,
+        true,
+      );
+    }
+    assert.throws(
+      () => telemetrySettings({ ...endpoint, OTEL_TRACES_SAMPLER: 'ratio' }, 'x'),
+      /^TelemetryConfigError: OTEL_TRACES_SAMPLER: expected always_on/,
+    );
+    assert.equal(
+      telemetrySettings({ ...endpoint, OTEL_TRACES_SAMPLER_ARG: '0.1' }, 'x').enabled,
+      true,
+    );
+    for (const ratio of ['10%', '1.5', '-0.1']) {
+      assert.throws(
+        () => telemetrySettings({ ...endpoint, OTEL_TRACES_SAMPLER_ARG: ratio }, 'x'),
+        /OTEL_TRACES_SAMPLER_ARG: expected a ratio from 0 to 1/,
+        ratio,
+      );
+    }
+  });
 });
 
 describe('trace context in logs and stored work', () => {

@@ -29,6 +29,20 @@ const protocol = z.enum(['http/protobuf', 'http/json'], {
   message: 'expected http/protobuf or http/json',
 });
 
+// The samplers the SDK builds from OTEL_TRACES_SAMPLER; it reads the variable itself, but falls back
+// to always-on without a word for any other value, so a typo is refused here instead.
+const sampler = z.enum(
+  [
+    'always_on',
+    'always_off',
+    'traceidratio',
+    'parentbased_always_on',
+    'parentbased_always_off',
+    'parentbased_traceidratio',
+  ],
+  { message: 'expected always_on, always_off, traceidratio or one of them as parentbased_...' },
+);
+
 const envSchema = z.object({
   OTEL_SDK_DISABLED: z.preprocess(blankAsUnset, z.enum(['true', 'false']).optional()),
   OTEL_TRACES_EXPORTER: z.preprocess(blankAsUnset, exporterList.optional()),
@@ -37,6 +51,15 @@ const envSchema = z.object({
   OTEL_EXPORTER_OTLP_PROTOCOL: z.preprocess(blankAsUnset, protocol.optional()),
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.preprocess(blankAsUnset, protocol.optional()),
   OTEL_SERVICE_NAME: z.preprocess(blankAsUnset, z.string().optional()),
+  OTEL_TRACES_SAMPLER: z.preprocess(blankAsUnset, sampler.optional()),
+  OTEL_TRACES_SAMPLER_ARG: z.preprocess(
+    blankAsUnset,
+    z.coerce
+      .number({ message: 'expected a ratio from 0 to 1' })
+      .min(0, { message: 'expected a ratio from 0 to 1' })
+      .max(1, { message: 'expected a ratio from 0 to 1' })
+      .optional(),
+  ),
 });
 
 export class TelemetryConfigError extends Error {
