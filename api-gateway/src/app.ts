@@ -70,6 +70,7 @@ export function buildApp(deps: AppDeps): Gateway {
     prefix,
     revokedSessionPrefix: deps.revokedSessionPrefix ?? config.REVOKED_SESSION_PREFIX,
     batchMs: config.RATE_LIMIT_BATCH_MS,
+    sessionCheckMs: config.SESSION_CHECK_MS,
   });
 
   const app = createServiceApp({

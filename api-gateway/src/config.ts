@@ -42,6 +42,9 @@ export const configSchema = z
     AUTH_RATE_LIMIT_MAX: positiveInt(10),
     // How long hits judged locally wait to share one Redis script (see middleware/admission.ts).
     RATE_LIMIT_BATCH_MS: positiveInt(5),
+    // How long a session Redis called live is believed (see domain/live-sessions.ts); the brief
+    // has ended sessions refused within a second, so no more is accepted.
+    SESSION_CHECK_MS: z.coerce.number().int().min(0).max(1000).default(500),
     // Load balancers in front of the gateway whose X-Forwarded-For is believed; 0 = the client
     // is whoever opened the connection. Rate limits and login throttling key on that address.
     TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),

@@ -23,6 +23,8 @@ function sessionToken(sid: string): string {
   });
 }
 
+const SESSION_CHECK_MS = 300;
+
 describe('gateway and ended sessions', () => {
   let echoes: Awaited<ReturnType<typeof startEchoes>>;
   let gateway: GatewayUnderTest;
@@ -31,7 +33,13 @@ describe('gateway and ended sessions', () => {
   before(async () => {
     echoes = await startEchoes();
     gateway = await startGateway({
-      env: { ...upstreamEnv(echoes), REVOKED_SESSION_PREFIX: revokedPrefix },
+      env: {
+        ...upstreamEnv(echoes),
+        REVOKED_SESSION_PREFIX: revokedPrefix,
+        SESSION_CHECK_MS: String(SESSION_CHECK_MS),
+        // Long enough that the batch of locally judged hits is sent after a test's requests.
+        RATE_LIMIT_BATCH_MS: '500',
+      },
     });
   });
   after(async () => {
@@ -40,19 +48,57 @@ describe('gateway and ended sessions', () => {
     await echoes.close();
   });
 
-  test('when a session is marked revoked in Redis, then its access token gets 401 and reaches no service', async () => {
+  test('when a session is marked ended in Redis, then its tokens get 401 within SESSION_CHECK_MS and reach no service', async () => {
     const sid = randomUUID();
     const token = sessionToken(sid);
     assert.equal((await gateway.api.get('/api/orders', { token })).status, 200);
 
     await gateway.redis.set(`${revokedPrefix}${sid}`, '1', 'PX', 60_000);
+    const marked = Date.now();
+    let refused = await gateway.api.get('/api/orders', { token });
+    while (refused.status === 200 && Date.now() - marked < 5000) {
+      refused = await gateway.api.get('/api/orders', { token });
+    }
+    const after = Date.now() - marked;
     const reached = echoes.orders.received.length;
-    const refused = await gateway.api.get('/api/orders', { token });
+    const again = await gateway.api.get('/api/orders', { token });
 
     assert.equal(refused.status, 401);
+    assert.ok(after < SESSION_CHECK_MS + 700, `refused ${after} ms after the mark`);
     assert.match(refused.headers.get('content-type') ?? '', /application\/problem\+json/);
     assert.equal(refused.body.detail, 'The session has ended');
-    assert.equal(echoes.orders.received.length, reached, 'no service was called');
+    assert.equal(again.status, 401);
+    assert.equal(echoes.orders.received.length, reached, 'no service was called once refused');
+  });
+
+  test('when a session was confirmed live a moment ago, then its next requests are judged without waiting for Redis', async () => {
+    const token = sessionToken(randomUUID());
+    assert.equal((await gateway.api.get('/api/orders', { token })).status, 200);
+
+    const sent = await redisCommandsDuring(gateway.redis, async () => {
+      for (let i = 0; i < 5; i++) {
+        assert.equal((await gateway.api.get('/api/orders', { token })).status, 200);
+      }
+    });
+
+    assert.ok(sent.length <= 1, `5 requests sent ${sent.join(', ')} on their way`);
+  });
+
+  test('when SESSION_CHECK_MS is 0, then the request right after the mark is refused', async () => {
+    const exact = await startGateway({
+      env: { ...upstreamEnv(echoes), REVOKED_SESSION_PREFIX: revokedPrefix, SESSION_CHECK_MS: '0' },
+    });
+    try {
+      const sid = randomUUID();
+      const token = sessionToken(sid);
+      assert.equal((await exact.api.get('/api/orders', { token })).status, 200);
+
+      await exact.redis.set(`${revokedPrefix}${sid}`, '1', 'PX', 60_000);
+
+      assert.equal((await exact.api.get('/api/orders', { token })).status, 401);
+    } finally {
+      await exact.close();
+    }
   });
 
   test('when one session is revoked, then the tokens of another session still work', async () => {

@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Redis, Result } from 'ioredis';
 import { TooManyRequestsError, type Logger } from '@shop/service-kit';
 import { judgeWindow, type RateLimitPolicy, type RateWindow } from '../domain/rate-window';
+import { LiveSessions } from '../domain/live-sessions';
 import { Tallies } from '../domain/tallies';
 
 declare module 'ioredis' {
@@ -54,6 +55,11 @@ export interface AdmissionSettings {
   revokedSessionPrefix: string;
   /** How long locally judged hits wait to share one script (a few ms of a busy gateway's requests). */
   batchMs: number;
+  /**
+   * How long Redis's "this session has not ended" holds for this replica; an ended session is
+   * refused within this long. 0 asks Redis on every request that carries a session.
+   */
+  sessionCheckMs: number;
   /** For tests: the clock of the local tallies. */
   now?: () => number;
 }
@@ -83,13 +89,14 @@ interface Counter {
  * Rate limits whose counts live in Redis, so the limit holds across every gateway replica, and
  * the session revocation check.
  *
- * A login or registration, a request that carries a session, and one whose client is new to
- * this replica or near its limit wait for Redis: hits and session check in one script, an exact
- * verdict. Any other request (an anonymous client well under its limit, per this replica's
- * fresh answer from Redis) is judged from that answer plus the hits counted here since, and its
- * hit goes in the next batch, one script for every such request of the next few milliseconds. That
- * keeps Redis off the latency of most public reads without loosening the limit (the bound is in
- * domain/tallies.ts).
+ * A login or registration, a request whose session Redis has not confirmed in the last
+ * `sessionCheckMs`, and one whose client is new to this replica or near its limit wait for
+ * Redis: hits and session check in one script, an exact verdict. Any other request (a client
+ * well under its limit, per this replica's fresh answer from Redis) is judged from that answer
+ * plus the hits counted here since, and its hit goes in the next batch, one script for every
+ * such request of the next few milliseconds. That keeps Redis off the latency of most requests
+ * without loosening the limit (the bound is in domain/tallies.ts), and refuses an ended session
+ * within `sessionCheckMs` (domain/live-sessions.ts).
  *
  * When Redis is down the gateway fails open: requests pass without counting and without the
  * revocation check, and a warning is logged. Rate limiting protects the services, but refusing
@@ -100,6 +107,7 @@ export function createAdmission(settings: AdmissionSettings): Admission {
   const { redis, logger } = settings;
   const now = settings.now ?? Date.now;
   const tallies = new Tallies(now);
+  const liveSessions = new LiveSessions(now, settings.sessionCheckMs);
   redis.defineCommand('gatewayAdmit', { lua: ADMIT_SCRIPT });
   const warnOpen = throttled(
     (error?: unknown) =>
@@ -187,8 +195,9 @@ export function createAdmission(settings: AdmissionSettings): Admission {
       });
     }
 
-    // Logins and registrations, and requests with a session to check, always ask Redis.
-    if (!request.credentialAttempt && request.sessionId === undefined) {
+    // Logins and registrations always ask Redis, and so does a session not confirmed lately.
+    const sessionKnown = request.sessionId === undefined || liveSessions.isFresh(request.sessionId);
+    if (!request.credentialAttempt && sessionKnown) {
       const reading = tallies.countLocally(counters[0]!.key, settings.everyRequest);
       if (reading) {
         flushSoon();
@@ -209,8 +218,10 @@ export function createAdmission(settings: AdmissionSettings): Admission {
       warnOpen(error);
       return { revoked: false };
     }
+    const revoked = reply[counters.length * 2] === 1;
+    if (request.sessionId !== undefined && !revoked) liveSessions.confirm(request.sessionId);
     judge(res, counters, learn(counters, reply));
-    return { revoked: reply[counters.length * 2] === 1 };
+    return { revoked };
   }
 
   return {
