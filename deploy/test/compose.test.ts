@@ -8,6 +8,7 @@ import { after, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import {
   configProblems,
+  missingTool,
   readText,
   requiredInDeployment,
   root,
@@ -38,11 +39,8 @@ const compose = parse(readText('docker-compose.yml'), { merge: true }) as Compos
 const scratch = mkdtempSync(path.join(tmpdir(), 'shop-compose-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-const installCompose = 'apt-get install -y docker-compose (Debian; .ci/run does this)';
-
-/** Compose with only PATH from this process: a JWT_SECRET in the shell must not hide a gap. */
 function dockerCompose(envFile: string, ...args: string[]) {
-  return runTool('docker-compose', ['--env-file', envFile, ...args], installCompose);
+  return runTool('docker-compose', ['--env-file', envFile, ...args]);
 }
 
 function dockerComposeAsync(envFile: string, ...args: string[]) {
@@ -53,9 +51,7 @@ function dockerComposeAsync(envFile: string, ...args: string[]) {
       { cwd: root, env: { PATH: process.env.PATH ?? '' }, timeout: 120_000 },
       (error, _stdout, stderr) => {
         if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') {
-          reject(
-            new Error(`'docker-compose' is not installed; install it with: ${installCompose}`),
-          );
+          reject(missingTool('docker-compose'));
           return;
         }
         resolve({ status: error ? Number(error.code ?? 1) : 0, stderr });
