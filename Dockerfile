@@ -4,8 +4,8 @@
 # inventory-service or service-registry. Compose and Kubernetes tag the result
 # shop/<service>:<version of the root package.json>.
 #
-# Node 24 is the Active LTS line (supported until April 2028); the root package.json's engines
-# and README say the same.
+# Node 24 is an LTS line, supported until April 2028; the root package.json's engines and README
+# say the same.
 ARG NODE_IMAGE=node:24-alpine
 
 FROM ${NODE_IMAGE} AS manifests

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { clientFor, waitFor } from '@shop/testkit';
 import type { RunningSystem } from '../scripts/system/launcher';
+import { localSettings, readyBanner } from '../scripts/system/local-settings';
 import { startShop, type Api, type Shop } from './support';
 
 // The whole system as separate processes, driven only through the gateway over HTTP, the way a
@@ -10,8 +13,11 @@ let shop: Shop;
 let system: RunningSystem;
 let api: Api;
 
+// The registry's token as `npm start` takes it: REGISTRY_TOKEN from the environment.
+const settings = localSettings({ REGISTRY_TOKEN: 'e2e-own-registry-token-0123456789abcdef' });
+
 before(async () => {
-  shop = await startShop();
+  shop = await startShop({ registryToken: settings.registryToken });
   system = shop.system;
   api = shop.api;
 });
@@ -44,6 +50,26 @@ describe('the shop through its gateway', () => {
     const docs = await api.get('/docs/openapi.json');
     assert.equal(docs.status, 200);
     assert.match(docs.body.openapi, /^3\./);
+  });
+
+  test('when the curls npm start prints are pasted into a shell, then the catalog and the registry answer', async () => {
+    assert.equal(system.registryToken, settings.registryToken, 'REGISTRY_TOKEN is the one used');
+    const banner = readyBanner({
+      seconds: 1,
+      gatewayUrl: system.urls['api-gateway'],
+      registryUrl: system.urls['service-registry'],
+      registryToken: system.registryToken,
+      settings,
+      embeddedMongoUrl: system.mongoUrl,
+      replicaLines: [],
+    });
+    const curls = banner.split('\n').filter((line) => line.trimStart().startsWith('curl '));
+    assert.equal(curls.length, 2, banner);
+    const [catalog, registry] = await Promise.all(
+      curls.map(async (line) => JSON.parse((await promisify(execFile)('sh', ['-c', line])).stdout)),
+    );
+    assert.ok(Array.isArray(catalog.items), `the catalog curl: ${JSON.stringify(catalog)}`);
+    assert.match(JSON.stringify(registry), /"order-service"/, 'the registry curl lists services');
   });
 
   test('when a customer orders what is in stock, then the order is CONFIRMED and the stock drops', async () => {

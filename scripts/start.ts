@@ -3,27 +3,16 @@
 // `npm start -- --replicas N` runs N instances of every domain service; `--port-offset N` moves
 // every port by N, so a second copy can run beside the first.
 import path from 'node:path';
-import { DEVELOPMENT_JWT_SECRET } from '@shop/service-kit';
 import { parseStartArguments } from './system/arguments';
 import { PortTakenError, startSystem, type RunningSystem } from './system/launcher';
+import { localSettings, readyBanner } from './system/local-settings';
 import { colourFor, formatLogLine } from './system/log-format';
 import { localDependencies, startHints, unreachableDependencies } from './system/preflight';
 import { SERVICES, DOMAIN_SERVICES } from './system/services';
 
 const root = path.resolve(__dirname, '..');
 const env = process.env;
-const settings = {
-  postgresUrl: env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-  redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-  rabbitmqUrl: env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
-  mongoUrl: env.MONGODB_URL,
-  jwtSecret: env.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
-  registryToken: env.REGISTRY_TOKEN || undefined,
-  admin: {
-    email: env.ADMIN_EMAIL ?? 'admin@shop.local',
-    password: env.ADMIN_PASSWORD ?? 'admin-dev-password',
-  },
-};
+const settings = localSettings(env);
 
 function fail(line: string): never {
   console.error(line);
@@ -113,28 +102,16 @@ async function main() {
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
 
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  const gateway = system.urls['api-gateway'];
-  const registry = system.urls['service-registry'];
-  const tokenSource = settings.registryToken ? 'REGISTRY_TOKEN' : 'random for this run';
   console.log(
-    [
-      '',
-      `The shop is ready in ${seconds} s.`,
-      `  Gateway:          ${gateway}   (API docs: ${gateway}/api/docs)`,
-      `  Registry:         ${registry}   (token, ${tokenSource}: ${system.registryToken})`,
-      ...replicaLines(system),
-      `  RabbitMQ UI:      http://localhost:15672   (guest / guest; needs the rabbitmq_management plugin)`,
-      `  MongoDB:          ${settings.mongoUrl ? settings.mongoUrl : `${system.mongoUrl} (embedded, data in .data/mongo)`}`,
-      `  Admin account:    ${settings.admin.email} / ${settings.admin.password}`,
-      '',
-      'Try:',
-      `  curl -s '${gateway}/api/products?limit=3'`,
-      `  curl -s -H 'Authorization: Bearer ${system.registryToken}' '${registry}/services'`,
-      '',
-      'Ctrl-C stops everything.',
-      '',
-    ].join('\n'),
+    readyBanner({
+      seconds: (Date.now() - started) / 1000,
+      gatewayUrl: system.urls['api-gateway'],
+      registryUrl: system.urls['service-registry'],
+      registryToken: system.registryToken,
+      settings,
+      embeddedMongoUrl: system.mongoUrl,
+      replicaLines: replicaLines(system),
+    }),
   );
 }
 

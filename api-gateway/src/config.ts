@@ -4,6 +4,7 @@ import {
   optionalPort,
   positiveInt,
   DEVELOPMENT_JWT_SECRET,
+  connectionUrl,
   secret,
 } from '@shop/service-kit';
 import { z } from 'zod';
@@ -29,7 +30,7 @@ export const configSchema = z
   .object({
     ...baseConfig(3000),
     JWT_SECRET: secret(),
-    REDIS_URL: z.url(),
+    REDIS_URL: connectionUrl(),
     // Each is the fallback when the registry is unset, down or knows no instance; so each is
     // required unless REGISTRY_URL is set.
     USER_SERVICE_URL: z.url().optional(),

@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { ALERT_RULES_FILE, alertRuleMetrics, alertRules } from './alert-rules';
-import { filesUnder, readText, root, serviceNames } from './support';
+import { filesUnder, readText, runTool, serviceNames } from './support';
 
-/** promtool from Debian's `prometheus` package; CI installs it (.ci/run). */
 function promtool(...args: string[]) {
-  const run = spawnSync('promtool', args, { cwd: root, encoding: 'utf8' });
-  assert.ok(
-    !run.error,
-    `promtool could not run (apt-get install prometheus): ${run.error?.message}`,
-  );
+  const run = runTool('promtool', args);
   return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
 }
 

@@ -8,6 +8,7 @@ import { after, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import {
   configProblems,
+  missingTool,
   readText,
   requiredInDeployment,
   root,
@@ -38,11 +39,8 @@ const compose = parse(readText('docker-compose.yml'), { merge: true }) as Compos
 const scratch = mkdtempSync(path.join(tmpdir(), 'shop-compose-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-const installCompose = 'apt-get install -y docker-compose (Debian; .ci/run does this)';
-
-/** Compose with only PATH from this process: a JWT_SECRET in the shell must not hide a gap. */
 function dockerCompose(envFile: string, ...args: string[]) {
-  return runTool('docker-compose', ['--env-file', envFile, ...args], installCompose);
+  return runTool('docker-compose', ['--env-file', envFile, ...args]);
 }
 
 function dockerComposeAsync(envFile: string, ...args: string[]) {
@@ -53,9 +51,7 @@ function dockerComposeAsync(envFile: string, ...args: string[]) {
       { cwd: root, env: { PATH: process.env.PATH ?? '' }, timeout: 120_000 },
       (error, _stdout, stderr) => {
         if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') {
-          reject(
-            new Error(`'docker-compose' is not installed; install it with: ${installCompose}`),
-          );
+          reject(missingTool('docker-compose'));
           return;
         }
         resolve({ status: error ? Number(error.code ?? 1) : 0, stderr });
@@ -80,6 +76,16 @@ const production = ['-f', 'docker-compose.yml', '-f', 'docker-compose.prod.yml']
 const noEnv = path.join(scratch, 'empty.env');
 writeFileSync(noEnv, '');
 
+const secrets = [
+  'JWT_SECRET',
+  'REGISTRY_TOKEN',
+  'ADMIN_PASSWORD',
+  'POSTGRES_PASSWORD',
+  'MONGO_PASSWORD',
+  'RABBITMQ_PASSWORD',
+  'GRAFANA_ADMIN_PASSWORD',
+];
+
 /** .env.example with every secret replaced by a random value, as a careful operator would. */
 function withRealSecrets(): string {
   const envFile = path.join(scratch, 'with-secrets.env');
@@ -87,11 +93,11 @@ function withRealSecrets(): string {
     envFile,
     readText('.env.example')
       .split('\n')
-      .map((line) =>
-        /^(JWT_SECRET|REGISTRY_TOKEN)=/.test(line)
-          ? `${line.split('=')[0]}=${randomBytes(24).toString('hex')}`
-          : line,
-      )
+      .map((line) => {
+        const key = line.split('=')[0]!;
+        // Hex: letters and digits only, as the passwords inside connection URLs must be.
+        return secrets.includes(key) ? `${key}=${randomBytes(24).toString('hex')}` : line;
+      })
       .join('\n'),
   );
   return envFile;
@@ -117,16 +123,6 @@ function resolveEnvironments(envFile: string, files: string[]) {
     ),
   }));
 }
-
-const secrets = [
-  'JWT_SECRET',
-  'REGISTRY_TOKEN',
-  'ADMIN_PASSWORD',
-  'POSTGRES_PASSWORD',
-  'MONGO_PASSWORD',
-  'RABBITMQ_PASSWORD',
-  'GRAFANA_ADMIN_PASSWORD',
-];
 
 describe('docker-compose.yml (development: no .env needed)', () => {
   test('when started with no .env at all, then compose accepts it and every service its config', () => {
@@ -161,10 +157,25 @@ describe('docker-compose.prod.yml (production override: real secrets required)',
     );
   });
 
-  test('when the example .env is used as it is, then the services refuse its placeholder secrets', () => {
+  test('when the example .env is used as it is, then the services refuse its placeholder secrets and passwords', () => {
     for (const { service, env } of resolvedEnvironments('.env.example', production)) {
-      const problems = configProblems(service, env).join('; ');
-      assert.match(problems, /placeholder/, `${service} must not start with the example secrets`);
+      const refused = configProblems(service, env)
+        .filter((problem) => /placeholder/.test(problem))
+        .map((problem) => problem.split(':')[0]);
+      // Every secret and every password of a connection URL the service is given.
+      const expected = Object.entries(env)
+        .filter(
+          ([key, value]) =>
+            /^(JWT_SECRET|REGISTRY_TOKEN|ADMIN_PASSWORD)$/.test(key) ||
+            /:\/\/[^/]*:changeMe/.test(value),
+        )
+        .map(([key]) => key);
+      assert.ok(expected.length > 0, service);
+      assert.deepEqual(
+        refused.sort(),
+        expected.sort(),
+        `${service} must not start with the example values`,
+      );
     }
   });
 

@@ -193,12 +193,21 @@ describe('Dockerfile (one for every service, ARG SERVICE)', () => {
   });
 
   test('when an internal package is a development dependency only, then no image ships it', () => {
+    const devDependenciesOf = (dir: string) =>
+      Object.keys(
+        (JSON.parse(readText(`${dir}/package.json`)) as { devDependencies?: object })
+          .devDependencies ?? {},
+      ).filter((name) => workspaces.has(name));
+    // The embedded MongoDB stand-in is product-service's, for tests and `npm start` only.
+    assert.ok(devDependenciesOf('product-service').includes('@shop/mongo-embedded'));
     for (const service of serviceNames) {
       const workspace = [...workspaces.values()].find((candidate) => candidate.dir === service)!;
       const shipped = internalDependenciesInBuildOrder(workspaces, workspace.name).map(
         ({ name }) => name,
       );
-      assert.equal(shipped.includes('@shop/testkit'), false, `${service} ships the testkit`);
+      for (const devOnly of ['@shop/testkit', ...devDependenciesOf(service)]) {
+        assert.equal(shipped.includes(devOnly), false, `${service} ships ${devOnly}`);
+      }
     }
   });
 });

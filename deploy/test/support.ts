@@ -195,18 +195,37 @@ export interface CommandResult {
 }
 
 /**
- * Runs a tool the deployment checks depend on. A missing tool fails the test with the command
- * that installs it: CI installs it, so a skip would only hide a broken setup.
+ * The command-line tools the deployment checks run, each with how to install it. README's
+ * prerequisites, .ci/run and the GitHub workflow provide every one (workflow.test.ts checks).
  */
-export function runTool(
-  command: string,
-  args: string[],
-  install: string,
-  env: Record<string, string> = { PATH: process.env.PATH ?? '' },
-): CommandResult {
-  const result = spawnSync(command, args, { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
-  if (result.error && (result.error as NodeJS.ErrnoException).code === 'ENOENT') {
-    throw new Error(`'${command}' is not installed; install it with: ${install}`);
+export const DEPLOY_TOOLS = {
+  'docker-compose':
+    'apt-get install -y docker-compose (Debian/Ubuntu) or brew install docker-compose (macOS)',
+  kubectl: 'see https://kubernetes.io/docs/tasks/tools/, or brew install kubectl (macOS)',
+  promtool:
+    'apt-get install -y prometheus (Debian/Ubuntu) or brew install prometheus (macOS), for promtool',
+} as const;
+
+export type DeployTool = keyof typeof DEPLOY_TOOLS;
+
+/** The one line a check fails with when its tool is missing. */
+export const missingTool = (tool: DeployTool) =>
+  new Error(`'${tool}' is not installed; install it with: ${DEPLOY_TOOLS[tool]}`);
+
+/**
+ * Runs a tool the deployment checks depend on, with only PATH from this process (a JWT_SECRET
+ * in the shell must not hide a gap). A missing tool fails the test with the command that
+ * installs it: CI installs it, so a skip would only hide a broken setup.
+ */
+export function runTool(tool: DeployTool, args: string[]): CommandResult {
+  const result = spawnSync(tool, args, {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+    throw missingTool(tool);
   }
   if (result.error) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };

@@ -3,13 +3,14 @@ import {
   rabbitmqConfig,
   loadConfigOrExit,
   DEVELOPMENT_JWT_SECRET,
+  connectionUrl,
   secret,
 } from '@shop/service-kit';
 import { z } from 'zod';
 
 export const configSchema = z.object({
   ...baseConfig(3004),
-  DATABASE_URL: z.url(),
+  DATABASE_URL: connectionUrl(),
   ...rabbitmqConfig(),
   JWT_SECRET: secret(),
   // Comma-separated milliseconds before the consumer's attempt 2, 3, ...; unset means the

@@ -4,13 +4,14 @@ import {
   positiveInt,
   rabbitmqConfig,
   DEVELOPMENT_JWT_SECRET,
+  connectionUrl,
   secret,
 } from '@shop/service-kit';
 import { z } from 'zod';
 
 export const configSchema = z.object({
   ...baseConfig(3002),
-  DATABASE_URL: z.url(),
+  DATABASE_URL: connectionUrl(),
   ...rabbitmqConfig(),
   JWT_SECRET: secret(),
   PRODUCT_SERVICE_URL: z.url(),

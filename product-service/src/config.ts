@@ -4,6 +4,7 @@ import {
   loadConfigOrExit,
   positiveInt,
   DEVELOPMENT_JWT_SECRET,
+  connectionUrl,
   secret,
 } from '@shop/service-kit';
 import { z } from 'zod';
@@ -12,10 +13,10 @@ import { z } from 'zod';
 export const configFields = z.object({
   ...baseConfig(3003),
   // Unset: the embedded MongoDB-compatible server is started (development and test only).
-  MONGODB_URL: z.url().optional(),
+  MONGODB_URL: connectionUrl().optional(),
   // Where the embedded server keeps its data; defaults to <repo>/.data/mongo in development.
   MONGO_DATA_DIR: z.string().min(1).optional(),
-  REDIS_URL: z.url(),
+  REDIS_URL: connectionUrl(),
   ...rabbitmqConfig(),
   JWT_SECRET: secret(),
   CACHE_KEY_PREFIX: z.string().min(1).default('product-service:'),

@@ -96,6 +96,20 @@ export async function leasePort(host = '127.0.0.1'): Promise<PortLease> {
   throw new Error(`no free port between ${LOWEST_LEASED_PORT} and ${LOWEST_LEASED_PORT + span}`);
 }
 
+/**
+ * The program a process runs, from its command line: `node` for `/usr/bin/node main.js`. Not
+ * lsof's command name, which is the thread's name and reads "MainThread" for Node 24.
+ */
+async function programOf(pid: string): Promise<string | undefined> {
+  try {
+    const { stdout } = await run('ps', ['-p', pid, '-o', 'args='], { timeout: 2000 });
+    const program = stdout.trim().split(/\s+/)[0];
+    return program ? path.basename(program).replace(/:$/, '') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The process listening on a port per lsof (Linux and macOS), when this user may see it. */
 async function listeningProcess(port: number): Promise<string | undefined> {
   try {
@@ -104,7 +118,10 @@ async function listeningProcess(port: number): Promise<string | undefined> {
     });
     const pid = /^p(\d+)$/m.exec(stdout)?.[1];
     const command = /^c(.+)$/m.exec(stdout)?.[1];
-    if (pid && command) return `${command} (pid ${pid})`;
+    if (pid) {
+      const program = (await programOf(pid)) ?? command;
+      if (program) return `${program} (pid ${pid})`;
+    }
   } catch {
     // No lsof, or nothing this user may see: the HTTP probe below may still say what it is.
   }

@@ -5,6 +5,8 @@ import {
   positiveInt,
   DEVELOPMENT_JWT_SECRET,
   MAX_ACCESS_TOKEN_LIFETIME_SECONDS,
+  connectionUrl,
+  password,
   secret,
 } from '@shop/service-kit';
 import { z } from 'zod';
@@ -14,14 +16,14 @@ import { DEFAULT_SCRYPT_PARAMS, type ScryptParams } from './security/passwords';
 export const configSchema = z
   .object({
     ...baseConfig(3001),
-    DATABASE_URL: z.url(),
+    DATABASE_URL: connectionUrl(),
     JWT_SECRET: secret(),
     ADMIN_EMAIL: z.email().optional(),
-    ADMIN_PASSWORD: z.string().min(8).optional(),
+    ADMIN_PASSWORD: password(8).optional(),
     ORDER_SERVICE_URL: z.url(),
     ...rabbitmqConfig(),
     // Ended sessions are listed here for the gateway (the same REDIS_URL and prefix it reads).
-    REDIS_URL: z.url(),
+    REDIS_URL: connectionUrl(),
     REVOKED_SESSION_PREFIX: z.string().min(1).max(100).default('revoked-session:'),
     // Hops in front of user-service whose X-Forwarded-For is believed: 1 is the gateway, which
     // appends the address it saw. 0 when clients reach user-service directly.

@@ -10,25 +10,56 @@ export class ConfigError extends Error {
 
 export const port = (fallback: number) =>
   z.coerce.number().int().min(0).max(65535).default(fallback);
-export const url = () => z.url();
 /** A port that may be left unset (METRICS_PORT); 0 picks a free one, as tests do. */
 export const optionalPort = () => z.coerce.number().int().min(0).max(65535).optional();
 export const positiveInt = (fallback: number) =>
   z.coerce.number().int().positive().default(fallback);
 
-// The example values say "change-me" (.env.example) or "replace-with-..." (the Kubernetes secret
-// template): a deployment that forgot to replace them would sign tokens with a key published in
-// the repository, so they are refused everywhere.
-const PLACEHOLDER = /change-?me|replace-?(with|me)/i;
+// The example values say "change-me" (.env.example) or "replace-with-..." / "replace-me" (the
+// Kubernetes secret template): a deployment that forgot to replace them would sign tokens with a
+// key published in the repository, or run with a password anyone can read, so they are refused
+// everywhere.
+const PLACEHOLDER = /change-?me|replace-?(with|me(?!nt))/i;
+const PLACEHOLDER_MESSAGE = 'is a placeholder (change-me, replace-with-..., replace-me)';
+const isPlaceholder = (value: string) => PLACEHOLDER.test(value);
 
 /** A shared secret: long enough to resist guessing, and never the documented placeholder. */
 export const secret = () =>
   z
     .string()
     .min(32)
-    .refine((value) => !PLACEHOLDER.test(value), {
-      message: 'is a placeholder (change-me, replace-with-...); generate a real secret',
+    .refine((value) => !isPlaceholder(value), {
+      message: `${PLACEHOLDER_MESSAGE}; generate a real secret`,
     });
+
+/** A password a deployment chooses (ADMIN_PASSWORD): never the documented placeholder. */
+export const password = (minLength: number) =>
+  z
+    .string()
+    .min(minLength)
+    .refine((value) => !isPlaceholder(value), {
+      message: `${PLACEHOLDER_MESSAGE}; choose a real password`,
+    });
+
+/** The password of a URL as its server reads it; '' when there is none or it cannot be read. */
+function passwordOf(value: string): string {
+  if (!URL.canParse(value)) return '';
+  const { password } = new URL(value);
+  try {
+    return decodeURIComponent(password);
+  } catch {
+    return password;
+  }
+}
+
+/**
+ * The URL of a server the service connects to (Postgres, MongoDB, Redis, RabbitMQ): the
+ * password in it must not be the documented placeholder either.
+ */
+export const connectionUrl = () =>
+  z.url().refine((value) => !isPlaceholder(passwordOf(value)), {
+    message: `its password ${PLACEHOLDER_MESSAGE}; put the real one in`,
+  });
 
 /** Settings every service reads (docs/architecture.md, "Ports and environment"), plus NODE_ENV. */
 export function baseConfig(defaultPort: number) {
@@ -50,7 +81,7 @@ export function baseConfig(defaultPort: number) {
 /** Settings of every service that talks to RabbitMQ. */
 export function rabbitmqConfig() {
   return {
-    RABBITMQ_URL: z.url(),
+    RABBITMQ_URL: connectionUrl(),
     // Prefixes exchange and queue names so several systems (an end-to-end run beside a developer's
     // `npm start`) can share one broker without stealing each other's messages. Unset in production.
     RABBITMQ_NAMESPACE: z

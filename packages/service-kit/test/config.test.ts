@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { z } from 'zod';
-import { baseConfig, ConfigError, loadConfig, secret } from '../src';
+import { baseConfig, ConfigError, connectionUrl, loadConfig, password, secret } from '../src';
 
 const schema = z.object({
   ...baseConfig(3001),
@@ -66,8 +66,43 @@ test('when a secret is a placeholder of .env.example or the Kubernetes template,
   ]) {
     assert.throws(
       () => loadConfig(withSecret, { JWT_SECRET: placeholder }),
-      /JWT_SECRET is invalid \(is a placeholder \(change-me, replace-with-\.\.\.\); generate a real secret\)/,
+      /JWT_SECRET is invalid \(is a placeholder \(change-me, replace-with-\.\.\., replace-me\); generate a real secret\)/,
     );
   }
   assert.equal(loadConfig(withSecret, { JWT_SECRET: 'a'.repeat(40) }).JWT_SECRET, 'a'.repeat(40));
+});
+
+test('when a password or a connection URL holds a placeholder of .env.example or the Kubernetes template, then the service refuses to start with it', () => {
+  const withCredentials = z.object({
+    ADMIN_PASSWORD: password(8),
+    DATABASE_URL: connectionUrl(),
+  });
+  const real = {
+    ADMIN_PASSWORD: 'x7Kp2qLm9w',
+    DATABASE_URL: 'postgres://shop:s3cret@db:5432/users',
+  };
+  assert.deepEqual(loadConfig(withCredentials, real), real);
+  assert.equal(
+    loadConfig(withCredentials, { ...real, DATABASE_URL: 'postgres://postgres@127.0.0.1/users' })
+      .DATABASE_URL,
+    'postgres://postgres@127.0.0.1/users',
+    'a URL without a password is not a placeholder',
+  );
+  for (const placeholder of ['changeMeAdmin', 'replace-me']) {
+    assert.throws(
+      () => loadConfig(withCredentials, { ...real, ADMIN_PASSWORD: placeholder }),
+      /^ConfigError: Invalid configuration: ADMIN_PASSWORD is invalid \(is a placeholder .*; choose a real password\)$/,
+    );
+  }
+  for (const url of [
+    'postgres://shop:changeMePostgres@postgres:5432/users',
+    'amqps://shop:replace-me@rabbitmq.example.internal:5671',
+    'rediss://default:replace%2Dme@redis.example.internal:6380',
+  ]) {
+    assert.throws(
+      () => loadConfig(withCredentials, { ...real, DATABASE_URL: url }),
+      /DATABASE_URL is invalid \(its password is a placeholder .*; put the real one in\)/,
+      url,
+    );
+  }
 });

@@ -2,8 +2,9 @@ import type { Redis } from 'ioredis';
 import { UnavailableError } from '@shop/service-kit';
 
 /**
- * Where ended sessions are listed for the gateway, which refuses their access tokens (DESIGN.md
- * section 4). An entry needs to outlive only the longest-lived access token of that session.
+ * Where ended sessions are listed for the gateway, which refuses their access tokens
+ * (docs/architecture.md, "Public API"). An entry needs to outlive only the longest-lived access
+ * token of that session.
  */
 export interface SessionRevocations {
   revoke(sessionIds: readonly string[]): Promise<void>;
