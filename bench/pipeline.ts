@@ -37,6 +37,9 @@ const MAX_OUTSTANDING = 2000;
 const SCALES = [1, 4, 16];
 const CPUS = availableParallelism();
 const SCALE_SECONDS = Number(process.env.BENCH_PIPELINE_SCALE_SECONDS ?? 10);
+// Orders offered at the first rate before anything is measured: the first seconds of a fresh
+// system (JIT, pools and caches filling) are not its steady state. 0 measures from cold.
+const WARMUP_SECONDS = Number(process.env.BENCH_PIPELINE_WARMUP_SECONDS ?? 5);
 // The services' pool size (order-service and inventory-service main.ts): the Postgres ceiling is
 // measured with as many connections as one service may open.
 const SERVICE_POOL_SIZE = 20;
@@ -333,7 +336,7 @@ const fixed = (value: number, digits = 0) => value.toFixed(digits);
 
 export const pipeline: Benchmark = {
   name: 'pipeline',
-  measures: `open-loop order arrivals at ${RATES.join(', ')}/s through the gateway (${STEP_SECONDS} s each, ${CUSTOMERS} customers, ${PRODUCTS} products, ${HOT_PRODUCTS} hot), beside the Postgres and RabbitMQ ceilings; cost at 1x/4x/16x catalog and customers; memory of the built services`,
+  measures: `open-loop order arrivals at ${RATES.join(', ')}/s through the gateway (after ${WARMUP_SECONDS} s of warm-up; ${STEP_SECONDS} s each, ${CUSTOMERS} customers, ${PRODUCTS} products, ${HOT_PRODUCTS} hot), beside the Postgres and RabbitMQ ceilings; cost at 1x/4x/16x catalog and customers; memory of the built services`,
   async run() {
     const built = servicesBuilt();
 
@@ -362,6 +365,17 @@ export const pipeline: Benchmark = {
     await waitForStockRows(pools.inventory, products.length);
     let tokens = customerTokens(CUSTOMERS);
 
+    if (WARMUP_SECONDS > 0) {
+      process.stdout.write(
+        `  warming up: ${RATES[0]} orders/s for ${WARMUP_SECONDS} s, not measured\n`,
+      );
+      await offerLoad(
+        bench,
+        pools,
+        { rate: RATES[0]!, seconds: WARMUP_SECONDS, tokens, products, seed: 7_777_777 },
+        watch,
+      );
+    }
     const steps: StepResult[] = [];
     for (const [index, rate] of RATES.entries()) {
       process.stdout.write(`  offering ${rate} orders/s for ${STEP_SECONDS} s\n`);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { waitFor } from '@shop/testkit';
 import { replayDockerfile, type ReplayedImage } from '../test/dockerfile-replay';
+import { SERVICE_NODE_FLAGS } from '../../scripts/system/services';
 import {
   filesUnder,
   internalDependenciesInBuildOrder,
@@ -77,7 +78,7 @@ describe(`Dockerfile replayed for ${service} (no Docker engine: its steps, in a 
   });
 
   test('when the image runs, then node dist/main.js serves /health and the HEALTHCHECK passes', async () => {
-    assert.deepEqual(image.cmd, ['node', 'dist/main.js']);
+    assert.deepEqual(image.cmd, ['node', ...SERVICE_NODE_FLAGS, 'dist/main.js']);
     assert.equal(image.env.NODE_ENV, 'production');
     const port = await freePort();
     const env = {
