@@ -4,6 +4,7 @@ import { qualify } from '@shop/messaging';
 import { createPool, type Pool } from '@shop/postgres';
 import { tokenFor, uniqueName } from '@shop/testkit';
 import { measurePostgresCeiling, measureRabbitCeiling } from './ceilings';
+import { DOMAIN_SERVICES } from '../scripts/system/services';
 import { openQueueWatch } from './queue-watch';
 import {
   jwtSecret,
@@ -285,7 +286,8 @@ function cpuSecondsByPart(bench: BenchSystem): Record<string, number> {
   const parts: Record<string, number> = {};
   for (const name of [...SERVICES_UNDER_LOAD, 'mongo-embedded'] as const) {
     let seconds = 0;
-    for (let replica = 1; replica <= (name === 'mongo-embedded' ? 1 : REPLICAS); replica += 1) {
+    const instances = (DOMAIN_SERVICES as readonly string[]).includes(name) ? REPLICAS : 1;
+    for (let replica = 1; replica <= instances; replica += 1) {
       seconds += cpuSecondsOf(bench.system.pid(name, replica)) ?? 0;
     }
     parts[name] = seconds;
