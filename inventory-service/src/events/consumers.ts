@@ -1,4 +1,9 @@
-import { inEventContext, startConsumer, type RabbitConnection } from '@shop/messaging';
+import {
+  inEventContext,
+  startConsumer,
+  type EventType,
+  type RabbitConnection,
+} from '@shop/messaging';
 import type { Pool } from '@shop/postgres';
 import type { Logger, MetricsRegistry } from '@shop/service-kit';
 import { inventoryMetrics } from '../metrics';
@@ -34,6 +39,14 @@ export interface InventoryConsumerDeps {
  * Consumes order and product events. Each handler runs in the consumer's transaction, together
  * with the inbox record and any event it answers with, so a redelivery changes nothing.
  */
+/** What inventory-service consumes; each is marked consumed in the messaging catalog. */
+export const INVENTORY_CONSUMES = [
+  'ORDER_CREATED',
+  'ORDER_CANCELLED',
+  'PRODUCT_CREATED',
+  'PRODUCT_DELETED',
+] as const satisfies readonly EventType[];
+
 export function startInventoryConsumers(deps: InventoryConsumerDeps) {
   const counters = inventoryMetrics(deps.metrics);
   return startConsumer({
@@ -42,7 +55,7 @@ export function startInventoryConsumers(deps: InventoryConsumerDeps) {
     logger: deps.logger,
     metrics: deps.metrics,
     queue: INVENTORY_QUEUE,
-    events: ['ORDER_CREATED', 'ORDER_CANCELLED', 'PRODUCT_CREATED', 'PRODUCT_DELETED'],
+    events: [...INVENTORY_CONSUMES],
     maxBatch: deps.maxBatch,
     maxAttempts: deps.maxAttempts,
     retryDelaysMs: deps.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,

@@ -3,6 +3,7 @@ import {
   PermanentFailure,
   startConsumer,
   type Consumer,
+  type EventType,
   type RabbitConnection,
 } from '@shop/messaging';
 import type { Pool, Queryable } from '@shop/postgres';
@@ -24,6 +25,13 @@ export interface OrderConsumersDeps {
   retryDelaysMs?: number[];
   maxAttempts?: number;
 }
+
+/** What order-service consumes; each is marked consumed in the messaging catalog. */
+export const ORDER_SERVICE_CONSUMES = [
+  'INVENTORY_RESERVED',
+  'INVENTORY_REJECTED',
+  'INVENTORY_RELEASED',
+] as const satisfies readonly EventType[];
 
 /**
  * Inventory's answers to our orders. Each handler runs in the consumer's transaction with the inbox
@@ -78,7 +86,7 @@ export function startOrderConsumers(deps: OrderConsumersDeps): Consumer {
     logger,
     metrics: deps.metrics,
     queue: ORDER_INVENTORY_QUEUE,
-    events: ['INVENTORY_RESERVED', 'INVENTORY_REJECTED', 'INVENTORY_RELEASED'],
+    events: [...ORDER_SERVICE_CONSUMES],
     ...(deps.retryDelaysMs ? { retryDelaysMs: deps.retryDelaysMs } : {}),
     ...(deps.maxAttempts ? { maxAttempts: deps.maxAttempts } : {}),
     batchHandlers: {

@@ -9,40 +9,79 @@ interface EventDefinition<S extends z.ZodType> {
   exchange: ExchangeName;
   routingKey: string;
   schema: S;
+  /**
+   * Some service consumes it: a publish that no queue takes (its consumer has not yet declared
+   * its queue, on a first deployment) fails and stays in the outbox, instead of being dropped by
+   * the exchange. Events nobody consumes yet are published all the same.
+   */
+  consumed: boolean;
 }
 
 function defineEvent<S extends z.ZodType>(
   exchange: ExchangeName,
   routingKey: string,
   schema: S,
+  consumed: 'consumed' | 'announced',
 ): EventDefinition<S> {
-  return { exchange, routingKey, schema };
+  return { exchange, routingKey, schema, consumed: consumed === 'consumed' };
 }
 
-/** docs/architecture.md, "Events": each event's exchange and routing key, with its schema from the contracts. */
+/**
+ * docs/architecture.md, "Events": each event's exchange and routing key, with its schema from the
+ * contracts, and whether a service consumes it (the consuming services' tests check their events
+ * are marked so).
+ */
 export const events = {
-  ORDER_CREATED: defineEvent('orders', 'order.created', eventSchemas.ORDER_CREATED),
-  ORDER_CANCELLED: defineEvent('orders', 'order.cancelled', eventSchemas.ORDER_CANCELLED),
-  ORDER_CONFIRMED: defineEvent('orders', 'order.confirmed', eventSchemas.ORDER_CONFIRMED),
-  ORDER_REJECTED: defineEvent('orders', 'order.rejected', eventSchemas.ORDER_REJECTED),
+  ORDER_CREATED: defineEvent('orders', 'order.created', eventSchemas.ORDER_CREATED, 'consumed'),
+  ORDER_CANCELLED: defineEvent(
+    'orders',
+    'order.cancelled',
+    eventSchemas.ORDER_CANCELLED,
+    'consumed',
+  ),
+  ORDER_CONFIRMED: defineEvent(
+    'orders',
+    'order.confirmed',
+    eventSchemas.ORDER_CONFIRMED,
+    'announced',
+  ),
+  ORDER_REJECTED: defineEvent('orders', 'order.rejected', eventSchemas.ORDER_REJECTED, 'announced'),
   INVENTORY_RESERVED: defineEvent(
     'inventory',
     'inventory.reserved',
     eventSchemas.INVENTORY_RESERVED,
+    'consumed',
   ),
   INVENTORY_REJECTED: defineEvent(
     'inventory',
     'inventory.rejected',
     eventSchemas.INVENTORY_REJECTED,
+    'consumed',
   ),
   INVENTORY_RELEASED: defineEvent(
     'inventory',
     'inventory.released',
     eventSchemas.INVENTORY_RELEASED,
+    'consumed',
   ),
-  PRODUCT_CREATED: defineEvent('products', 'product.created', eventSchemas.PRODUCT_CREATED),
-  PRODUCT_DELETED: defineEvent('products', 'product.deleted', eventSchemas.PRODUCT_DELETED),
-  USER_REGISTERED: defineEvent('users', 'user.registered', eventSchemas.USER_REGISTERED),
+  PRODUCT_CREATED: defineEvent(
+    'products',
+    'product.created',
+    eventSchemas.PRODUCT_CREATED,
+    'consumed',
+  ),
+  PRODUCT_DELETED: defineEvent(
+    'products',
+    'product.deleted',
+    eventSchemas.PRODUCT_DELETED,
+    'consumed',
+  ),
+  USER_REGISTERED: defineEvent(
+    'users',
+    'user.registered',
+    eventSchemas.USER_REGISTERED,
+    'announced',
+  ),
 };
 
 export type EventType = keyof typeof events;

@@ -65,6 +65,14 @@ export class BrokerUnavailableError extends Error {
   }
 }
 
+/** A consumed event that no queue took: kept by its sender and published again later. */
+export class UnroutableEventError extends Error {
+  constructor(eventType: string) {
+    super(`No queue takes ${eventType} yet (its consumer has not declared its queue)`);
+    this.name = 'UnroutableEventError';
+  }
+}
+
 function withHeartbeat(url: string, heartbeatSeconds: number): string {
   const parsed = new URL(url);
   if (!parsed.searchParams.has('heartbeat'))
@@ -96,6 +104,8 @@ class ResilientConnection implements RabbitConnection {
   private ready = false;
   private closing = false;
   private publishChannel: Promise<ConfirmChannel> | null = null;
+  /** Ids of mandatory messages the broker returned unrouted, until their publish looks. */
+  private readonly returned = new Set<string>();
   private readonly owners = new Set<ChannelOwner>();
   private readonly readyWaiters = new Set<() => void>();
   private readonly queues: Set<string>;
@@ -161,7 +171,7 @@ class ResilientConnection implements RabbitConnection {
   async publishEnvelope(envelope: EventEnvelope): Promise<void> {
     if (!isEventType(envelope.eventType))
       throw new Error(`Unknown event type ${envelope.eventType}`);
-    const { exchange, routingKey } = events[envelope.eventType];
+    const { exchange, routingKey, consumed } = events[envelope.eventType];
     const deadline = Date.now() + this.publishTimeoutMs;
     await this.waitUntilConnected(this.publishTimeoutMs);
     const channel = await this.openPublishChannel();
@@ -171,16 +181,23 @@ class ResilientConnection implements RabbitConnection {
       messageId: envelope.eventId,
       type: envelope.eventType,
       timestamp: Math.floor(Date.parse(envelope.timestamp) / 1000),
+      mandatory: consumed,
       ...(envelope.correlationId ? { correlationId: envelope.correlationId } : {}),
     };
-    await confirmPublish(
+    const confirmed = await confirmPublish(
       channel,
       qualify(this.namespace, exchange),
       routingKey,
       Buffer.from(JSON.stringify(envelope)),
       properties,
       Math.max(deadline - Date.now(), 1),
+    ).then(
+      () => ({ ok: true as const }),
+      (error: unknown) => ({ ok: false as const, error }),
     );
+    // Looked up whatever the confirm said, so no returned id is left behind.
+    if (this.returned.delete(envelope.eventId)) throw new UnroutableEventError(envelope.eventType);
+    if (!confirmed.ok) throw confirmed.error;
     this.metrics.published.inc({ event_type: envelope.eventType });
   }
 
@@ -317,6 +334,10 @@ class ResilientConnection implements RabbitConnection {
       );
       channel.on('close', () => {
         if (this.publishChannel === opening) this.publishChannel = null;
+      });
+      // The broker returns a mandatory message no queue took before it confirms it.
+      channel.on('return', (message: { properties: { messageId?: string } }) => {
+        if (message.properties.messageId) this.returned.add(message.properties.messageId);
       });
       // Declared on every new channel, not only per connection: if an exchange was deleted, the
       // publish that failed on it closed the channel, and the next one heals the topology.
