@@ -155,6 +155,30 @@ export async function startEchoes() {
   };
 }
 
+/**
+ * At the top of a suite whose tests start gateways and upstreams of their own: four echo
+ * upstreams before its tests; after them, what the tests handed to `onCleanup` (last first),
+ * then the echoes.
+ */
+export function useEchoes() {
+  return useSuite(
+    async () => {
+      const cleanups: (() => Promise<unknown>)[] = [];
+      return {
+        echoes: await startEchoes(),
+        cleanups,
+        onCleanup: (...closes: (() => Promise<unknown>)[]) => {
+          cleanups.push(...closes);
+        },
+      };
+    },
+    async ({ echoes, cleanups }) => {
+      for (const cleanup of cleanups.reverse()) await cleanup();
+      await echoes.close();
+    },
+  );
+}
+
 export interface GatewaySuite {
   echoes: Awaited<ReturnType<typeof startEchoes>>;
   gateway: GatewayUnderTest;
