@@ -96,13 +96,8 @@ async function startCountingUpstream(options: { killReused?: boolean } = {}) {
 describe('gateway connections', () => {
   const suite = useEchoes();
 
-  async function gatewayFor(productServiceUrl: string): Promise<GatewayUnderTest> {
-    const gateway = await startGateway({
-      env: { ...upstreamEnv(suite.echoes), PRODUCT_SERVICE_URL: productServiceUrl },
-    });
-    suite.onCleanup(gateway.close);
-    return gateway;
-  }
+  const gatewayFor = (productServiceUrl: string): Promise<GatewayUnderTest> =>
+    suite.startGateway({ env: { PRODUCT_SERVICE_URL: productServiceUrl } });
 
   test('when a client sends two requests in a row, then both use one client connection and one upstream connection', async () => {
     const upstream = await startCountingUpstream();

@@ -72,12 +72,7 @@ describe('gateway discovery through the registry', () => {
       cacheTtlMs: 50,
       logger: silentLogger,
     });
-    const gateway = await startGateway({
-      env: { ...upstreamEnv(suite.echoes), ...env },
-      discovery,
-    });
-    suite.onCleanup(gateway.close);
-    return gateway;
+    return suite.startGateway({ env, discovery });
   }
 
   test('when two instances of a service are registered, then requests through the gateway alternate', async () => {

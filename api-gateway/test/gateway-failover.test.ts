@@ -5,29 +5,15 @@ import { createDiscovery, type Discovery } from '@shop/registry-client';
 import { clientFor, spawnTs, waitFor, waitForExit, waitForOutput } from '@shop/testkit';
 // The registry is another workspace of this repository; its test support starts it in-process.
 import { startRegistry } from '../../service-registry/test/support';
-import {
-  customerToken,
-  silentLogger,
-  startEcho,
-  startGateway,
-  upstreamEnv,
-  useEchoes,
-  type Echo,
-} from './support';
+import { customerToken, silentLogger, startEcho, useEchoes, type Echo } from './support';
 
 const TTL_MS = 300;
 
 describe('gateway across several instances', () => {
   const suite = useEchoes();
 
-  async function gatewayOver(discovery: Discovery, env: Record<string, string> = {}) {
-    const gateway = await startGateway({
-      env: { ...upstreamEnv(suite.echoes), ...env },
-      discovery,
-    });
-    suite.onCleanup(gateway.close);
-    return gateway;
-  }
+  const gatewayOver = (discovery: Discovery, env: Record<string, string> = {}) =>
+    suite.startGateway({ env, discovery });
 
   test('when one of two listed instances refuses connections, then every GET is served by the other and a POST is not resent', async () => {
     const alive = await startEcho('alive');
