@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { databaseUrl, createPool } from '@shop/postgres';
 import { clientFor, testServers, waitFor } from '@shop/testkit';
-import { DEMO_CATALOG } from '../product-service/src/demo-catalog';
+import demoCatalog from '../product-service/src/demo-catalog.json';
 import type { ServiceName } from '../scripts/system/services';
 import { burstOfOrders, type PlacedOrder } from './order-burst';
 import { allOrders, startShop, type Shop } from './support';
@@ -76,13 +76,13 @@ describe('two replicas of every domain service', () => {
     const listed = await waitFor(
       async () => {
         const page = await shop.api.get('/products?limit=100');
-        return page.body.total >= DEMO_CATALOG.length ? page : undefined;
+        return page.body.total >= demoCatalog.length ? page : undefined;
       },
       { what: 'the demo catalog' },
     );
-    assert.equal(listed.body.total, DEMO_CATALOG.length);
+    assert.equal(listed.body.total, demoCatalog.length);
     const skus = (listed.body.items as { sku: string }[]).map((product) => product.sku).sort();
-    assert.deepEqual(skus, DEMO_CATALOG.map((entry) => entry.sku).sort());
+    assert.deepEqual(skus, demoCatalog.map((entry) => entry.sku).sort());
     const admins = await rowsOf<{ email: string }>(
       shop.databases.users,
       `SELECT email FROM users WHERE role = 'admin'`,

@@ -237,6 +237,35 @@ describe('the shop through its gateway', () => {
   });
 
   test('when the system goes quiet, then stock adds up and no order is left PENDING', async () => {
+    // Orders of its own that end each way, so the sums are checked whichever tests ran before.
+    const adminAuth = await adminToken();
+    const kettle = await createProduct(adminAuth, {
+      name: 'Copper kettle',
+      price: 6900,
+      initialStock: 3,
+    });
+    const customer = await signUp('ivan');
+    const order = async (quantity: number) => {
+      const placed = await api.post(
+        '/orders',
+        { items: [{ productId: kettle.id, quantity }] },
+        { token: customer.token },
+      );
+      assert.equal(placed.status, 201, placed.text);
+      const { status } = await finalOrder(placed.body.id, customer.token);
+      return { id: String(placed.body.id), status };
+    };
+    const kept = await order(2);
+    const refused = await order(5);
+    const withdrawn = await order(1);
+    const cancel = await api.post(`/orders/${withdrawn.id}/cancel`, undefined, {
+      token: customer.token,
+    });
+    assert.deepEqual(
+      [kept.status, refused.status, withdrawn.status, cancel.body.status],
+      ['CONFIRMED', 'REJECTED', 'CONFIRMED', 'CANCELLED'],
+    );
+
     await shop.assertInvariant();
   });
 });

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   customerToken,
   startEcho,
-  startEchoes,
   startGateway,
   upstreamEnv,
+  useEchoes,
   type GatewayUnderTest,
 } from './support';
 
@@ -94,31 +94,17 @@ async function startCountingUpstream(options: { killReused?: boolean } = {}) {
 }
 
 describe('gateway connections', () => {
-  let echoes: Awaited<ReturnType<typeof startEchoes>>;
-  const cleanups: (() => Promise<unknown>)[] = [];
+  const suite = useEchoes();
 
-  before(async () => {
-    echoes = await startEchoes();
-  });
-  after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-    await echoes.close();
-  });
-
-  async function gatewayFor(productServiceUrl: string): Promise<GatewayUnderTest> {
-    const gateway = await startGateway({
-      env: { ...upstreamEnv(echoes), PRODUCT_SERVICE_URL: productServiceUrl },
-    });
-    cleanups.push(gateway.close);
-    return gateway;
-  }
+  const gatewayFor = (productServiceUrl: string): Promise<GatewayUnderTest> =>
+    suite.startGateway({ env: { PRODUCT_SERVICE_URL: productServiceUrl } });
 
   test('when a client sends two requests in a row, then both use one client connection and one upstream connection', async () => {
     const upstream = await startCountingUpstream();
-    cleanups.push(upstream.close);
+    suite.onCleanup(upstream.close);
     const gateway = await gatewayFor(upstream.url);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    cleanups.push(async () => agent.destroy());
+    suite.onCleanup(async () => agent.destroy());
 
     const first = await send(gateway.url, { path: '/api/products/1' }, agent);
     const second = await send(gateway.url, { path: '/api/products/2' }, agent);
@@ -131,7 +117,7 @@ describe('gateway connections', () => {
   });
 
   test('when a client asks for Connection: close, then the gateway closes after answering', async () => {
-    const gateway = await gatewayFor(echoes.products.url);
+    const gateway = await gatewayFor(suite.echoes.products.url);
     const answer = await send(gateway.url, {
       path: '/api/products',
       headers: { connection: 'close' },
@@ -141,7 +127,7 @@ describe('gateway connections', () => {
   });
 
   test('when a client sends hop-by-hop headers, then the service sees none of them', async () => {
-    const gateway = await gatewayFor(echoes.products.url);
+    const gateway = await gatewayFor(suite.echoes.products.url);
     const answer = await send(gateway.url, {
       path: '/api/products',
       headers: {
@@ -172,7 +158,7 @@ describe('gateway connections', () => {
       res.end('{}');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(
+    suite.onCleanup(
       () =>
         new Promise<void>((resolve) => {
           server.closeAllConnections();
@@ -195,7 +181,7 @@ describe('gateway connections', () => {
 
   test('when the service has closed the kept-alive socket a GET is sent on, then the GET is retried on a new connection and succeeds', async () => {
     const upstream = await startCountingUpstream({ killReused: true });
-    cleanups.push(upstream.close);
+    suite.onCleanup(upstream.close);
     const gateway = await gatewayFor(upstream.url);
 
     const statuses: number[] = [];
@@ -207,11 +193,11 @@ describe('gateway connections', () => {
 
   test('when a POST is sent on a socket the service has closed, then it is answered 503 and not sent again', async () => {
     const upstream = await startCountingUpstream({ killReused: true });
-    cleanups.push(upstream.close);
+    suite.onCleanup(upstream.close);
     const gateway = await startGateway({
-      env: { ...upstreamEnv(echoes), ORDER_SERVICE_URL: upstream.url },
+      env: { ...upstreamEnv(suite.echoes), ORDER_SERVICE_URL: upstream.url },
     });
-    cleanups.push(gateway.close);
+    suite.onCleanup(gateway.close);
     const token = customerToken();
 
     assert.equal((await gateway.api.get('/api/orders', { token })).status, 200);

@@ -19,9 +19,9 @@ import {
   customerToken,
   silentLogger,
   startEcho,
-  startEchoes,
   startGateway,
   upstreamEnv,
+  useEchoes,
   type Echo,
 } from './support';
 
@@ -37,16 +37,13 @@ async function closedPortUrl(): Promise<string> {
 
 describe('gateway discovery through the registry', () => {
   let registry: Awaited<ReturnType<typeof startRegistry>>;
-  let echoes: Awaited<ReturnType<typeof startEchoes>>;
-  const cleanups: (() => Promise<unknown>)[] = [];
+  // Its after hook runs first: the tests' gateways and the echoes close before the registry.
+  const suite = useEchoes();
 
   before(async () => {
     registry = await startRegistry({ ttlMs: TTL_MS });
-    echoes = await startEchoes();
   });
   after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-    await echoes.close();
     await registry.close();
   });
 
@@ -75,15 +72,13 @@ describe('gateway discovery through the registry', () => {
       cacheTtlMs: 50,
       logger: silentLogger,
     });
-    const gateway = await startGateway({ env: { ...upstreamEnv(echoes), ...env }, discovery });
-    cleanups.push(gateway.close);
-    return gateway;
+    return suite.startGateway({ env, discovery });
   }
 
   test('when two instances of a service are registered, then requests through the gateway alternate', async () => {
     const first = await startEcho('first');
     const second = await startEcho('second');
-    cleanups.push(first.close, second.close);
+    suite.onCleanup(first.close, second.close);
     const ids = [
       await register('product-service', first),
       await register('product-service', second),
@@ -91,7 +86,7 @@ describe('gateway discovery through the registry', () => {
     const beat = setInterval(() => {
       for (const id of ids) heartbeat(id);
     }, 50);
-    cleanups.push(async () => clearInterval(beat));
+    suite.onCleanup(async () => clearInterval(beat));
     const gateway = await gatewayWithDiscovery();
 
     const servedBy: string[] = [];
@@ -106,19 +101,19 @@ describe('gateway discovery through the registry', () => {
       ),
       servedBy.join(),
     );
-    assert.equal(echoes.products.received.length, 0, 'the static URL is only a fallback');
+    assert.equal(suite.echoes.products.received.length, 0, 'the static URL is only a fallback');
   });
 
   test('when an instance stops heartbeating, then after the TTL it receives no more traffic', async () => {
     const alive = await startEcho('alive');
     const silent = await startEcho('silent');
-    cleanups.push(alive.close, silent.close);
+    suite.onCleanup(alive.close, silent.close);
     const aliveId = await register('order-service', alive);
     const silentId = await register('order-service', silent);
     const beat = setInterval(() => heartbeat(aliveId), 50);
     const silentBeat = setInterval(() => heartbeat(silentId), 50);
-    cleanups.push(async () => clearInterval(beat));
-    cleanups.push(async () => clearInterval(silentBeat));
+    suite.onCleanup(async () => clearInterval(beat));
+    suite.onCleanup(async () => clearInterval(silentBeat));
     const gateway = await gatewayWithDiscovery();
     const token = customerToken();
 
@@ -159,7 +154,7 @@ describe('gateway discovery through the registry', () => {
     });
     assert.equal(response.status, 200);
     assert.equal(response.body.upstream, 'inventory-service');
-    assert.ok(echoes.inventory.received.length >= 1);
+    assert.ok(suite.echoes.inventory.received.length >= 1);
   });
 
   test('when the registry is unreachable, then the gateway falls back to the static URLs', async () => {
@@ -168,8 +163,8 @@ describe('gateway discovery through the registry', () => {
       cacheTtlMs: 50,
       logger: silentLogger,
     });
-    const gateway = await startGateway({ env: upstreamEnv(echoes), discovery });
-    cleanups.push(gateway.close);
+    const gateway = await startGateway({ env: upstreamEnv(suite.echoes), discovery });
+    suite.onCleanup(gateway.close);
     const response = await gateway.api.post('/api/users/login', { email: 'a@b.c' });
     assert.equal(response.status, 200);
     assert.equal(response.body.upstream, 'user-service');
@@ -180,22 +175,22 @@ describe('gateway discovery through the registry', () => {
     const gateway = await startGateway({
       env: {
         REGISTRY_URL: registry.url,
-        USER_SERVICE_URL: echoes.users.url,
-        PRODUCT_SERVICE_URL: echoes.products.url,
-        ORDER_SERVICE_URL: echoes.orders.url,
+        USER_SERVICE_URL: suite.echoes.users.url,
+        PRODUCT_SERVICE_URL: suite.echoes.products.url,
+        ORDER_SERVICE_URL: suite.echoes.orders.url,
       },
       discovery,
     });
-    cleanups.push(gateway.close);
+    suite.onCleanup(gateway.close);
     const notReady = await gateway.api.get('/ready');
     assert.equal(notReady.status, 503);
     assert.equal(notReady.body.checks.upstreams, 'down');
 
     const inventory = await startEcho('inventory-service');
-    cleanups.push(inventory.close);
+    suite.onCleanup(inventory.close);
     const id = await register('inventory-service', inventory);
     const beat = setInterval(() => heartbeat(id), 50);
-    cleanups.push(async () => clearInterval(beat));
+    suite.onCleanup(async () => clearInterval(beat));
     await waitFor(async () => (await gateway.api.get('/ready')).status === 200);
   });
 

@@ -5,40 +5,20 @@ import { createDiscovery, type Discovery } from '@shop/registry-client';
 import { clientFor, spawnTs, waitFor, waitForExit, waitForOutput } from '@shop/testkit';
 // The registry is another workspace of this repository; its test support starts it in-process.
 import { startRegistry } from '../../service-registry/test/support';
-import {
-  customerToken,
-  silentLogger,
-  startEcho,
-  startEchoes,
-  startGateway,
-  upstreamEnv,
-  type Echo,
-} from './support';
+import { customerToken, silentLogger, startEcho, useEchoes, type Echo } from './support';
 
 const TTL_MS = 300;
 
 describe('gateway across several instances', () => {
-  let echoes: Awaited<ReturnType<typeof startEchoes>>;
-  const cleanups: (() => Promise<unknown>)[] = [];
+  const suite = useEchoes();
 
-  before(async () => {
-    echoes = await startEchoes();
-  });
-  after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-    await echoes.close();
-  });
-
-  async function gatewayOver(discovery: Discovery, env: Record<string, string> = {}) {
-    const gateway = await startGateway({ env: { ...upstreamEnv(echoes), ...env }, discovery });
-    cleanups.push(gateway.close);
-    return gateway;
-  }
+  const gatewayOver = (discovery: Discovery, env: Record<string, string> = {}) =>
+    suite.startGateway({ env, discovery });
 
   test('when one of two listed instances refuses connections, then every GET is served by the other and a POST is not resent', async () => {
     const alive = await startEcho('alive');
     const dead = await startEcho('dead');
-    cleanups.push(alive.close);
+    suite.onCleanup(alive.close);
     await dead.close();
     const discovery: Discovery = {
       resolve: async (name) => (name === 'order-service' ? [alive.url, dead.url] : []),
@@ -96,7 +76,7 @@ describe('gateway across several instances', () => {
 
     test('when an instance is SIGKILLed, then GETs keep succeeding and once it drops out of the registry it gets no traffic', async () => {
       const survivor = await startEcho('survivor');
-      cleanups.push(survivor.close);
+      suite.onCleanup(survivor.close);
       const victim = spawnTs(path.join(__dirname, 'fixtures', 'echo-instance.ts'), {
         INSTANCE_NAME: 'victim',
       });
@@ -113,7 +93,7 @@ describe('gateway across several instances', () => {
             .catch(() => undefined);
         }
       }, 50);
-      cleanups.push(async () => clearInterval(beat));
+      suite.onCleanup(async () => clearInterval(beat));
       const gateway = await gatewayOver(
         createDiscovery({ registryUrl: registry.url, cacheTtlMs: 50, logger: silentLogger }),
         { CIRCUIT_FAILURE_THRESHOLD: '1000' },
@@ -140,7 +120,7 @@ describe('gateway across several instances', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       // Something new on the victim's old port would see any request still aimed there.
       const ghost = await startEchoOnPort(victimPort);
-      cleanups.push(ghost.close);
+      suite.onCleanup(ghost.close);
       for (let i = 0; i < 6; i++) {
         assert.equal((await gateway.api.get('/api/products')).body.upstream, 'survivor');
       }

@@ -155,6 +155,40 @@ export async function startEchoes() {
   };
 }
 
+/**
+ * At the top of a suite whose tests start gateways and upstreams of their own: four echo
+ * upstreams before its tests; after them, the gateways it started and what the tests handed to
+ * `onCleanup` (last first), then the echoes.
+ */
+export function useEchoes() {
+  return useSuite(
+    async () => {
+      const cleanups: (() => Promise<unknown>)[] = [];
+      const echoes = await startEchoes();
+      return {
+        echoes,
+        cleanups,
+        onCleanup: (...closes: (() => Promise<unknown>)[]) => {
+          cleanups.push(...closes);
+        },
+        /** A gateway in front of the echoes (`env` on top), closed after the suite. */
+        async startGateway(options: { env?: Record<string, string>; discovery?: Discovery } = {}) {
+          const gateway = await startGateway({
+            env: { ...upstreamEnv(echoes), ...options.env },
+            ...(options.discovery ? { discovery: options.discovery } : {}),
+          });
+          cleanups.push(gateway.close);
+          return gateway;
+        },
+      };
+    },
+    async ({ echoes, cleanups }) => {
+      for (const cleanup of cleanups.reverse()) await cleanup();
+      await echoes.close();
+    },
+  );
+}
+
 export interface GatewaySuite {
   echoes: Awaited<ReturnType<typeof startEchoes>>;
   gateway: GatewayUnderTest;

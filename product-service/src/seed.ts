@@ -3,11 +3,15 @@ import { createLogger, loadConfigOrExit, type Logger } from '@shop/service-kit';
 import { Types, type AnyBulkWriteOperation } from 'mongoose';
 import { z } from 'zod';
 import { configFields } from './config';
-import { DEMO_CATALOG } from './demo-catalog';
 import { DEVELOPMENT_DATA_DIR, openCatalogDatabase } from './db/connection';
 import type { ProductDocument, ProductModel } from './db/product-model';
 import type { NewProduct } from './domain/product';
 import { productCreated } from './domain/product-events';
+import demoCatalog from './demo-catalog.json';
+
+// The demo data is a file, not code: read through the product schema of the API, so an entry the
+// API would refuse stops the seed before anything is written.
+const catalogSchema = z.array(newProductBody);
 
 export interface SeedResult {
   created: number;
@@ -18,12 +22,13 @@ export interface SeedResult {
  * Loads a catalog idempotently: a product whose sku is already known (even if it was deleted
  * since) is left exactly as it is, and only a newly inserted product queues PRODUCT_CREATED,
  * so a second run changes nothing and announces nothing. Events leave through the outbox relay.
+ * Without a catalog it loads the demo one, src/demo-catalog.json.
  */
 export async function seedCatalog(
   products: ProductModel,
   options: { catalog?: NewProduct[]; logger?: Logger } = {},
 ): Promise<SeedResult> {
-  const catalog = (options.catalog ?? DEMO_CATALOG).map((entry) => newProductBody.parse(entry));
+  const catalog = catalogSchema.parse(options.catalog ?? demoCatalog);
   const now = new Date();
   const operations: AnyBulkWriteOperation<ProductDocument>[] = catalog.map((entry) => {
     const _id = new Types.ObjectId();

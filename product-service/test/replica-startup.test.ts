@@ -15,7 +15,7 @@ import {
 } from '@shop/testkit';
 import { Redis } from 'ioredis';
 import { connectCatalog, type CatalogDatabase } from '../src/db/connection';
-import { DEMO_CATALOG } from '../src/demo-catalog';
+import demoCatalog from '../src/demo-catalog.json';
 import { tapProductEvents } from './support';
 
 // Two replicas of product-service started at the same moment on one catalog, both told to seed
@@ -84,8 +84,8 @@ test('when two replicas start at once and both seed the demo catalog, then it ex
   await Promise.all(started.map((child) => waitForOutput(child, /listening on/, 60_000)));
 
   const documents = await catalog.products.find().lean().exec();
-  assert.equal(documents.length, DEMO_CATALOG.length, 'one document per demo product');
-  assert.equal(new Set(documents.map((document) => document.sku)).size, DEMO_CATALOG.length);
+  assert.equal(documents.length, demoCatalog.length, 'one document per demo product');
+  assert.equal(new Set(documents.map((document) => document.sku)).size, demoCatalog.length);
 
   // Whichever replica inserted a product queued its PRODUCT_CREATED; the other, finding the
   // product, queued nothing. Both relays may publish that one event (at least once: inventory's
@@ -97,7 +97,7 @@ test('when two replicas start at once and both seed the demo catalog, then it ex
         const productId = String(event.data.productId);
         byProduct.set(productId, (byProduct.get(productId) ?? new Set()).add(event.eventId));
       }
-      return byProduct.size >= DEMO_CATALOG.length ? byProduct : undefined;
+      return byProduct.size >= demoCatalog.length ? byProduct : undefined;
     },
     { what: 'a PRODUCT_CREATED per demo product', timeoutMs: 30_000 },
   );

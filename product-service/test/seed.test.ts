@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { start as startEmbeddedMongo } from '@shop/mongo-embedded';
 import { spawnTs, waitForExit } from '@shop/testkit';
 import { connectCatalog } from '../src/db/connection';
-import { DEMO_CATALOG } from '../src/demo-catalog';
+import demoCatalog from '../src/demo-catalog.json';
 import { seedCatalog } from '../src/seed';
 import { adminToken, useProductService } from './support';
 
@@ -18,9 +18,9 @@ describe('demo catalog seed', () => {
   test('when the demo catalog is seeded, then every product is listed with PRODUCT_CREATED waiting for each', async () => {
     const result = await seedCatalog(service.database.products);
 
-    assert.deepEqual(result, { created: DEMO_CATALOG.length, unchanged: 0 });
+    assert.deepEqual(result, { created: demoCatalog.length, unchanged: 0 });
     const listed = await service.http.get('/products?limit=100');
-    assert.equal(listed.body.total, DEMO_CATALOG.length);
+    assert.equal(listed.body.total, demoCatalog.length);
     const headphones = await service.http.get('/products?q=noise-cancelling');
     assert.equal(headphones.body.items[0].sku, 'EL-HEAD-001');
     assert.equal(headphones.body.items[0].price, 19999);
@@ -31,7 +31,7 @@ describe('demo catalog seed', () => {
       assert.equal(document.pendingEvents[0]!.data.productId, document._id.toHexString());
       assert.equal(
         (document.pendingEvents[0]!.data as { initialStock?: number }).initialStock,
-        DEMO_CATALOG.find((entry) => entry.sku === document.sku)!.initialStock,
+        demoCatalog.find((entry) => entry.sku === document.sku)!.initialStock,
       );
     }
   });
@@ -42,7 +42,7 @@ describe('demo catalog seed', () => {
 
     const result = await seedCatalog(service.database.products);
 
-    assert.deepEqual(result, { created: 0, unchanged: DEMO_CATALOG.length });
+    assert.deepEqual(result, { created: 0, unchanged: demoCatalog.length });
     assert.deepEqual(await snapshot(), before);
   });
 
@@ -57,14 +57,30 @@ describe('demo catalog seed', () => {
     assert.equal((await service.http.get('/products?q=Dune')).body.total, 0);
   });
 
-  test('the demo catalog spans several categories with unique skus and stock for each product', () => {
-    const skus = new Set(DEMO_CATALOG.map((entry) => entry.sku));
-    const categories = new Set(DEMO_CATALOG.map((entry) => entry.category));
+  test('when one entry of a catalog breaks the product schema, then the seed refuses and writes none of it', async () => {
+    const catalog = [
+      { ...demoCatalog[0]!, sku: 'SEED-VALID-1' },
+      { ...demoCatalog[1]!, sku: 'SEED-NEGATIVE-2', price: -1 },
+    ];
 
-    assert.ok(DEMO_CATALOG.length >= 30);
-    assert.equal(skus.size, DEMO_CATALOG.length);
+    await assert.rejects(seedCatalog(service.database.products, { catalog }), {
+      name: 'ZodError',
+    });
+
+    const written = await service.database.products.countDocuments({
+      sku: { $in: catalog.map((entry) => entry.sku) },
+    });
+    assert.equal(written, 0);
+  });
+
+  test('the demo catalog spans several categories with unique skus and stock for each product', () => {
+    const skus = new Set(demoCatalog.map((entry) => entry.sku));
+    const categories = new Set(demoCatalog.map((entry) => entry.category));
+
+    assert.ok(demoCatalog.length >= 30);
+    assert.equal(skus.size, demoCatalog.length);
     assert.ok(categories.size >= 5);
-    assert.ok(DEMO_CATALOG.every((entry) => Number.isInteger(entry.initialStock)));
+    assert.ok(demoCatalog.every((entry) => Number.isInteger(entry.initialStock)));
   });
 });
 
@@ -83,7 +99,7 @@ test('when `npm run seed` runs without MONGODB_URL, then the catalog is kept in 
     const mongo = await startEmbeddedMongo({ port: 0, dataDir });
     const database = await connectCatalog(`${mongo.uri}/products`);
     try {
-      assert.equal(await database.products.countDocuments(), DEMO_CATALOG.length);
+      assert.equal(await database.products.countDocuments(), demoCatalog.length);
     } finally {
       await database.close();
       await mongo.stop();

@@ -1,3 +1,5 @@
+import { InboxUnavailableError } from './inbox-transaction';
+
 /** Throw from a handler when retrying cannot help (e.g. the event refers to nothing we know). */
 export class PermanentFailure extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -11,7 +13,12 @@ export type DeathReason = 'invalid-event' | 'permanent-failure' | 'max-attempts'
 export type FailureRoute =
   /** Wait in `<queue>.retry.<step>`, then run again. */
   | { kind: 'retry'; step: number; attempts: number }
-  | { kind: 'dead-letter'; reason: DeathReason; attempts: number };
+  | { kind: 'dead-letter'; reason: DeathReason; attempts: number }
+  /**
+   * Not the event's fault (its database could not take the work): no attempt is spent, and the
+   * delivery is kept unacked, to run again after a pause.
+   */
+  | { kind: 'hand-back' };
 
 export interface RetryPolicy {
   maxAttempts: number;
@@ -20,7 +27,7 @@ export interface RetryPolicy {
 }
 
 /**
- * Where a delivery whose handler threw goes next: the decision alone, so it is tested without a
+ * Where a delivery whose handling threw goes next: the decision alone, so it is tested without a
  * broker. `attemptsBefore` counts the failed runs before this one.
  */
 export function routeFailure(
@@ -28,6 +35,7 @@ export function routeFailure(
   attemptsBefore: number,
   policy: RetryPolicy,
 ): FailureRoute {
+  if (error instanceof InboxUnavailableError) return { kind: 'hand-back' };
   const attempts = attemptsBefore + 1;
   if (error instanceof PermanentFailure)
     return { kind: 'dead-letter', reason: 'permanent-failure', attempts };

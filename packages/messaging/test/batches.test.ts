@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import amqp from 'amqplib';
 import { testServers, waitFor } from '@shop/testkit';
-import { DELIVERY_LIMIT, PermanentFailure, qualify, routeFailure, type Consumer } from '../src';
+import { DELIVERY_LIMIT, qualify, type Consumer } from '../src';
 import { useMessagingSuite } from './fixtures/harness';
 
 const suite = useMessagingSuite('messaging_batches', ({ harness }) =>
@@ -154,22 +154,4 @@ test('when a consumer declares its queue, then it is a quorum queue whose delive
   });
   await connection.close();
   await consumer.stop();
-});
-
-test('when a handler fails, then routeFailure retries with growing steps and dead-letters at the last attempt or at once for a PermanentFailure', () => {
-  const policy = { maxAttempts: 4, retrySteps: 2 };
-  const error = new Error('database hiccup');
-  assert.deepEqual(routeFailure(error, 0, policy), { kind: 'retry', step: 1, attempts: 1 });
-  assert.deepEqual(routeFailure(error, 1, policy), { kind: 'retry', step: 2, attempts: 2 });
-  assert.deepEqual(routeFailure(error, 2, policy), { kind: 'retry', step: 2, attempts: 3 });
-  assert.deepEqual(routeFailure(error, 3, policy), {
-    kind: 'dead-letter',
-    reason: 'max-attempts',
-    attempts: 4,
-  });
-  assert.deepEqual(routeFailure(new PermanentFailure('no such order'), 0, policy), {
-    kind: 'dead-letter',
-    reason: 'permanent-failure',
-    attempts: 1,
-  });
 });

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { MongoServerError } from 'mongodb';
-import type { Db, Document } from 'mongodb';
-import { openTarget } from './support/target';
-import type { MongoTarget } from './support/target';
+import type { Document } from 'mongodb';
+import { useTargetDatabase } from './support/target';
 
 /*
  * Capped collections as mongod 7 keeps them: the newest documents within the limits, in
@@ -13,21 +12,11 @@ import type { MongoTarget } from './support/target';
 type Loose = { _id: number } & Document;
 
 describe('compatibility: capped collections as mongod 7 keeps them', () => {
-  let target: MongoTarget;
-  let db: Db;
-
-  before(async () => {
-    target = await openTarget('compat_capped');
-    db = (await target.connect()).db(target.databaseName);
-  });
-
-  after(async () => {
-    await target.close();
-  });
+  const compat = useTargetDatabase('compat_capped');
 
   test('when a capped collection passes its max, then the oldest documents go', async () => {
-    await db.createCollection('log', { capped: true, size: 4096, max: 3 });
-    const log = db.collection<Loose>('log');
+    await compat.db.createCollection('log', { capped: true, size: 4096, max: 3 });
+    const log = compat.db.collection<Loose>('log');
     for (let i = 1; i <= 5; i++) await log.insertOne({ _id: i, line: `line ${i}` });
 
     assert.deepEqual(
@@ -38,8 +27,8 @@ describe('compatibility: capped collections as mongod 7 keeps them', () => {
   });
 
   test('when documents pass the size in bytes, then the oldest go until the rest fit', async () => {
-    await db.createCollection('sized', { capped: true, size: 4096 });
-    const sized = db.collection<Loose>('sized');
+    await compat.db.createCollection('sized', { capped: true, size: 4096 });
+    const sized = compat.db.collection<Loose>('sized');
     const filler = 'x'.repeat(1000);
     for (let i = 1; i <= 6; i++) await sized.insertOne({ _id: i, filler });
 
@@ -50,12 +39,12 @@ describe('compatibility: capped collections as mongod 7 keeps them', () => {
 
   test('when capped is asked for without a size, then mongod refuses it', async () => {
     await assert.rejects(
-      db.command({ create: 'no_size', capped: true }),
+      compat.db.command({ create: 'no_size', capped: true }),
       (error: unknown) => error instanceof MongoServerError && error.code === 72,
     );
     // A number is refused too, as a size-less capped (72) or for its type (14).
     await assert.rejects(
-      db.command({ create: 'no_size', capped: 1024 }),
+      compat.db.command({ create: 'no_size', capped: 1024 }),
       (error: unknown) =>
         error instanceof MongoServerError && [14, 72].includes(error.code as number),
     );

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { MongoServerError } from 'mongodb';
-import type { CollationOptions, Db, Document } from 'mongodb';
-import { openTarget } from './support/target';
-import type { MongoTarget } from './support/target';
+import type { CollationOptions, Document } from 'mongodb';
+import { useTargetDatabase } from './support/target';
 
 /*
  * Collations as mongod 7 applies them: to a command's matches and sorts, as a collection's
@@ -17,12 +16,7 @@ const ids = (documents: Document[]): unknown[] => documents.map((document) => do
 const CASE_INSENSITIVE = { locale: 'en', strength: 2 };
 
 describe('compatibility: collations as mongod 7 applies them', () => {
-  let target: MongoTarget;
-  let db: Db;
-
-  before(async () => {
-    target = await openTarget('compat_collation');
-    db = (await target.connect()).db(target.databaseName);
+  const compat = useTargetDatabase('compat_collation', async (db) => {
     await db.collection<Loose>('names').insertMany([
       { _id: 1, name: 'abc' },
       { _id: 2, name: 'ABC' },
@@ -31,12 +25,8 @@ describe('compatibility: collations as mongod 7 applies them', () => {
     ]);
   });
 
-  after(async () => {
-    await target.close();
-  });
-
   test('when a find has strength 2, then case is ignored and accents are not; strength 1 ignores both', async () => {
-    const names = db.collection<Loose>('names');
+    const names = compat.db.collection<Loose>('names');
     const matching = async (collation: CollationOptions) =>
       ids(await names.find({ name: 'abc' }, { collation }).sort({ _id: 1 }).toArray());
 
@@ -46,7 +36,7 @@ describe('compatibility: collations as mongod 7 applies them', () => {
   });
 
   test('when a sort has a collation, then strings sort in the locale order instead of by code point', async () => {
-    const names = db.collection<Loose>('names');
+    const names = compat.db.collection<Loose>('names');
     const binary = await names.find().sort({ name: 1, _id: 1 }).toArray();
     const english = await names
       .find({}, { collation: { locale: 'en' } })
@@ -62,8 +52,8 @@ describe('compatibility: collations as mongod 7 applies them', () => {
   });
 
   test('when a collection has a default collation, then queries and new indexes use it', async () => {
-    await db.createCollection('users', { collation: CASE_INSENSITIVE });
-    const users = db.collection<Loose>('users');
+    await compat.db.createCollection('users', { collation: CASE_INSENSITIVE });
+    const users = compat.db.collection<Loose>('users');
     await users.createIndex({ username: 1 }, { unique: true });
     await users.insertOne({ _id: 1, username: 'Alice' });
 
@@ -78,7 +68,7 @@ describe('compatibility: collations as mongod 7 applies them', () => {
   });
 
   test('when an update or delete statement has a collation, then its filter matches by it', async () => {
-    const tags = db.collection<Loose>('tags');
+    const tags = compat.db.collection<Loose>('tags');
     await tags.insertMany([
       { _id: 1, tag: 'Red' },
       { _id: 2, tag: 'red' },
@@ -98,7 +88,7 @@ describe('compatibility: collations as mongod 7 applies them', () => {
 
   test('when a collation names an unknown locale, then mongod refuses it', async () => {
     await assert.rejects(
-      db
+      compat.db
         .collection('names')
         .find({}, { collation: { locale: 'xx_NOPE' } })
         .toArray(),

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { MongoServerError } from 'mongodb';
-import type { Db, Document } from 'mongodb';
-import { openTarget } from './support/target';
-import type { MongoTarget } from './support/target';
+import type { Document } from 'mongodb';
+import { useTargetDatabase } from './support/target';
 
 /*
  * Geo queries, indexes and the $geoNear stage as mongod 7 answers them. With MONGODB_URL set
@@ -45,12 +44,7 @@ const colorado = {
 };
 
 describe('compatibility: geo queries as mongod 7 answers them', () => {
-  let target: MongoTarget;
-  let db: Db;
-
-  before(async () => {
-    target = await openTarget('compat_geo');
-    db = (await target.connect()).db(target.databaseName);
+  const compat = useTargetDatabase('compat_geo', async (db) => {
     const places = db.collection<Place>('cities');
     await places.createIndex({ loc: '2dsphere' });
     await places.insertMany(cities);
@@ -64,14 +58,10 @@ describe('compatibility: geo queries as mongod 7 answers them', () => {
     ]);
   });
 
-  after(async () => {
-    await target.close();
-  });
-
   test('when $geoWithin names a GeoJSON polygon, then the points inside match, with or without an index', async () => {
-    const unindexed = db.collection<Place>('cities_unindexed');
+    const unindexed = compat.db.collection<Place>('cities_unindexed');
     await unindexed.insertMany(cities);
-    for (const collection of [db.collection<Place>('cities'), unindexed]) {
+    for (const collection of [compat.db.collection<Place>('cities'), unindexed]) {
       const found = await collection
         .find({ loc: { $geoWithin: { $geometry: colorado } } })
         .sort({ _id: 1 })
@@ -81,7 +71,7 @@ describe('compatibility: geo queries as mongod 7 answers them', () => {
   });
 
   test('when $near has a GeoJSON point, then documents come nearest first within $maxDistance meters', async () => {
-    const found = await db
+    const found = await compat.db
       .collection<Place>('cities')
       .find({ loc: { $near: { $geometry: point(-104.8719, 38.8784), $maxDistance: 150000 } } })
       .toArray();
@@ -90,7 +80,7 @@ describe('compatibility: geo queries as mongod 7 answers them', () => {
   });
 
   test('when $nearSphere has $minDistance, then documents closer than it are left out', async () => {
-    const found = await db
+    const found = await compat.db
       .collection<Place>('cities')
       .find({
         loc: { $nearSphere: { $geometry: point(-104.9903, 39.7392), $minDistance: 1000 } },
@@ -101,7 +91,7 @@ describe('compatibility: geo queries as mongod 7 answers them', () => {
   });
 
   test('when $near runs on a field without a geo index, then mongod refuses with 291', async () => {
-    const unindexed = db.collection<Place>('cities_unindexed');
+    const unindexed = compat.db.collection<Place>('cities_unindexed');
     await assert.rejects(
       unindexed.find({ loc: { $near: { $geometry: point(0, 0) } } }).toArray(),
       serverError(291, /unable to find index for \$geoNear query/),
@@ -109,7 +99,7 @@ describe('compatibility: geo queries as mongod 7 answers them', () => {
   });
 
   test('when legacy pairs have a 2d index, then $near measures flat distance and $nearSphere radians', async () => {
-    const grid = db.collection<Place>('grid');
+    const grid = compat.db.collection<Place>('grid');
     const flat = await grid.find({ pos: { $near: [0, 0], $maxDistance: 6 } }).toArray();
     assert.deepEqual(ids(flat), [1, 4, 2]);
 
@@ -120,7 +110,7 @@ describe('compatibility: geo queries as mongod 7 answers them', () => {
   });
 
   test('when $geoWithin uses $box, $center, $centerSphere or $polygon, then legacy pairs inside match', async () => {
-    const grid = db.collection<Place>('grid');
+    const grid = compat.db.collection<Place>('grid');
     const within = async (shape: Document) =>
       ids(
         await grid
@@ -155,7 +145,7 @@ describe('compatibility: geo queries as mongod 7 answers them', () => {
   });
 
   test('when $geoIntersects gets a line across the antimeridian, then the line it crosses matches', async () => {
-    const lines = db.collection<Place>('lines');
+    const lines = compat.db.collection<Place>('lines');
     await lines.createIndex({ path: '2dsphere' });
     await lines.insertMany([
       {
@@ -200,7 +190,7 @@ describe('compatibility: geo queries as mongod 7 answers them', () => {
   });
 
   test('when a document holds a point a 2dsphere index cannot take, then the write fails with 16755', async () => {
-    const places = db.collection<Place>('cities');
+    const places = compat.db.collection<Place>('cities');
     await assert.rejects(
       places.insertOne({ _id: 10, loc: point(200, 0) }),
       serverError(16755, /Can't extract geo keys/),
@@ -215,7 +205,7 @@ describe('compatibility: geo queries as mongod 7 answers them', () => {
   });
 
   test('when $geoNear opens a pipeline, then it adds the distance in meters and honours query and maxDistance', async () => {
-    const results = await db
+    const results = await compat.db
       .collection<Place>('cities')
       .aggregate([
         {
@@ -240,14 +230,14 @@ describe('compatibility: geo queries as mongod 7 answers them', () => {
 
   test('when $geoNear has no geo index to use, or is not the first stage, then mongod refuses it', async () => {
     await assert.rejects(
-      db
+      compat.db
         .collection('cities_unindexed')
         .aggregate([{ $geoNear: { near: point(0, 0), distanceField: 'd' } }])
         .toArray(),
       serverError(27, /\$geoNear requires a 2d or 2dsphere index/),
     );
     await assert.rejects(
-      db
+      compat.db
         .collection('cities')
         .aggregate([{ $match: {} }, { $geoNear: { near: point(0, 0), distanceField: 'd' } }])
         .toArray(),
@@ -257,7 +247,7 @@ describe('compatibility: geo queries as mongod 7 answers them', () => {
 
   test('when $near is counted, then mongod says it is not allowed in that context', async () => {
     await assert.rejects(
-      db.collection('cities').countDocuments({ loc: { $near: { $geometry: point(0, 0) } } }),
+      compat.db.collection('cities').countDocuments({ loc: { $near: { $geometry: point(0, 0) } } }),
       (error: unknown) =>
         error instanceof MongoServerError &&
         /\$geoNear, \$near, and \$nearSphere are not allowed in this context/.test(error.message),

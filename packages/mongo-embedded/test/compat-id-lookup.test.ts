@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Double, Int32, ObjectId } from 'mongodb';
-import type { Db, Document } from 'mongodb';
-import { openTarget } from './support/target';
-import type { MongoTarget } from './support/target';
+import type { Document } from 'mongodb';
+import { useTargetDatabase } from './support/target';
 
 /*
  * Filters on _id read only the documents they name (the stand-in's version of mongod's _id
@@ -16,13 +15,8 @@ type Loose = { _id: ObjectId | string | number | Int32 } & Document;
 const ids = (documents: Document[]): unknown[] => documents.map((document) => document['_id']);
 
 describe('compatibility: lookups by _id', () => {
-  let target: MongoTarget;
-  let db: Db;
   const [first, second, third] = [new ObjectId(), new ObjectId(), new ObjectId()];
-
-  before(async () => {
-    target = await openTarget('compat_id_lookup');
-    db = (await target.connect()).db(target.databaseName);
+  const compat = useTargetDatabase('compat_id_lookup', async (db) => {
     await db.collection<Loose>('products').insertMany([
       { _id: first, price: 30, live: true },
       { _id: second, price: 10, live: false },
@@ -30,12 +24,8 @@ describe('compatibility: lookups by _id', () => {
     ]);
   });
 
-  after(async () => {
-    await target.close();
-  });
-
   test('when $in names ids, then the rest of the filter, the sort, the count and the projection still apply', async () => {
-    const products = db.collection<Loose>('products');
+    const products = compat.db.collection<Loose>('products');
     const filter = { _id: { $in: [third, second, first, new ObjectId()] }, live: true };
 
     const found = await products
@@ -52,7 +42,7 @@ describe('compatibility: lookups by _id', () => {
   });
 
   test('when $eq or a plain value names an id, then exactly that document matches, for reads, updates and deletes', async () => {
-    const items = db.collection<Loose>('by_id_writes');
+    const items = compat.db.collection<Loose>('by_id_writes');
     await items.insertMany([
       { _id: 'a', n: 1 },
       { _id: 'b', n: 2 },
@@ -72,7 +62,7 @@ describe('compatibility: lookups by _id', () => {
   });
 
   test('when a number of another BSON type or a case-blind collation names an _id, then it still finds the document', async () => {
-    const items = db.collection<Loose>('by_id_equality');
+    const items = compat.db.collection<Loose>('by_id_equality');
     await items.insertMany([{ _id: new Int32(1) }, { _id: 'Abc' }]);
 
     assert.deepEqual(ids(await items.find({ _id: new Double(1) }).toArray()), [1]);
@@ -83,7 +73,7 @@ describe('compatibility: lookups by _id', () => {
   });
 
   test('when $in names ids without a sort, then the documents come in insertion order', async () => {
-    const items = db.collection<Loose>('by_id_order');
+    const items = compat.db.collection<Loose>('by_id_order');
     await items.insertMany([{ _id: 'c' }, { _id: 'a' }, { _id: 'b' }]);
     await items.updateOne({ _id: 'c' }, { $set: { touched: true } });
 

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Binary, DBRef, MongoServerError, ObjectId } from 'mongodb';
-import type { Db, Document } from 'mongodb';
-import { openTarget } from './support/target';
-import type { MongoTarget } from './support/target';
+import type { Document } from 'mongodb';
+import { useTargetDatabase } from './support/target';
 
 /*
  * Projections, updates and hints whose answer differed from mongod 7's (found by mongoose's
@@ -13,20 +12,10 @@ import type { MongoTarget } from './support/target';
 type Loose = { _id: number } & Document;
 
 describe('compatibility: projections, updates and hints as mongod 7 answers them', () => {
-  let target: MongoTarget;
-  let db: Db;
-
-  before(async () => {
-    target = await openTarget('compat_projection_update');
-    db = (await target.connect()).db(target.databaseName);
-  });
-
-  after(async () => {
-    await target.close();
-  });
+  const compat = useTargetDatabase('compat_projection_update');
 
   test('when a nested projection names fields of a missing subdocument, then nothing is invented', async () => {
-    const parents = db.collection<Loose>('nested_projection');
+    const parents = compat.db.collection<Loose>('nested_projection');
     await parents.insertOne({ _id: 1, name: 'parent' });
 
     const nested = await parents.findOne(
@@ -43,7 +32,7 @@ describe('compatibility: projections, updates and hints as mongod 7 answers them
   });
 
   test('when a projection uses the positional $, then the array holds only the element the query matched', async () => {
-    const posts = db.collection<Loose>('positional_projection');
+    const posts = compat.db.collection<Loose>('positional_projection');
     await posts.insertOne({
       _id: 1,
       title: 't',
@@ -72,7 +61,7 @@ describe('compatibility: projections, updates and hints as mongod 7 answers them
   });
 
   test('when $unset names a path through a literal $* field that is missing, then it changes nothing beside the $set', async () => {
-    const maps = db.collection<Loose>('literal_dollar_path');
+    const maps = compat.db.collection<Loose>('literal_dollar_path');
     await maps.insertOne({ _id: 1, nested: { data: {} } });
 
     // mongoose sends this shape for a map of subdocuments without _id.
@@ -88,7 +77,7 @@ describe('compatibility: projections, updates and hints as mongod 7 answers them
   });
 
   test('when $elemMatch names DBRef fields, then they match as the fields they are', async () => {
-    const chats = db.collection<Loose>('dbref_elem_match');
+    const chats = compat.db.collection<Loose>('dbref_elem_match');
     const member = new ObjectId();
     await chats.insertOne({ _id: 1, members: [new DBRef('users', member, 'app')] });
 
@@ -102,7 +91,7 @@ describe('compatibility: projections, updates and hints as mongod 7 answers them
   });
 
   test('when a Binary is $set over one with another subtype, then the new subtype is stored', async () => {
-    const buffers = db.collection<Loose>('binary_subtype');
+    const buffers = compat.db.collection<Loose>('binary_subtype');
     await buffers.insertOne({ _id: 1, buf: new Binary(Buffer.from('hi'), 128) });
 
     const result = await buffers.updateOne(
@@ -116,7 +105,7 @@ describe('compatibility: projections, updates and hints as mongod 7 answers them
   });
 
   test('when a find or aggregate is hinted to an index, then without a sort the documents come in index order', async () => {
-    const stock = db.collection<Loose>('hinted');
+    const stock = compat.db.collection<Loose>('hinted');
     await stock.createIndex({ qty: -1, name: -1 });
     await stock.insertMany([
       { _id: 1, name: 'Andrew', qty: 4 },
@@ -142,7 +131,7 @@ describe('compatibility: projections, updates and hints as mongod 7 answers them
   });
 
   test('when $set names a field inside an array or a scalar, then mongod refuses with 28 PathNotViable', async () => {
-    const posts = db.collection<Loose>('path_not_viable');
+    const posts = compat.db.collection<Loose>('path_not_viable');
     await posts.insertOne({ _id: 1, count: 3, comments: [{ body: 'a' }, { body: 'b' }] });
     const pathNotViable = (error: unknown) =>
       error instanceof MongoServerError &&

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { MongoBulkWriteError, MongoServerError } from 'mongodb';
-import type { Db, Document, UpdateFilter } from 'mongodb';
-import { openTarget } from './support/target';
-import type { MongoTarget } from './support/target';
+import type { Document, UpdateFilter } from 'mongodb';
+import { useTargetDatabase } from './support/target';
 
 /*
  * Writes and definitions mongod 7 refuses (or, for the upserts, accepts where this server
@@ -21,22 +20,12 @@ function serverError(code: number, pattern?: RegExp) {
 }
 
 describe('compatibility: what mongod 7 refuses, and the crashes that are gone', () => {
-  let target: MongoTarget;
-  let db: Db;
-
-  before(async () => {
-    target = await openTarget('compat_refusals');
-    db = (await target.connect()).db(target.databaseName);
-  });
-
-  after(async () => {
-    await target.close();
-  });
+  const compat = useTargetDatabase('compat_refusals');
 
   test('when upserts $inc, $set, $pullAll and $pull fields that do not exist, then each inserts as mongod does', async () => {
-    const counters = db.collection('upserts');
+    const counters = compat.db.collection('upserts');
     const upsert = (q: Document, u: Document) =>
-      db.command({ update: 'upserts', updates: [{ q, u, upsert: true }] });
+      compat.db.command({ update: 'upserts', updates: [{ q, u, upsert: true }] });
 
     const replies = [
       await upsert({ _id: 1 }, { $inc: { 'stats.views': 1 } }),
@@ -65,7 +54,7 @@ describe('compatibility: what mongod 7 refuses, and the crashes that are gone', 
   });
 
   test('when one statement of an unordered bulkWrite $pushes onto a non-array, then only that statement fails', async () => {
-    const items = db.collection<Loose>('bulk_push');
+    const items = compat.db.collection<Loose>('bulk_push');
     await items.insertMany([
       { _id: 1, list: 5 },
       { _id: 2, list: [] },
@@ -99,12 +88,12 @@ describe('compatibility: what mongod 7 refuses, and the crashes that are gone', 
   });
 
   test('when a document over 16 MiB is inserted, or an update grows one past it, then both are refused', async () => {
-    const blobs = db.collection<Loose>('too_large');
+    const blobs = compat.db.collection<Loose>('too_large');
     const eightMiB = 'x'.repeat(8 * 1024 * 1024 + 1);
     await blobs.insertOne({ _id: 2, a: eightMiB });
 
     await assert.rejects(blobs.insertOne({ _id: 1, a: eightMiB, b: eightMiB }), serverError(10334));
-    const grown = await db.command({
+    const grown = await compat.db.command({
       update: 'too_large',
       updates: [{ q: { _id: 2 }, u: { $set: { b: eightMiB } } }],
     });
@@ -114,7 +103,7 @@ describe('compatibility: what mongod 7 refuses, and the crashes that are gone', 
   });
 
   test('when one update sets and increments the same path, or a path and its parent, then it is refused with 40', async () => {
-    const items = db.collection<Loose>('conflicts');
+    const items = compat.db.collection<Loose>('conflicts');
     await items.insertOne({ _id: 1, a: 1, x: { y: 1 } });
 
     await assert.rejects(
@@ -129,17 +118,17 @@ describe('compatibility: what mongod 7 refuses, and the crashes that are gone', 
   });
 
   test('when an update of a stored document creates a top-level $-prefixed field, then it is refused; inserts may have one', async () => {
-    const items = db.collection<Loose>('dollar_fields');
-    await db.command({ insert: 'dollar_fields', documents: [{ _id: 1, $price: 5 }] });
+    const items = compat.db.collection<Loose>('dollar_fields');
+    await compat.db.command({ insert: 'dollar_fields', documents: [{ _id: 1, $price: 5 }] });
 
     await assert.rejects(items.updateOne({ _id: 1 }, { $set: { $hotel: 1 } }), serverError(52));
     assert.deepEqual(await items.findOne({ _id: 1 }), { _id: 1, $price: 5 });
   });
 
   test('when an update statement carries sort (a MongoDB 8.0 option), then mongod 7 refuses it as an unknown field', async () => {
-    await db.collection<Loose>('update_sort').insertOne({ _id: 1 });
+    await compat.db.collection<Loose>('update_sort').insertOne({ _id: 1 });
 
-    const reply = db.command({
+    const reply = compat.db.command({
       update: 'update_sort',
       updates: [{ q: {}, u: { $set: { z: 1 } }, sort: { _id: -1 } }],
     });
@@ -148,10 +137,10 @@ describe('compatibility: what mongod 7 refuses, and the crashes that are gone', 
   });
 
   test('when index definitions mongod refuses are created, then each is refused and the partial unique sku index is not', async () => {
-    const products = db.collection<Loose>('index_rules');
+    const products = compat.db.collection<Loose>('index_rules');
     const refused = async (key: Document, options: Document, code: number) =>
       assert.rejects(
-        db.command({
+        compat.db.command({
           createIndexes: 'index_rules',
           indexes: [{ key, name: `i${code}_${Object.keys(key).join('')}`, ...options }],
         }),
@@ -184,7 +173,7 @@ describe('compatibility: what mongod 7 refuses, and the crashes that are gone', 
   });
 
   test('when $inc meets a non-number, then the error is 14 TypeMismatch', async () => {
-    const items = db.collection<Loose>('inc_types');
+    const items = compat.db.collection<Loose>('inc_types');
     await items.insertOne({ _id: 1, name: 'lamp' });
 
     await assert.rejects(
@@ -194,7 +183,7 @@ describe('compatibility: what mongod 7 refuses, and the crashes that are gone', 
   });
 
   test('when $text is used without a text index, in find or a $match, then the error is 27 IndexNotFound', async () => {
-    const items = db.collection<Loose>('no_text_index');
+    const items = compat.db.collection<Loose>('no_text_index');
     await items.insertOne({ _id: 1, name: 'lamp' });
 
     await assert.rejects(
@@ -208,12 +197,12 @@ describe('compatibility: what mongod 7 refuses, and the crashes that are gone', 
   });
 
   test('when a change stream is opened on this standalone, then the error is 40573', async (t) => {
-    const hello = await db.admin().command({ hello: 1 });
+    const hello = await compat.db.admin().command({ hello: 1 });
     if (hello['setName'] !== undefined || hello['msg'] === 'isdbgrid') {
       t.skip('change streams are allowed on a replica set or mongos');
       return;
     }
-    const stream = db.collection('streams').watch();
+    const stream = compat.db.collection('streams').watch();
 
     await assert.rejects(stream.tryNext(), serverError(40573));
     await stream.close();

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { DBRef, Decimal128, Double, Int32, Long, MongoServerError, ObjectId } from 'mongodb';
-import type { Db, Document } from 'mongodb';
-import { openTarget } from './support/target';
-import type { MongoTarget } from './support/target';
+import type { Document } from 'mongodb';
+import { useTargetDatabase } from './support/target';
 
 /*
  * Queries whose answer used to differ silently from mongod 7's. Each assertion is mongod's
@@ -16,20 +15,10 @@ const ids = (documents: Document[]): unknown[] => documents.map((document) => do
 type Loose = { _id: number | null } & Document;
 
 describe('compatibility: results mongod 7 gives', () => {
-  let target: MongoTarget;
-  let db: Db;
-
-  before(async () => {
-    target = await openTarget('compat_results');
-    db = (await target.connect()).db(target.databaseName);
-  });
-
-  after(async () => {
-    await target.close();
-  });
+  const compat = useTargetDatabase('compat_results');
 
   test('when $all is asked of a scalar field, then a field equal to the one value matches', async () => {
-    const items = db.collection<Loose>('all_scalar');
+    const items = compat.db.collection<Loose>('all_scalar');
     await items.insertMany([
       { _id: 1, tag: 'red' },
       { _id: 2, tag: ['red', 'blue'] },
@@ -45,7 +34,7 @@ describe('compatibility: results mongod 7 gives', () => {
   });
 
   test('when a Double 1.0 and a Long are stored, then they come back as Double and Long', async () => {
-    const numbers = db.collection<Loose>('number_types');
+    const numbers = compat.db.collection<Loose>('number_types');
     await numbers.insertOne({ _id: 1, ratio: new Double(1), big: Long.fromNumber(5), small: 3 });
 
     const raw = await numbers.findOne({ _id: 1 }, { promoteValues: false });
@@ -57,7 +46,7 @@ describe('compatibility: results mongod 7 gives', () => {
   });
 
   test('when numbers are queried by $type, then int, long, double and the aliases are told apart', async () => {
-    const numbers = db.collection<Loose>('type_query');
+    const numbers = compat.db.collection<Loose>('type_query');
     await numbers.insertMany([
       { _id: 1, n: new Double(1) },
       { _id: 2, n: 2 },
@@ -87,7 +76,7 @@ describe('compatibility: results mongod 7 gives', () => {
   });
 
   test('when an update increments a Double or a Long, then the result keeps its BSON type', async () => {
-    const numbers = db.collection<Loose>('inc_types');
+    const numbers = compat.db.collection<Loose>('inc_types');
     await numbers.insertOne({ _id: 1, d: new Double(1), l: Long.fromNumber(1), i: 2147483647 });
 
     await numbers.updateOne({ _id: 1 }, { $inc: { d: 1, l: 1, i: 1 } });
@@ -104,7 +93,7 @@ describe('compatibility: results mongod 7 gives', () => {
   });
 
   test('when Decimal128 values are compared and sorted, then they order by numeric value', async () => {
-    const prices = db.collection<Loose>('decimals');
+    const prices = compat.db.collection<Loose>('decimals');
     await prices.insertMany([
       { _id: 1, price: Decimal128.fromString('10.00') },
       { _id: 2, price: Decimal128.fromString('9.50') },
@@ -119,7 +108,7 @@ describe('compatibility: results mongod 7 gives', () => {
   });
 
   test('when a DBRef field is queried by $id or as a whole, then the referring document matches', async () => {
-    const posts = db.collection<Loose>('dbrefs');
+    const posts = compat.db.collection<Loose>('dbrefs');
     const author = new ObjectId();
     await posts.insertMany([
       { _id: 1, author: new DBRef('users', author) },
@@ -134,7 +123,7 @@ describe('compatibility: results mongod 7 gives', () => {
   });
 
   test('when an array field is sorted, then ascending uses its smallest and descending its largest element', async () => {
-    const scores = db.collection<Loose>('array_sort');
+    const scores = compat.db.collection<Loose>('array_sort');
     await scores.insertMany([
       { _id: 1, s: [3, 1, 9] },
       { _id: 2, s: [5] },
@@ -149,12 +138,12 @@ describe('compatibility: results mongod 7 gives', () => {
   });
 
   test('when $lookup joins another collection, by fields or by pipeline, then the matches are attached', async () => {
-    await db.collection<Loose>('lookup_orders').insertMany([
+    await compat.db.collection<Loose>('lookup_orders').insertMany([
       { _id: 1, productId: 10 },
       { _id: 2, productId: 10 },
       { _id: 3, productId: 11 },
     ]);
-    const products = db.collection<Loose>('lookup_products');
+    const products = compat.db.collection<Loose>('lookup_products');
     await products.insertMany([{ _id: 10 }, { _id: 12 }]);
 
     const byFields = await products
@@ -195,7 +184,7 @@ describe('compatibility: results mongod 7 gives', () => {
   });
 
   test('when a projection holds only $slice, then every other field is still returned', async () => {
-    const posts = db.collection<Loose>('slice_projection');
+    const posts = compat.db.collection<Loose>('slice_projection');
     await posts.insertOne({ _id: 1, title: 'a', comments: [1, 2, 3], meta: { x: 1 } });
 
     const sliced = await posts.findOne({ _id: 1 }, { projection: { comments: { $slice: 1 } } });
@@ -204,7 +193,7 @@ describe('compatibility: results mongod 7 gives', () => {
   });
 
   test('when a nested projection names a missing or scalar parent, then no value is invented', async () => {
-    const items = db.collection<Loose>('nested_projection');
+    const items = compat.db.collection<Loose>('nested_projection');
     await items.insertOne({ _id: 1, a: 5, sub: { x: 1 } });
 
     const projected = await items.findOne(
@@ -216,7 +205,7 @@ describe('compatibility: results mongod 7 gives', () => {
   });
 
   test('when $pull is given an $or of subdocument conditions, then the matching subdocuments are removed', async () => {
-    const carts = db.collection('pull_or');
+    const carts = compat.db.collection('pull_or');
     await carts.insertOne({
       _id: new ObjectId('000000000000000000000001'),
       lines: [
@@ -228,7 +217,7 @@ describe('compatibility: results mongod 7 gives', () => {
 
     // mongoose's array.pull() sends this shape for subdocuments without _id; the driver's
     // types do not know it, so it goes as a plain update command.
-    await db.command({
+    await compat.db.command({
       update: 'pull_or',
       updates: [{ q: {}, u: { $pull: { lines: { $or: [{ sku: 'a', qty: 1 }, { sku: 'c' }] } } } }],
     });
@@ -237,10 +226,10 @@ describe('compatibility: results mongod 7 gives', () => {
   });
 
   test('when a document is inserted with _id: null, then it is stored under null', async () => {
-    const items = db.collection<Loose>('null_id');
+    const items = compat.db.collection<Loose>('null_id');
 
     // The driver's insertOne replaces a null _id itself; the server is asked directly.
-    await db.command({ insert: 'null_id', documents: [{ _id: null, name: 'x' }] });
+    await compat.db.command({ insert: 'null_id', documents: [{ _id: null, name: 'x' }] });
 
     assert.deepEqual(await items.find().toArray(), [{ _id: null, name: 'x' }]);
   });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
 import { MongoClient } from 'mongodb';
-import type { MongoClientOptions } from 'mongodb';
+import type { Db, MongoClientOptions } from 'mongodb';
 import { start } from '@shop/mongo-embedded';
 
 /**
@@ -43,6 +44,37 @@ export async function openTarget(label: string): Promise<MongoTarget> {
       await cleanup.close();
       await Promise.all(clients.map((client) => client.close()));
       await server?.stop();
+    },
+  };
+}
+
+/**
+ * At the top of a describe: the suite's own database on the target, opened (and given `seed`)
+ * before its tests and dropped after them. Tests read `db` and `target` as they run.
+ */
+export function useTargetDatabase(
+  label: string,
+  seed?: (db: Db) => Promise<unknown>,
+): { readonly db: Db; readonly target: MongoTarget } {
+  let opened: { db: Db; target: MongoTarget } | undefined;
+  before(async () => {
+    const target = await openTarget(label);
+    opened = { target, db: (await target.connect()).db(target.databaseName) };
+    await seed?.(opened.db);
+  });
+  after(async () => {
+    await opened?.target.close();
+  });
+  const current = () => {
+    if (!opened) throw new Error("the database opens in the suite's before hook");
+    return opened;
+  };
+  return {
+    get db() {
+      return current().db;
+    },
+    get target() {
+      return current().target;
     },
   };
 }
