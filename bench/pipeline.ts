@@ -507,18 +507,15 @@ export const pipeline: Benchmark = {
         ['all of them', `${fixed(cpuTotal, 2)} ms`],
       ],
     );
-    const peak = steps.reduce(
-      (worst, step) => {
-        for (const [name, mib] of Object.entries(step.residentMiB))
-          worst[name] = Math.max(worst[name] ?? 0, mib);
-        return worst;
-      },
-      {} as Record<string, number>,
-    );
+    // Per offered rate: past what the system keeps up with, requests pile up in the gateway and
+    // the services, and so does the memory they hold.
     printTable(
-      `resident memory under load (${built ? 'node dist/main.js' : 'tsx sources'}), the most seen`,
-      ['service', 'RSS'],
-      Object.entries(peak).map(([name, mib]) => [name, `${fixed(mib)} MiB`]),
+      `resident memory under load (${built ? 'node dist/main.js' : 'tsx sources'}), the most seen at each offered rate`,
+      ['service', ...steps.map((step) => `at ${step.offered}/s`)],
+      SERVICES_UNDER_LOAD.map((name) => [
+        name,
+        ...steps.map((step) => `${fixed(step.residentMiB[name] ?? 0)} MiB`),
+      ]),
     );
     console.log(`  invariant: ${invariant}`);
   },
