@@ -68,8 +68,9 @@ test('when the relay cannot reach the broker, then outbox_oldest_pending_age_sec
     metrics: suite.harness.metrics,
     intervalMs: 50,
   });
+  // An event nobody here consumes: the relay publishes it as soon as the broker answers.
   await withTransaction(suite.harness.pool, (tx) =>
-    enqueueEvent(tx, 'ORDER_CANCELLED', { orderId: 'lagging', userId: 'u-1' }),
+    enqueueEvent(tx, 'ORDER_CONFIRMED', { orderId: 'lagging', userId: 'u-1' }),
   );
   await waitFor(async () => ((await sample('outbox_oldest_pending_age_seconds')) ?? 0) >= 1, {
     what: 'the outbox lag to reach a second',
