@@ -15,6 +15,8 @@ export const configSchema = z.object({
   ...rabbitmqConfig(),
   JWT_SECRET: secret(),
   PRODUCT_SERVICE_URL: z.url(),
+  // How long a product's price, once read, prices later orders here (clients/product-catalog.ts).
+  PRICE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   // A PENDING order older than this is cancelled: inventory lost or dead-lettered ORDER_CREATED.
   PENDING_ORDER_TIMEOUT_MS: positiveInt(15 * 60_000),
   PENDING_SWEEP_INTERVAL_MS: positiveInt(60_000),

@@ -26,6 +26,7 @@ void runService({
       baseURL: config.PRODUCT_SERVICE_URL,
       timeoutMs: PRODUCT_SERVICE_TIMEOUT_MS,
       retries: 1,
+      priceCacheMs: config.PRICE_CACHE_MS,
     });
     const service = startOrderService(config, { pool, rabbit, catalog }, runtime);
     return {

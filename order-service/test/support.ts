@@ -98,6 +98,8 @@ export async function startOrderService(options: {
   /** Through a TCP proxy to simulate a broker outage. */
   rabbitmqUrl?: string;
   productServiceTimeoutMs?: number;
+  /** 0 unless a suite tests the price cache: most suites change the stub's prices at will. */
+  priceCacheMs?: number;
   namespace?: string;
   /** The production defaults (15 min, every minute) unless a suite wants to see orders expire. */
   pendingOrderTimeoutMs?: number;
@@ -123,6 +125,7 @@ export async function startOrderService(options: {
     baseURL: options.productServiceUrl,
     timeoutMs: options.productServiceTimeoutMs ?? 1500,
     retries: 1,
+    priceCacheMs: options.priceCacheMs ?? 0,
   });
   const service = startComposedOrderService(
     {

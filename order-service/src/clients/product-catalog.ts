@@ -20,16 +20,41 @@ const pageSchema = z.object({ items: z.array(productSchema) });
 // order may have; an order naming more distinct products than that is priced in several reads.
 const IDS_PER_READ = 100;
 
+// Enough for any catalog's busy products; past it the cache starts afresh rather than growing.
+const MAX_CACHED_PRODUCTS = 10_000;
+
+export interface ProductCatalogOptions extends Pick<
+  UpstreamClientOptions,
+  'baseURL' | 'timeoutMs' | 'retries' | 'breaker'
+> {
+  /**
+   * How long a product read from product-service prices later orders in this process: a price
+   * change is seen within it (0: every order asks product-service).
+   */
+  priceCacheMs: number;
+  /** For tests: the clock of the price cache. */
+  now?: () => number;
+}
+
 /**
  * The catalog is product-service's `GET /products?ids=...`, behind a timeout and circuit breaker:
- * one request prices a whole order, over a kept-alive connection. Prices are read at the moment
- * of ordering; product-service's cache is invalidated by every write, so a price change is seen
- * by the next order (see product-service/README.md for the cache's guarantees).
+ * one request prices a whole order's uncached products, over a kept-alive connection. A product
+ * read prices this process's orders for `priceCacheMs` more, so the hot products of a busy shop
+ * cost no request at all; product-service's own cache is invalidated by every write, so a price
+ * change is seen by every order within `priceCacheMs` (see product-service/README.md). Unknown
+ * products are not remembered: a product created a moment ago is found by the next order.
  */
-export function productCatalogOverHttp(
-  options: Pick<UpstreamClientOptions, 'baseURL' | 'timeoutMs' | 'retries' | 'breaker'>,
-): ProductCatalog {
-  const client = new UpstreamClient({ name: 'product-service', ...options });
+export function productCatalogOverHttp(options: ProductCatalogOptions): ProductCatalog {
+  const { priceCacheMs, now = Date.now, ...upstream } = options;
+  const client = new UpstreamClient({ name: 'product-service', ...upstream });
+  const cached = new Map<string, { product: CatalogProduct; until: number }>();
+
+  function remember(products: CatalogProduct[]): void {
+    if (priceCacheMs === 0) return;
+    if (cached.size + products.length > MAX_CACHED_PRODUCTS) cached.clear();
+    const until = now() + priceCacheMs;
+    for (const product of products) cached.set(product.id, { product, until });
+  }
 
   async function findSome(ids: readonly string[]): Promise<CatalogProduct[]> {
     const response = await client.get<unknown>('/products', {
@@ -47,11 +72,20 @@ export function productCatalogOverHttp(
 
   return {
     async findProducts(ids) {
-      const wanted = [...new Set(ids)];
       const found = new Map<string, CatalogProduct>();
+      const wanted: string[] = [];
+      const at = now();
+      for (const id of new Set(ids)) {
+        const entry = cached.get(id);
+        if (entry && entry.until > at) found.set(id, entry.product);
+        else wanted.push(id);
+      }
       for (let start = 0; start < wanted.length; start += IDS_PER_READ) {
-        const products = await findSome(wanted.slice(start, start + IDS_PER_READ));
-        for (const { id, name, price } of products) found.set(id, { id, name, price });
+        const products = (await findSome(wanted.slice(start, start + IDS_PER_READ))).map(
+          ({ id, name, price }) => ({ id, name, price }),
+        );
+        remember(products);
+        for (const product of products) found.set(product.id, product);
       }
       return found;
     },
