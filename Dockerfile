@@ -86,6 +86,9 @@ RUN apk add --no-cache tini \
     /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
     /usr/local/bin/yarn /usr/local/bin/yarnpkg
 ENV NODE_ENV=production
+# SERVICE_ENV of scripts/system/services.ts: ignored by Alpine's musl, it keeps a glibc base
+# (node:24-slim) from holding a malloc arena per thread.
+ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 # Owned by root: the service only reads its code, as user node (uid 1000, the runAsUser of the
 # Kubernetes manifests).

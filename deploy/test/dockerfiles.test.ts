@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { SERVICE_NODE_FLAGS } from '../../scripts/system/services';
+import { SERVICE_ENV, SERVICE_NODE_FLAGS } from '../../scripts/system/services';
 import {
   dockerignore,
   filesUnder,
@@ -145,7 +145,7 @@ describe('Dockerfile (one for every service, ARG SERVICE)', () => {
     assert.match(keep.args, /rm "\$link"/);
   });
 
-  test("when run, then node runs as a non-root user under an init, with a health check and the launcher's V8 flags", () => {
+  test("when run, then node runs as a non-root user under an init, with a health check and the launcher's V8 flags and environment", () => {
     const last = (keyword: string) => of(keyword, final).at(-1)?.args;
     const user = last('USER');
     assert.ok(user && !['root', '0', '0:0'].includes(user), `USER is ${user ?? 'not set'}`);
@@ -156,12 +156,13 @@ describe('Dockerfile (one for every service, ARG SERVICE)', () => {
       ...SERVICE_NODE_FLAGS,
       'dist/main.js',
     ]);
-    assert.match(
-      of('ENV', final)
-        .map((instruction) => instruction.args)
-        .join(' '),
-      /\bNODE_ENV=production\b/,
-    );
+    const env = of('ENV', final)
+      .map((instruction) => instruction.args)
+      .join(' ');
+    assert.match(env, /\bNODE_ENV=production\b/);
+    for (const [name, value] of Object.entries(SERVICE_ENV)) {
+      assert.match(env, new RegExp(`\\b${name}=${value}\\b`), `the launcher's ${name}`);
+    }
   });
 
   test('when the context is sent, then .dockerignore lets in what is copied and nothing built', () => {

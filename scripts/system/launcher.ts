@@ -6,6 +6,7 @@ import { databaseUrl } from '@shop/postgres';
 import { describePortHolder, isPortFree, leasePort, type PortLease } from './ports';
 import {
   planInstances,
+  SERVICE_ENV,
   SERVICE_NODE_FLAGS,
   START_WAVES,
   type PlannedInstance,
@@ -300,6 +301,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       cwd: options.root,
       env: {
         ...process.env,
+        ...SERVICE_ENV,
         ...common,
         ...perService[instance.service],
         ...options.instanceEnv?.(instance),

@@ -20,6 +20,14 @@ export type ServiceName = (typeof SERVICES)[number]['name'];
  */
 export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=50'] as const;
 
+/**
+ * Environment every service runs with, here and in the image (the Dockerfile's ENV, compared by
+ * deploy/test). glibc gives each thread that allocates (libuv's pool, V8's GC helpers) an arena
+ * of its own, and a loaded gateway kept some 13 MiB more resident for it; two arenas are what
+ * Node needs. musl, the images' C library, has no such arenas and ignores the variable.
+ */
+export const SERVICE_ENV = { MALLOC_ARENA_MAX: '2' } as const;
+
 /** Start in waves: the registry, then the four domain services side by side, then the gateway. */
 export const START_WAVES: ServiceName[][] = [
   ['service-registry'],
