@@ -211,6 +211,9 @@ export function createAdmission(settings: AdmissionSettings): Admission {
       request.sessionId === undefined
         ? undefined
         : `${settings.revokedSessionPrefix}${request.sessionId}`;
+    // Redis's answer is as old as the question: a mark set while the script is on its way is
+    // seen by the next check, SESSION_CHECK_MS after the question at the latest.
+    const askedAt = now();
     let reply: number[];
     try {
       reply = await send(counters, hits, sessionKey);
@@ -219,7 +222,10 @@ export function createAdmission(settings: AdmissionSettings): Admission {
       return { revoked: false };
     }
     const revoked = reply[counters.length * 2] === 1;
-    if (request.sessionId !== undefined && !revoked) liveSessions.confirm(request.sessionId);
+    if (request.sessionId !== undefined) {
+      if (revoked) liveSessions.end(request.sessionId);
+      else liveSessions.confirm(request.sessionId, askedAt);
+    }
     judge(res, counters, learn(counters, reply));
     return { revoked };
   }
