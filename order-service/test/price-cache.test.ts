@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import express from 'express';
+import { startTestServer } from '@shop/testkit';
 import { productCatalogOverHttp } from '../src/clients/product-catalog';
 import { startStubProductService, type StubProduct } from './support';
 
@@ -61,6 +63,40 @@ describe('the price cache of the product catalog client', () => {
     } finally {
       cachedCatalog.close();
       uncached.close();
+    }
+  });
+
+  test('when product-service is slow to answer, then the price is kept PRICE_CACHE_MS from the question, not from the answer', async () => {
+    let asked = 0;
+    const app = express();
+    app.get('/products', (_req, res) => {
+      asked += 1;
+      clock += 900;
+      res.json({ items: [{ id: MUG, name: 'Mug', price: 100 }], page: 1, limit: 100, total: 1 });
+    });
+    const slow = await startTestServer(app);
+    const catalog = productCatalogOverHttp({
+      baseURL: slow.url,
+      priceCacheMs: 1000,
+      now: () => clock,
+    });
+    try {
+      await catalog.findProducts([MUG]);
+      clock += 99;
+      await catalog.findProducts([MUG]);
+      const within = asked;
+      clock += 1;
+      await catalog.findProducts([MUG]);
+
+      assert.equal(within, 1, '999 ms after the question: from the cache');
+      assert.equal(
+        asked,
+        2,
+        '1000 ms after the question, though 100 ms after the answer: asked again',
+      );
+    } finally {
+      catalog.close();
+      await slow.close();
     }
   });
 });

@@ -49,11 +49,18 @@ export function productCatalogOverHttp(options: ProductCatalogOptions): ProductC
   const client = new UpstreamClient({ name: 'product-service', ...upstream });
   const cached = new Map<string, { product: CatalogProduct; until: number }>();
 
-  function remember(products: CatalogProduct[]): void {
+  /**
+   * Kept until `priceCacheMs` after the read was asked for (not answered: a slow answer may
+   * already be old), and never over an entry of a later read, which may hold a newer price.
+   */
+  function remember(products: CatalogProduct[], askedAt: number): void {
     if (priceCacheMs === 0) return;
     if (cached.size + products.length > MAX_CACHED_PRODUCTS) cached.clear();
-    const until = now() + priceCacheMs;
-    for (const product of products) cached.set(product.id, { product, until });
+    const until = askedAt + priceCacheMs;
+    for (const product of products) {
+      const known = cached.get(product.id);
+      if (!known || known.until < until) cached.set(product.id, { product, until });
+    }
   }
 
   async function findSome(ids: readonly string[]): Promise<CatalogProduct[]> {
@@ -81,10 +88,11 @@ export function productCatalogOverHttp(options: ProductCatalogOptions): ProductC
         else wanted.push(id);
       }
       for (let start = 0; start < wanted.length; start += IDS_PER_READ) {
+        const askedAt = now();
         const products = (await findSome(wanted.slice(start, start + IDS_PER_READ))).map(
           ({ id, name, price }) => ({ id, name, price }),
         );
-        remember(products);
+        remember(products, askedAt);
         for (const product of products) found.set(product.id, product);
       }
       return found;
