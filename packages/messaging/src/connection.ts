@@ -104,7 +104,9 @@ class ResilientConnection implements RabbitConnection {
   private ready = false;
   private closing = false;
   private publishChannel: Promise<ConfirmChannel> | null = null;
-  /** Ids of mandatory messages the broker returned unrouted, until their publish looks. */
+  /** Ids of mandatory messages published and not yet confirmed or refused. */
+  private readonly awaitingConfirm = new Set<string>();
+  /** Of those, the ones the broker returned unrouted, until their publish looks. */
   private readonly returned = new Set<string>();
   private readonly owners = new Set<ChannelOwner>();
   private readonly readyWaiters = new Set<() => void>();
@@ -184,6 +186,7 @@ class ResilientConnection implements RabbitConnection {
       mandatory: consumed,
       ...(envelope.correlationId ? { correlationId: envelope.correlationId } : {}),
     };
+    if (consumed) this.awaitingConfirm.add(envelope.eventId);
     const confirmed = await confirmPublish(
       channel,
       qualify(this.namespace, exchange),
@@ -195,6 +198,7 @@ class ResilientConnection implements RabbitConnection {
       () => ({ ok: true as const }),
       (error: unknown) => ({ ok: false as const, error }),
     );
+    this.awaitingConfirm.delete(envelope.eventId);
     // Looked up whatever the confirm said, so no returned id is left behind.
     if (this.returned.delete(envelope.eventId)) throw new UnroutableEventError(envelope.eventType);
     if (!confirmed.ok) throw confirmed.error;
@@ -337,7 +341,10 @@ class ResilientConnection implements RabbitConnection {
       });
       // The broker returns a mandatory message no queue took before it confirms it.
       channel.on('return', (message: { properties: { messageId?: string } }) => {
-        if (message.properties.messageId) this.returned.add(message.properties.messageId);
+        const id = message.properties.messageId;
+        // A return for a publish that already gave up (timed out) is not kept: nothing would
+        // ever take it out again.
+        if (id && this.awaitingConfirm.has(id)) this.returned.add(id);
       });
       // Declared on every new channel, not only per connection: if an exchange was deleted, the
       // publish that failed on it closed the channel, and the next one heals the topology.

@@ -7,7 +7,7 @@ import {
   type PassOutcome,
   type TraceCarrier,
 } from '@shop/service-kit';
-import type { RabbitConnection } from './connection';
+import { UnroutableEventError, type RabbitConnection } from './connection';
 import type { EventEnvelope } from './envelope';
 import { messagingMetrics } from './metrics';
 import { onOutboxCommit } from './outbox';
@@ -71,6 +71,16 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   gaugeEntry.relays += 1;
   metrics.outboxPools.set(pool, gaugeEntry);
 
+  let lastUnroutableWarning = -Infinity;
+  function warnUnroutable(count: number, claimed: number, first: unknown): void {
+    if (Date.now() - lastUnroutableWarning < 60_000) return;
+    lastUnroutableWarning = Date.now();
+    logger.warn(
+      { err: first, unroutable: count, claimed },
+      'outbox events wait for a queue to take them; they stay pending until one does',
+    );
+  }
+
   async function relayBatch(): Promise<{ claimed: number; failures: unknown[] }> {
     return withTransaction(pool, async (tx) => {
       const { rows } = await tx.query<PendingRow>(
@@ -122,6 +132,12 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       if (!connected) return 'done';
     }
     const { claimed, failures } = await relayBatch();
+    // No queue takes these yet (a consumer not yet deployed): the broker is fine, so this is not
+    // a failure to back off from; they are tried again every interval, and said once a minute.
+    if (failures.length > 0 && failures.every((error) => error instanceof UnroutableEventError)) {
+      warnUnroutable(failures.length, claimed, failures[0]);
+      return 'done';
+    }
     if (failures.length > 0) {
       throw new Error(`${failures.length} of ${claimed} outbox events not published`, {
         cause: failures[0],

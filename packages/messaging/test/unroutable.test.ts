@@ -20,23 +20,24 @@ test('when a consumed event finds no queue, then its publish fails; an announced
   await rabbit.publish('USER_REGISTERED', { userId: 'u-1', email: 'a@shop.example' });
 });
 
-test('when an event is written before its consumer has declared its queue, then the relay keeps it and publishes it once the queue exists', async () => {
+test('when an event is written before its consumer has declared its queue, then the relay keeps it, tries again every interval without backing off, and publishes it once the queue exists', async () => {
   const envelope = await withTransaction(suite.harness.pool, (tx) =>
     enqueueEvent(tx, 'PRODUCT_DELETED', { productId: 'p-2', sku: 'S-2' }),
   );
   const metrics = createMetricsRegistry('unroutable');
   const rabbit = suite.harness.connect({ metrics });
   await rabbit.waitUntilConnected(5000);
-  const relay = suite.harness.relay({ rabbit, intervalMs: 20, maxBackoffMs: 50 });
+  // A backoff doubling from 20 ms would need some 20 s for ten attempts; the interval, 0.2 s.
+  const relay = suite.harness.relay({ rabbit, intervalMs: 20, maxBackoffMs: 30_000 });
   try {
     await waitFor(
       async () => {
         const { rows } = await suite.harness.pool.query<{ attempts: number }>(
           'SELECT attempts FROM outbox WHERE published_at IS NULL',
         );
-        return (rows[0]?.attempts ?? 0) >= 2;
+        return (rows[0]?.attempts ?? 0) >= 10;
       },
-      { what: 'two attempts that found no queue' },
+      { what: 'ten attempts that found no queue, at the pace of the interval', timeoutMs: 5000 },
     );
 
     const deliveries = await suite.broker.tap(
