@@ -209,9 +209,12 @@ async function offerLoad(
       });
       inFlight.add(request);
     }
+    // The largest instance of each service: each replica must fit its own memory limit.
     for (const name of SERVICES_UNDER_LOAD) {
-      const mib = residentMemoryMiB(bench.system.pid(name));
-      if (mib !== undefined) residentMiB[name] = Math.max(residentMiB[name] ?? 0, mib);
+      for (let replica = 1; replica <= instancesOf(name); replica += 1) {
+        const mib = residentMemoryMiB(bench.system.pid(name, replica));
+        if (mib !== undefined) residentMiB[name] = Math.max(residentMiB[name] ?? 0, mib);
+      }
     }
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -277,6 +280,11 @@ async function closedLoop(
   return { perSecond: accepted / ((performance.now() - began) / 1000), accepted };
 }
 
+/** The domain services run REPLICAS instances; the gateway and the embedded MongoDB one. */
+function instancesOf(name: string): number {
+  return (DOMAIN_SERVICES as readonly string[]).includes(name) ? REPLICAS : 1;
+}
+
 /**
  * CPU seconds used so far by each part of the system: every instance of each service, the
  * embedded MongoDB, the Postgres backends of the benchmark's databases, the whole RabbitMQ
@@ -286,8 +294,7 @@ function cpuSecondsByPart(bench: BenchSystem): Record<string, number> {
   const parts: Record<string, number> = {};
   for (const name of [...SERVICES_UNDER_LOAD, 'mongo-embedded'] as const) {
     let seconds = 0;
-    const instances = (DOMAIN_SERVICES as readonly string[]).includes(name) ? REPLICAS : 1;
-    for (let replica = 1; replica <= instances; replica += 1) {
+    for (let replica = 1; replica <= instancesOf(name); replica += 1) {
       seconds += cpuSecondsOf(bench.system.pid(name, replica)) ?? 0;
     }
     parts[name] = seconds;
@@ -510,7 +517,7 @@ export const pipeline: Benchmark = {
     // Per offered rate: past what the system keeps up with, requests pile up in the gateway and
     // the services, and so does the memory they hold.
     printTable(
-      `resident memory under load (${built ? 'node dist/main.js' : 'tsx sources'}), the most seen at each offered rate`,
+      `resident memory under load (${built ? 'node dist/main.js' : 'tsx sources'}), the most seen at each offered rate, largest instance`,
       ['service', ...steps.map((step) => `at ${step.offered}/s`)],
       SERVICES_UNDER_LOAD.map((name) => [
         name,

@@ -11,7 +11,7 @@ export const SERVICES = [
 export type ServiceName = (typeof SERVICES)[number]['name'];
 
 /**
- * V8 flags every service runs with, here and in the image (the Dockerfile's NODE_OPTIONS, which
+ * V8 flags every service runs with, here and in the image (the Dockerfile's CMD, which
  * deploy/test compares with this). A service holds about 30 MiB of live objects; under load
  * Node 24 let the young generation grow to 64 MiB per semi-space and the old one to three or
  * four times its live size before collecting, about 300 MiB resident in all. An 8 MiB

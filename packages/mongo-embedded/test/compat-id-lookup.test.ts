@@ -72,15 +72,14 @@ describe('compatibility: lookups by _id', () => {
     );
   });
 
-  test('when $in names ids without a sort, then the documents come in insertion order', async () => {
+  test('when $in names ids, some twice, without a sort, then each document comes once', async () => {
     const items = compat.db.collection<Loose>('by_id_order');
-    await items.insertMany([{ _id: 'c' }, { _id: 'a' }, { _id: 'b' }]);
+    await items.insertMany([{ _id: 'c' }, { _id: 'a' }, { _id: 2 }]);
     await items.updateOne({ _id: 'c' }, { $set: { touched: true } });
 
-    assert.deepEqual(ids(await items.find({ _id: { $in: ['b', 'c', 'a'] } }).toArray()), [
-      'c',
-      'a',
-      'b',
-    ]);
+    // mongod answers in _id index order and the stand-in in natural order; neither promises one.
+    const found = ids(await items.find({ _id: { $in: [2, 'c', 'a', 'c'] } }).toArray());
+
+    assert.deepEqual(found.map(String).sort(), ['2', 'a', 'c']);
   });
 });

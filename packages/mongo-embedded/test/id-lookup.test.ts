@@ -7,10 +7,11 @@ import { idsNamedBy } from '../src/query/id-lookup';
 describe('idsNamedBy', () => {
   const id = new ObjectId();
 
-  test('when _id is a value, $eq or $in of strings, ObjectIds or Int32s, then those are the ids', () => {
+  test('when _id is a value, $eq or $in of strings, ObjectIds or safe whole numbers, then those are the ids', () => {
     assert.deepEqual(idsNamedBy({ _id: id, price: { $gt: 1 } }), [id]);
     assert.deepEqual(idsNamedBy({ _id: { $eq: 'a' } }), ['a']);
-    assert.deepEqual(idsNamedBy({ _id: { $in: ['a', new Int32(2)] } }), ['a', new Int32(2)]);
+    assert.deepEqual(idsNamedBy({ _id: { $in: ['a', 2] } }), ['a', 2]);
+    assert.deepEqual(idsNamedBy({ _id: 1 }), [1]);
   });
 
   test('when _id may match documents other than by its key, then every document is a candidate', () => {
@@ -22,7 +23,10 @@ describe('idsNamedBy', () => {
       { _id: { $in: [/a/] } },
       { _id: /a/ },
       { _id: new Double(1) },
-      { _id: 1 },
+      { _id: new Int32(1) },
+      { _id: -0 },
+      { _id: 1.5 },
+      { _id: 2 ** 60 },
       { _id: { nested: 1 } },
       { _id: { $in: 'a' } },
     ]) {
