@@ -186,3 +186,48 @@ describe('product events', () => {
     );
   });
 });
+
+describe('product events before inventory has declared its queue', () => {
+  const namespace = uniqueName('product_events_early');
+  let rabbit: RabbitConnection;
+  let service: ServiceUnderTest;
+
+  before(async () => {
+    rabbit = connectRabbit({
+      url: testServers.rabbitmqUrl,
+      logger,
+      metrics: createMetricsRegistry('product-service-early'),
+      namespace,
+    });
+    await rabbit.waitUntilConnected(5000);
+    service = await startProductService({
+      publisher: { publish: (type, data, options) => rabbit.publish(type, data, options) },
+      relayIntervalMs: 50,
+    });
+  });
+  after(async () => {
+    await service.close();
+    await rabbit.close();
+  });
+
+  test('when a product is created while no queue takes PRODUCT_CREATED, then the event waits in its document and goes out once a queue is bound', async () => {
+    const created = await service.http.post('/products', aProduct(), { token: adminToken });
+    assert.equal(created.status, 201, created.text);
+    const stored = () =>
+      service.database.products.collection.findOne({ _id: new Types.ObjectId(created.body.id) });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal((await stored())?.['pendingEvents']?.length, 1, 'still waiting after 10 rounds');
+
+    const tap = await tapProductEvents(namespace);
+    try {
+      await waitFor(() => tap.received.some((event) => event.data.productId === created.body.id), {
+        what: 'PRODUCT_CREATED once a queue takes it',
+      });
+      await waitFor(async () => (await stored())?.['pendingEvents']?.length === 0, {
+        what: 'the event pulled from the document',
+      });
+    } finally {
+      await tap.close();
+    }
+  });
+});
