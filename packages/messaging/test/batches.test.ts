@@ -84,12 +84,14 @@ test('when a poison event sits inside a batch, then it is retried alone while th
     good.map((orderId) => ({ order_id: orderId, n: 1 })),
     'each good effect committed once, the poison never',
   );
-  // All ten arrived as one batch: the good ones ran in it (rolled back) and once more alone.
+  // Where the batches split depends on how the deliveries arrived (the first may start a
+  // transaction of its own): a good event before the poison in its batch ran there, rolled back,
+  // and once more alone, one after it only alone; neither ever committed twice (above).
   const buckets = await histogramCount('messaging_consumer_batch_size');
   assert.ok((buckets.get('5') ?? 0) < (buckets.get('+Inf') ?? 0), 'a batch of more than five');
-  for (const orderId of good.slice(0, 4)) assert.equal(calls.get(orderId), 2, orderId);
-  // Its first run in the batch, its first run alone, and its retry alone.
-  assert.equal(calls.get('poison'), 3);
+  for (const orderId of good) assert.ok([1, 2].includes(calls.get(orderId) ?? 0), orderId);
+  // Its run in the batch if it shared one, its run alone, and its retry alone.
+  assert.ok([2, 3].includes(calls.get('poison') ?? 0), `poison ran ${calls.get('poison')} times`);
   await consumer.stop();
 });
 
