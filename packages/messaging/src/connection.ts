@@ -104,10 +104,8 @@ class ResilientConnection implements RabbitConnection {
   private ready = false;
   private closing = false;
   private publishChannel: Promise<ConfirmChannel> | null = null;
-  /** Ids of mandatory messages published and not yet confirmed or refused. */
-  private readonly awaitingConfirm = new Set<string>();
-  /** Of those, the ones the broker returned unrouted, until their publish looks. */
-  private readonly returned = new Set<string>();
+  /** Mandatory messages published and not yet confirmed or refused: id to "returned unrouted". */
+  private readonly unconfirmed = new Map<string, boolean>();
   private readonly owners = new Set<ChannelOwner>();
   private readonly readyWaiters = new Set<() => void>();
   private readonly queues: Set<string>;
@@ -186,7 +184,7 @@ class ResilientConnection implements RabbitConnection {
       mandatory: consumed,
       ...(envelope.correlationId ? { correlationId: envelope.correlationId } : {}),
     };
-    if (consumed) this.awaitingConfirm.add(envelope.eventId);
+    if (consumed) this.unconfirmed.set(envelope.eventId, false);
     const confirmed = await confirmPublish(
       channel,
       qualify(this.namespace, exchange),
@@ -198,9 +196,10 @@ class ResilientConnection implements RabbitConnection {
       () => ({ ok: true as const }),
       (error: unknown) => ({ ok: false as const, error }),
     );
-    this.awaitingConfirm.delete(envelope.eventId);
-    // Looked up whatever the confirm said, so no returned id is left behind.
-    if (this.returned.delete(envelope.eventId)) throw new UnroutableEventError(envelope.eventType);
+    // Looked up whatever the confirm said, so no entry is left behind.
+    const returned = this.unconfirmed.get(envelope.eventId) === true;
+    this.unconfirmed.delete(envelope.eventId);
+    if (returned) throw new UnroutableEventError(envelope.eventType);
     if (!confirmed.ok) throw confirmed.error;
     this.metrics.published.inc({ event_type: envelope.eventType });
   }
@@ -344,7 +343,7 @@ class ResilientConnection implements RabbitConnection {
         const id = message.properties.messageId;
         // A return for a publish that already gave up (timed out) is not kept: nothing would
         // ever take it out again.
-        if (id && this.awaitingConfirm.has(id)) this.returned.add(id);
+        if (id && this.unconfirmed.has(id)) this.unconfirmed.set(id, true);
       });
       // Declared on every new channel, not only per connection: if an exchange was deleted, the
       // publish that failed on it closed the channel, and the next one heals the topology.
