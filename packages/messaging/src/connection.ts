@@ -4,6 +4,7 @@ import { EXCHANGES, events, isEventType, type EventData, type EventType } from '
 import { createEnvelope, type EnvelopeOptions, type EventEnvelope } from './envelope';
 import { messagingMetrics, type MessagingMetrics } from './metrics';
 import { declareExchanges, qualify, type QueueType } from './topology';
+import { Waiters } from './waiters';
 
 export interface ConnectRabbitOptions {
   url: string;
@@ -107,7 +108,7 @@ class ResilientConnection implements RabbitConnection {
   /** Mandatory messages published and not yet confirmed or refused: id to "returned unrouted". */
   private readonly unconfirmed = new Map<string, boolean>();
   private readonly owners = new Set<ChannelOwner>();
-  private readonly readyWaiters = new Set<() => void>();
+  private readonly readyWaiters = new Waiters();
   private readonly queues: Set<string>;
   private wakeSleeper: (() => void) | null = null;
   private loop: Promise<void> | null = null;
@@ -145,17 +146,10 @@ class ResilientConnection implements RabbitConnection {
   waitUntilConnected(timeoutMs = 30_000): Promise<void> {
     if (this.ready) return Promise.resolve();
     if (this.closing) return Promise.reject(new BrokerUnavailableError('Connection is closed'));
-    return new Promise((resolve, reject) => {
-      const onReady = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.readyWaiters.delete(onReady);
-        reject(new BrokerUnavailableError(`RabbitMQ not connected within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.readyWaiters.add(onReady);
-    });
+    return this.readyWaiters.wait(
+      timeoutMs,
+      () => new BrokerUnavailableError(`RabbitMQ not connected within ${timeoutMs} ms`),
+    );
   }
 
   async publish<K extends EventType>(
@@ -297,8 +291,7 @@ class ResilientConnection implements RabbitConnection {
         return;
       }
       this.logger.info('RabbitMQ connected');
-      for (const waiter of this.readyWaiters) waiter();
-      this.readyWaiters.clear();
+      this.readyWaiters.release();
     } catch (error) {
       this.ready = false;
       this.live = null;

@@ -3,6 +3,7 @@ import type { Logger } from '@shop/service-kit';
 import type { EventType } from './catalog';
 import type { ChannelOwner, RabbitConnection } from './connection';
 import { declareConsumerTopology, deadQueueName, retryQueueName } from './topology';
+import { Waiters } from './waiters';
 
 export interface ConsumerChannelOptions {
   rabbit: RabbitConnection;
@@ -37,7 +38,7 @@ export class ConsumerChannel implements ChannelOwner {
   private reopenFailures = 0;
   private stopped = false;
   private detach: () => void = () => undefined;
-  private readonly consumingWaiters = new Set<() => void>();
+  private readonly consumingWaiters = new Waiters();
 
   constructor(private readonly options: ConsumerChannelOptions) {}
 
@@ -63,17 +64,10 @@ export class ConsumerChannel implements ChannelOwner {
 
   waitUntilConsuming(timeoutMs: number): Promise<void> {
     if (this.consumerTag) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const onConsuming = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.consumingWaiters.delete(onConsuming);
-        reject(new Error(`Not consuming ${this.options.name} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.consumingWaiters.add(onConsuming);
-    });
+    return this.consumingWaiters.wait(
+      timeoutMs,
+      () => new Error(`Not consuming ${this.options.name} within ${timeoutMs} ms`),
+    );
   }
 
   /** No new deliveries from here on, and no reopening; the channel stays open for acks. */
@@ -134,8 +128,7 @@ export class ConsumerChannel implements ChannelOwner {
     }
     this.reopenFailures = 0;
     logger.info({ queueType: rabbit.queueType }, 'Consuming');
-    for (const waiter of this.consumingWaiters) waiter();
-    this.consumingWaiters.clear();
+    this.consumingWaiters.release();
   }
 
   /**
