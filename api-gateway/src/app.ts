@@ -1,11 +1,12 @@
+import type { RequestListener } from 'node:http';
 import cors from 'cors';
-import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Discovery } from '@shop/registry-client';
 import { createServiceApp, type Logger, type MetricsRegistry } from '@shop/service-kit';
 import type { Config } from './config';
-import { stripClientIdentity } from './middleware/identity';
+import { matchRoute } from './domain/routing';
 import { createAdmission } from './middleware/admission';
+import { corsOptions } from './middleware/cors';
 import { docsRoutes } from './routes/docs';
 import { gatewayRoutes } from './routes/gateway';
 import { UpstreamDirectory } from './upstreams/directory';
@@ -26,7 +27,8 @@ export interface AppDeps {
 }
 
 export interface Gateway {
-  app: Express;
+  /** The gateway routes served directly, everything else handed to the Express app. */
+  app: RequestListener;
   /** Closes the upstream connection pools, once the HTTP server has drained. */
   close(): Promise<void>;
 }
@@ -73,7 +75,18 @@ export function buildApp(deps: AppDeps): Gateway {
     sessionCheckMs: config.SESSION_CHECK_MS,
   });
 
-  const app = createServiceApp({
+  const routes = gatewayRoutes({
+    proxy,
+    admission,
+    logger,
+    metrics: deps.metrics,
+    jwtSecret: config.JWT_SECRET,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    trustedHops: config.TRUST_PROXY,
+    corsOrigins: config.CORS_ORIGINS,
+  });
+
+  const express = createServiceApp({
     service: 'api-gateway',
     logger,
     metrics: deps.metrics,
@@ -84,28 +97,19 @@ export function buildApp(deps: AppDeps): Gateway {
       redis: () => redis.ping(),
       upstreams: () => directory.assertEveryUpstreamHasATarget(),
     },
-    // The proxy runs before the JSON parser so bodies stream through byte for byte.
     beforeBody: (app) => {
-      app.use(stripClientIdentity());
-      app.use(
-        cors({
-          origin: config.CORS_ORIGINS,
-          exposedHeaders: ['X-Request-Id', 'RateLimit', 'RateLimit-Policy', 'Retry-After'],
-          maxAge: 600,
-        }),
-      );
-      app.use(
-        gatewayRoutes({
-          proxy,
-          admission,
-          jwtSecret: config.JWT_SECRET,
-          bodyLimitBytes: config.BODY_LIMIT_BYTES,
-        }),
-      );
+      app.use(cors(corsOptions(config.CORS_ORIGINS)));
       // What no gateway route took (the docs, unknown paths) still counts against the limit.
       app.use('/api', admission.middleware());
     },
     routes: (app) => app.use(docsRoutes()),
   });
+
+  // Preflights go to Express's cors, which answers them for the gateway routes too.
+  const app: RequestListener = (req, res) => {
+    const match = req.method === 'OPTIONS' ? undefined : matchRoute(req.url ?? '/');
+    if (match) routes.serve(req, res, match);
+    else express(req, res);
+  };
   return { app, close: () => pools.close() };
 }

@@ -46,7 +46,7 @@ describe('gateway routing and authentication', () => {
     assert.equal(response.body.headers['x-user-email'], undefined);
   });
 
-  test('when a customer forges admin identity headers on a protected route, then the service sees the verified customer', async () => {
+  test('when a customer forges admin identity headers on a protected route, then the service gets only the token to go by', async () => {
     const token = customerToken();
     const response = await suite.gateway.api.get('/api/v1/orders', {
       token,
@@ -54,9 +54,9 @@ describe('gateway routing and authentication', () => {
     });
     assert.equal(response.status, 200);
     assert.equal(response.body.upstream, 'order-service');
-    assert.equal(response.body.headers['x-user-id'], customer.userId);
-    assert.equal(response.body.headers['x-user-role'], 'customer');
-    assert.equal(response.body.headers.authorization, `Bearer ${token}`, 'services verify it too');
+    assert.equal(response.body.headers['x-user-id'], undefined);
+    assert.equal(response.body.headers['x-user-role'], undefined);
+    assert.equal(response.body.headers.authorization, `Bearer ${token}`, 'services verify it');
   });
 
   test('when a client sends its own X-Forwarded-For, then services see the address the gateway saw instead', async () => {
@@ -71,10 +71,14 @@ describe('gateway routing and authentication', () => {
     assert.match(forwarded, /^(::ffff:)?127\.0\.0\.1$/);
   });
 
-  test('when a public route is called with a valid token, then the identity is forwarded too', async () => {
-    const response = await suite.gateway.api.get('/api/products/p1', { token: tokenFor(admin) });
-    assert.equal(response.body.headers['x-user-id'], admin.userId);
-    assert.equal(response.body.headers['x-user-role'], 'admin');
+  test('when a public route is called with a valid token, then the token is passed on and no identity header is made up', async () => {
+    const token = tokenFor(admin);
+    const response = await suite.gateway.api.get('/api/products/p1', { token });
+    assert.equal(response.body.headers.authorization, `Bearer ${token}`);
+    assert.deepEqual(
+      Object.keys(response.body.headers).filter((name) => name.startsWith('x-user-')),
+      [],
+    );
   });
 
   for (const [kind, token] of [

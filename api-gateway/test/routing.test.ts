@@ -1,13 +1,43 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { accessFor, hasDotSegment, isCredentialAttempt, upstreamPath } from '../src/domain/routing';
+import { accessFor, hasDotSegment, isCredentialAttempt, matchRoute } from '../src/domain/routing';
 
 describe('gateway routing rules', () => {
   test('when a path is canonical or the alias, then the upstream path drops the prefix', () => {
-    assert.equal(upstreamPath('/api/v1/users/me'), '/users/me');
-    assert.equal(upstreamPath('/api/users/me'), '/users/me');
-    assert.equal(upstreamPath('/api/v1/products?q=a&page=2'), '/products?q=a&page=2');
-    assert.equal(upstreamPath('/api/products'), '/products');
+    assert.equal(matchRoute('/api/v1/users/me')?.upstreamUrl, '/users/me');
+    assert.equal(matchRoute('/api/users/me')?.upstreamUrl, '/users/me');
+    assert.equal(matchRoute('/api/v1/products?q=a&page=2')?.upstreamUrl, '/products?q=a&page=2');
+    assert.equal(matchRoute('/api/products')?.upstreamUrl, '/products');
+    assert.equal(matchRoute('/API/V1/Products/x')?.upstreamUrl, '/Products/x');
+  });
+
+  test('when a path is matched, then its route, label, path and decoded rest come with it', () => {
+    assert.deepEqual(matchRoute('/api/v1/users/log%69n/?next=%ff'), {
+      route: { resource: 'users', upstream: 'user-service' },
+      pattern: '/api{/v1}/users{/*rest}',
+      path: '/api/v1/users/log%69n/',
+      rest: ['login', ''],
+      upstreamUrl: '/users/log%69n/?next=%ff',
+    });
+    assert.deepEqual(matchRoute('/api/orders/')?.rest, []);
+    assert.deepEqual(matchRoute('/api/inventory')?.rest, []);
+  });
+
+  test('when a path is no gateway route, then nothing matches', () => {
+    for (const url of [
+      '/api/usersX',
+      '/api/v1',
+      '/api/docs',
+      '/health',
+      '/api/v2/users',
+      '/x/api/users',
+    ]) {
+      assert.equal(matchRoute(url), undefined, url);
+    }
+  });
+
+  test('when a segment is not valid percent-encoding, then the match has no rest', () => {
+    assert.equal(matchRoute('/api/products/%E0%A4%A')?.rest, null);
   });
 
   test('when users routes are called, then only register, login and refresh by POST are public', () => {

@@ -1,7 +1,12 @@
 import express from 'express';
 import { Redis } from 'ioredis';
 import type { Discovery } from '@shop/registry-client';
-import { createLogger, createMetricsRegistry, type Principal } from '@shop/service-kit';
+import {
+  createLogger,
+  createMetricsRegistry,
+  type Logger,
+  type Principal,
+} from '@shop/service-kit';
 import {
   clientFor,
   deleteRedisKeys,
@@ -93,6 +98,8 @@ export async function startGateway(options: {
   rateLimitPrefix?: string;
   redisUrl?: string;
   waitForRedis?: boolean;
+  /** Silent unless a test reads the lines. */
+  logger?: Logger;
 }): Promise<GatewayUnderTest> {
   const redis = new Redis(options.redisUrl ?? testServers.redisUrl, { maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined);
@@ -100,7 +107,7 @@ export async function startGateway(options: {
   const gateway = startGatewayService(
     gatewayConfig(options.env),
     { redis, ...(options.discovery ? { discovery: options.discovery } : {}) },
-    { logger: silentLogger, metrics: createMetricsRegistry('api-gateway') },
+    { logger: options.logger ?? silentLogger, metrics: createMetricsRegistry('api-gateway') },
     { rateLimitPrefix: prefix },
   );
   const server = await startTestServer(gateway.app);

@@ -32,20 +32,22 @@ function namedByConnection(connection: HeaderValue | undefined): Set<string> | u
   return names;
 }
 
+const keepAll = () => false;
+
 /**
  * The end-to-end headers of a message: every header except the hop-by-hop ones, those the
- * Connection header names, and `omit` (names the caller writes itself). Names come in lower case
- * (Node and undici both lower-case them) and go out unchanged.
+ * Connection header names, and those `omit` names (what the caller writes itself). Names come in
+ * lower case (Node and undici both lower-case them) and go out unchanged.
  */
 export function endToEndHeaders(
   headers: IncomingHttpHeaders | Record<string, HeaderValue | undefined>,
-  omit: ReadonlySet<string> = new Set(),
+  omit: (name: string) => boolean = keepAll,
 ): ForwardedHeaders {
   const named = namedByConnection(headers.connection);
   const kept: ForwardedHeaders = {};
   for (const name in headers) {
     const value = headers[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || omit.has(name)) continue;
+    if (value === undefined || HOP_BY_HOP.has(name) || omit(name)) continue;
     if (name.startsWith('proxy-') || named?.has(name)) continue;
     kept[name] = value;
   }

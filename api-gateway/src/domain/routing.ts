@@ -28,14 +28,61 @@ export const GATEWAY_ROUTES: readonly GatewayRoute[] = [
 /** `/api/v1` is canonical; `/api` is its alias. */
 export const API_PREFIXES = ['/api/v1', '/api'] as const;
 
-/** The Express 5 pattern of a route: `/api/users`, `/api/v1/users/me`, not `/api/usersX`. */
-export function routePattern(route: GatewayRoute): string {
-  return `/api{/v1}/${route.resource}{/*rest}`;
+/** What a request path is to the gateway: its route, and what the path becomes upstream. */
+export interface RouteMatch {
+  route: GatewayRoute;
+  /** The route's label in metrics and traces, never the raw path (ids would explode the series). */
+  pattern: string;
+  /** The path without its query. */
+  path: string;
+  /**
+   * The segments after the resource, percent-decoded: `/api/users/me` has `['me']`; null when
+   * one of them is not valid percent-encoding.
+   */
+  rest: string[] | null;
+  /** `/api/v1/users/me?x=1` and `/api/users/me?x=1` both become `/users/me?x=1`. */
+  upstreamUrl: string;
 }
 
-/** `/api/v1/users/me?x=1` and `/api/users/me?x=1` both become `/users/me?x=1`. */
-export function upstreamPath(originalUrl: string): string {
-  return originalUrl.replace(/^\/api(?:\/v1)?(?=\/)/, '');
+const ROUTES_BY_RESOURCE = new Map(
+  GATEWAY_ROUTES.map((route) => [
+    route.resource,
+    { route, pattern: `/api{/v1}/${route.resource}{/*rest}` },
+  ]),
+);
+
+// `/api`, an optional `/v1`, a resource, then nothing, `/` or more segments: `/api/usersX` is not
+// a users route. Matched without regard to case, as the services' routers match.
+const ROUTE_PATH = /^(\/api(?:\/v1)?)\/(users|products|orders|inventory)(?:\/(.*))?$/i;
+
+function decodedSegments(tail: string | undefined): string[] | null {
+  if (tail === undefined || tail === '') return [];
+  const segments = tail.split('/');
+  if (!tail.includes('%')) return segments;
+  try {
+    return segments.map(decodeURIComponent);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The gateway route a request URL belongs to, or undefined when it is none of them (the docs, a
+ * probe, an unknown path).
+ */
+export function matchRoute(url: string): RouteMatch | undefined {
+  const queryAt = url.indexOf('?');
+  const path = queryAt === -1 ? url : url.slice(0, queryAt);
+  const found = ROUTE_PATH.exec(path);
+  if (!found) return undefined;
+  const { route, pattern } = ROUTES_BY_RESOURCE.get(found[2]!.toLowerCase() as Resource)!;
+  return {
+    route,
+    pattern,
+    path,
+    rest: decodedSegments(found[3]),
+    upstreamUrl: url.slice(found[1]!.length),
+  };
 }
 
 /** A `.` or `..` segment, plain or percent-encoded, has no business in an API path. */

@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Redis, Result } from 'ioredis';
 import { TooManyRequestsError, type Logger } from '@shop/service-kit';
@@ -72,10 +73,15 @@ export interface AdmissionRequest {
 
 export interface Admission {
   /**
-   * Counts the request against its limits (429 when over one) and tells whether its session has
-   * ended. Sets the RateLimit headers on `res`.
+   * Counts a request of the client at `clientAddress` against its limits (429 when over one) and
+   * tells whether its session has ended. Adds the RateLimit headers to `answer`, the headers of
+   * whatever the request is answered with, the 429 included.
    */
-  admit(req: Request, res: Response, request: AdmissionRequest): Promise<{ revoked: boolean }>;
+  admit(
+    clientAddress: string,
+    request: AdmissionRequest,
+    answer: OutgoingHttpHeaders,
+  ): Promise<{ revoked: boolean }>;
   /** For /api requests no gateway route matched (docs, unknown paths): the general limit only. */
   middleware(): (req: Request, res: Response, next: NextFunction) => void;
 }
@@ -159,11 +165,11 @@ export function createAdmission(settings: AdmissionSettings): Admission {
     }, settings.batchMs).unref();
   }
 
-  function judge(res: Response, counters: Counter[], readings: RateWindow[]): void {
+  function judge(answer: OutgoingHttpHeaders, counters: Counter[], readings: RateWindow[]): void {
     for (const [index, { policy }] of counters.entries()) {
       const verdict = judgeWindow(policy, readings[index]!);
-      res.append('RateLimit', verdict.rateLimit);
-      res.append('RateLimit-Policy', verdict.policy);
+      appendHeader(answer, 'ratelimit', verdict.rateLimit);
+      appendHeader(answer, 'ratelimit-policy', verdict.policy);
       if (verdict.exceeded) {
         throw TooManyRequestsError(
           policy === settings.credentials ? credentialDetail : everyDetail,
@@ -174,9 +180,9 @@ export function createAdmission(settings: AdmissionSettings): Admission {
   }
 
   async function admit(
-    req: Request,
-    res: Response,
+    clientAddress: string,
     request: AdmissionRequest,
+    answer: OutgoingHttpHeaders,
   ): Promise<{ revoked: boolean }> {
     // A Redis that is known to be down would make each request wait on a command that cannot
     // succeed; skip at once instead.
@@ -184,13 +190,12 @@ export function createAdmission(settings: AdmissionSettings): Admission {
       warnOpen();
       return { revoked: false };
     }
-    const client = req.ip ?? req.socket.remoteAddress ?? 'unknown';
     const counters: Counter[] = [
-      { key: `${settings.prefix}all:${client}`, policy: settings.everyRequest },
+      { key: `${settings.prefix}all:${clientAddress}`, policy: settings.everyRequest },
     ];
     if (request.credentialAttempt) {
       counters.push({
-        key: `${settings.prefix}credentials:${client}`,
+        key: `${settings.prefix}credentials:${clientAddress}`,
         policy: settings.credentials,
       });
     }
@@ -201,7 +206,7 @@ export function createAdmission(settings: AdmissionSettings): Admission {
       const reading = tallies.countLocally(counters[0]!.key, settings.everyRequest);
       if (reading) {
         flushSoon();
-        judge(res, counters, [reading]);
+        judge(answer, counters, [reading]);
         return { revoked: false };
       }
     }
@@ -226,16 +231,39 @@ export function createAdmission(settings: AdmissionSettings): Admission {
       if (revoked) liveSessions.end(request.sessionId);
       else liveSessions.confirm(request.sessionId, askedAt);
     }
-    judge(res, counters, learn(counters, reply));
+    judge(answer, counters, learn(counters, reply));
     return { revoked };
   }
 
   return {
     admit,
-    middleware: () => (req, res, next) => {
-      admit(req, res, { credentialAttempt: false, sessionId: undefined }).then(() => next(), next);
+    middleware: () => (req: Request, res: Response, next: NextFunction) => {
+      const answer: OutgoingHttpHeaders = {};
+      const setAnswerHeaders = () => {
+        for (const name in answer) res.setHeader(name, answer[name]!);
+      };
+      admit(
+        req.ip ?? req.socket.remoteAddress ?? '',
+        { credentialAttempt: false, sessionId: undefined },
+        answer,
+      ).then(
+        () => {
+          setAnswerHeaders();
+          next();
+        },
+        (error: unknown) => {
+          setAnswerHeaders();
+          next(error);
+        },
+      );
     },
   };
+}
+
+function appendHeader(headers: OutgoingHttpHeaders, name: string, value: string): void {
+  const present = headers[name];
+  if (present === undefined) headers[name] = value;
+  else headers[name] = [...(Array.isArray(present) ? present : [String(present)]), value];
 }
 
 function throttled<Args extends unknown[]>(

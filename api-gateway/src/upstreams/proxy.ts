@@ -1,13 +1,8 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { PassThrough } from 'node:stream';
-import type { Request, Response } from 'express';
 import type { Dispatcher } from 'undici';
-import {
-  AppError,
-  UnavailableError,
-  problemHandler,
-  type Logger,
-  type MetricsRegistry,
-} from '@shop/service-kit';
+import { AppError, UnavailableError, type Logger, type MetricsRegistry } from '@shop/service-kit';
+import type { Client } from '../domain/client-address';
 import { endToEndHeaders, type ForwardedHeaders } from '../domain/hop-by-hop';
 import type { UpstreamName } from '../domain/routing';
 import type { UpstreamChoice, UpstreamDirectory } from './directory';
@@ -25,17 +20,6 @@ class UpstreamTimeoutError extends AppError {
   }
 }
 
-/** The kit's problem kinds have no 408 yet; a stalled upload is the client's mistake. */
-class RequestTimeoutError extends AppError {
-  override get status(): number {
-    return 408;
-  }
-
-  override get title(): string {
-    return 'Request timeout';
-  }
-}
-
 export const PayloadTooLargeError = (limitBytes: number) =>
   new AppError('payload-too-large', `The request body is larger than ${limitBytes} bytes`);
 
@@ -47,12 +31,34 @@ const IDEMPOTENT = new Set(['GET', 'HEAD']);
 // Written by the gateway itself, never passed on from the client; `host` becomes the upstream's.
 const REWRITTEN = new Set(['host', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
 
+/**
+ * What a client says of itself that no service may hear: the forwarded headers the gateway
+ * writes, and any `X-User-*` (identity headers: nothing upstream reads them, since each service
+ * verifies the token itself, and none ever will from a client).
+ */
+const notForwarded = (name: string) => REWRITTEN.has(name) || name.startsWith('x-user-');
+
 /** Errors of a connection that died before the upstream answered: worth one retry if idempotent. */
 const DEAD_CONNECTION = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 
+/** One proxied request, as the route handler hands it over. */
+export interface ProxyCall {
+  upstream: UpstreamName;
+  /** The path and query upstream. */
+  url: string;
+  client: Client;
+  /** The gateway's own headers for the answer (security, CORS, request id, rate limits). */
+  answer: OutgoingHttpHeaders;
+  /** Answers with problem details, or cuts the connection once headers are out. */
+  fail(error: AppError): void;
+}
+
 export interface GatewayProxy {
-  /** Streams the request to an instance of `upstream` and its answer back, untouched. */
-  forward(req: Request, res: Response, upstream: UpstreamName, upstreamPath: string): Promise<void>;
+  /**
+   * Streams the request to an instance of its upstream and the answer back, untouched but for
+   * hop-by-hop headers; the gateway's own answer headers are added where the upstream has none.
+   */
+  forward(req: IncomingMessage, res: ServerResponse, call: ProxyCall): Promise<void>;
 }
 
 export interface ProxySettings {
@@ -67,18 +73,18 @@ export interface ProxySettings {
   bodyLimitBytes: number;
 }
 
-function hasBody(req: Request): boolean {
+function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
-function upstreamHeaders(req: Request): ForwardedHeaders {
-  const headers = endToEndHeaders(req.headers, REWRITTEN);
+function upstreamHeaders(req: IncomingMessage, client: Client): ForwardedHeaders {
+  const headers = endToEndHeaders(req.headers, notForwarded);
   // Written, never appended to: services believe this header from the gateway, so what a client
   // put in its own X-Forwarded-For must not reach them (it would let a client choose the address
   // that login throttling and rate limits count).
-  headers['x-forwarded-for'] = req.ip ?? req.socket.remoteAddress ?? '';
-  headers['x-forwarded-proto'] = req.protocol;
+  headers['x-forwarded-for'] = client.address;
+  headers['x-forwarded-proto'] = client.protocol;
   headers['x-forwarded-host'] = req.headers.host ?? '';
   return headers;
 }
@@ -100,8 +106,8 @@ class Exchange {
   private onFail: () => void = () => undefined;
 
   constructor(
-    private readonly req: Request,
-    private readonly res: Response,
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
     private readonly settings: ProxySettings,
   ) {
     res.once('close', () => {
@@ -113,7 +119,7 @@ class Exchange {
   }
 
   get method(): string {
-    return this.req.method;
+    return this.req.method ?? 'GET';
   }
 
   /** The request body as a stream for undici, counted against the limit and the body deadline. */
@@ -182,12 +188,6 @@ class Exchange {
 export function createGatewayProxy(settings: ProxySettings): GatewayProxy {
   const { logger, directory, pools } = settings;
   const metrics = upstreamMetrics(settings.metrics);
-  const answerProblem = problemHandler(logger);
-
-  function sendProblem(error: AppError, req: Request, res: Response): void {
-    // Once the upstream's headers are out, the only honest signal left is a cut connection.
-    answerProblem(error, req, res, () => res.destroy());
-  }
 
   /** One try at one instance; resolves when the answer is streamed, rejects before or during. */
   function send(
@@ -195,7 +195,8 @@ export function createGatewayProxy(settings: ProxySettings): GatewayProxy {
     dispatcher: Dispatcher,
     options: { path: string; headers: ForwardedHeaders; body: PassThrough | null },
     choice: UpstreamChoice,
-    res: Response,
+    res: ServerResponse,
+    ownHeaders: OutgoingHttpHeaders,
     stopTimer: (status: number) => void,
   ) {
     return dispatcher.stream(
@@ -211,7 +212,9 @@ export function createGatewayProxy(settings: ProxySettings): GatewayProxy {
         exchange.clearDeadline();
         choice.breaker.recordSuccess();
         stopTimer(statusCode);
-        const answer = endToEndHeaders(headers);
+        const answer: OutgoingHttpHeaders = endToEndHeaders(headers);
+        // The upstream's own headers win, as they would over headers set before writeHead.
+        for (const name in ownHeaders) answer[name] ??= ownHeaders[name];
         // An upstream that answers before the whole body arrived (a 401, say) leaves the rest of
         // it unread on this connection: it must close after the answer, not wait for more.
         if (exchange.bodyPending) answer.connection = 'close';
@@ -221,42 +224,51 @@ export function createGatewayProxy(settings: ProxySettings): GatewayProxy {
     );
   }
 
-  function answerClientFault(fault: ClientFault, req: Request, res: Response): number {
+  function answerClientFault(fault: ClientFault, call: ProxyCall): number {
     if (fault === 'hung-up') return 499;
     // The client may still be sending: answer, then close, since the rest of its body is unread.
-    res.setHeader('Connection', 'close');
+    call.answer.connection = 'close';
     const error =
       fault === 'body-too-large'
         ? PayloadTooLargeError(settings.bodyLimitBytes)
-        : new RequestTimeoutError(
-            'validation',
+        : new AppError(
+            'request-timeout',
             `The request body did not arrive within ${settings.bodyTimeoutMs} ms`,
           );
-    sendProblem(error, req, res);
+    call.fail(error);
     return error.status;
   }
 
   return {
-    async forward(req, res, upstream, path) {
+    async forward(req, res, call) {
+      const { upstream, url: path } = call;
       let choice = await directory.choose(upstream);
       const exchange = new Exchange(req, res, settings);
-      const headers = upstreamHeaders(req);
+      const headers = upstreamHeaders(req, call.client);
       const body = exchange.body();
       const timer = metrics.start(upstream);
       let dispatcher: Dispatcher = pools.for(choice.target);
       // Only a request without a body can be sent twice: a streamed body is gone once sent.
-      let mayRetry = body === null && IDEMPOTENT.has(req.method);
+      let mayRetry = body === null && IDEMPOTENT.has(exchange.method);
 
       try {
         for (;;) {
           try {
-            await send(exchange, dispatcher, { path, headers, body }, choice, res, timer.stop);
+            await send(
+              exchange,
+              dispatcher,
+              { path, headers, body },
+              choice,
+              res,
+              call.answer,
+              timer.stop,
+            );
             return;
           } catch (error) {
             const code = (error as NodeJS.ErrnoException).code ?? '';
             if (exchange.clientFault) {
               choice.breaker.release();
-              timer.stop(answerClientFault(exchange.clientFault, req, res));
+              timer.stop(answerClientFault(exchange.clientFault, call));
               return;
             }
             if (exchange.answered && exchange.clientGone) {
@@ -277,7 +289,7 @@ export function createGatewayProxy(settings: ProxySettings): GatewayProxy {
                 choice = await directory.choose(upstream, choice.target);
               } catch (noOther) {
                 timer.stop(503);
-                sendProblem(noOther as AppError, req, res);
+                call.fail(noOther as AppError);
                 return;
               }
               dispatcher = pools.for(choice.target);
@@ -307,7 +319,7 @@ export function createGatewayProxy(settings: ProxySettings): GatewayProxy {
               { err: error, upstream: choice.name, target: choice.target, path },
               'upstream call failed',
             );
-            sendProblem(failure, req, res);
+            call.fail(failure);
             return;
           }
         }

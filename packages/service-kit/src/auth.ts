@@ -1,4 +1,5 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
@@ -95,7 +96,48 @@ export function signAccessToken(
   });
 }
 
+/**
+ * How many verified tokens each process remembers. Verifying costs an HMAC, a JSON parse and the
+ * claim checks on every request, and a client sends the same token for its whole lifetime; a
+ * remembered token costs a map lookup and its expiry check instead. Bounded, oldest first out, so
+ * a flood of distinct tokens costs at most this many entries (about 4 MB).
+ */
+export const VERIFIED_TOKEN_CAPACITY = 10_000;
+
+interface Verified {
+  principal: TokenPrincipal;
+  exp: number;
+}
+
+// Per secret, issuer and audience: a token verified under one is never taken under another.
+const verifiedTokens = new Map<string, Map<string, Verified>>();
+
+function verifiedUnder(settings: TokenSettings): Map<string, Verified> {
+  const scope = `${settings.issuer ?? TOKEN_ISSUER}\n${settings.audience ?? TOKEN_AUDIENCE}\n${settings.secret}`;
+  let tokens = verifiedTokens.get(scope);
+  if (!tokens) {
+    tokens = new Map();
+    verifiedTokens.set(scope, tokens);
+  }
+  return tokens;
+}
+
+const expiredError = () => UnauthorizedError('The access token has expired');
+
+/**
+ * The caller a token names, once its signature, issuer, audience, expiry and claims check out. A
+ * token that passed once is remembered with its expiry: the same string can only ever verify the
+ * same way, and the one claim that changes with time, `exp`, is checked again on every use, to
+ * the second as jsonwebtoken does (tokens with `nbf`, which we never sign, are not remembered).
+ */
 export function verifyAccessToken(token: string, settings: TokenSettings): TokenPrincipal {
+  const tokens = verifiedUnder(settings);
+  const known = tokens.get(token);
+  if (known) {
+    if (Math.floor(Date.now() / 1000) < known.exp) return known.principal;
+    tokens.delete(token);
+    throw expiredError();
+  }
   let payload: unknown;
   try {
     payload = jwt.verify(token, keyFor(settings.secret), {
@@ -104,17 +146,24 @@ export function verifyAccessToken(token: string, settings: TokenSettings): Token
       audience: settings.audience ?? TOKEN_AUDIENCE,
     });
   } catch (error) {
-    const expired = error instanceof jwt.TokenExpiredError;
-    throw UnauthorizedError(
-      expired ? 'The access token has expired' : 'The access token is invalid',
-    );
+    if (error instanceof jwt.TokenExpiredError) throw expiredError();
+    throw UnauthorizedError('The access token is invalid');
   }
   const claims = claimsSchema.safeParse(payload);
   if (!claims.success) throw UnauthorizedError('The access token is invalid');
-  return { userId: claims.data.sub, role: claims.data.role, sessionId: claims.data.sid };
+  const principal = Object.freeze({
+    userId: claims.data.sub,
+    role: claims.data.role,
+    sessionId: claims.data.sid,
+  });
+  if ((payload as { nbf?: unknown }).nbf === undefined) {
+    if (tokens.size >= VERIFIED_TOKEN_CAPACITY) tokens.delete(tokens.keys().next().value!);
+    tokens.set(token, { principal, exp: claims.data.exp });
+  }
+  return principal;
 }
 
-export function bearerToken(req: Request): string | undefined {
+export function bearerToken(req: { headers: IncomingHttpHeaders }): string | undefined {
   const header = req.headers.authorization;
   if (!header) return undefined;
   const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);

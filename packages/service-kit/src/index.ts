@@ -16,4 +16,6 @@ export * from './http/error-handler';
 export * from './http/health';
 export * from './http/metrics-app';
 export * from './http/request-id';
+export * from './http/security-headers';
+export { accessLine, type RequestFailure } from './http/access-log';
 export * from './run-service';

@@ -22,7 +22,21 @@ function routeLabel(req: Request): string {
   return 'unmatched';
 }
 
-export function httpMetrics(registry: client.Registry) {
+export interface HttpRequestRecorder {
+  /** Counts and times one answered request under its route pattern (never its raw path). */
+  record(method: string, route: string, status: number, seconds: number): void;
+}
+
+const recorders = new WeakMap<client.Registry, HttpRequestRecorder>();
+
+/**
+ * The HTTP request metrics of a registry, made once per registry: Express's middleware and a
+ * handler that serves requests without Express (the gateway's proxied routes) count into the same
+ * series.
+ */
+export function httpRequestRecorder(registry: client.Registry): HttpRequestRecorder {
+  const known = recorders.get(registry);
+  if (known) return known;
   const duration = new client.Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request duration in seconds',
@@ -38,24 +52,36 @@ export function httpMetrics(registry: client.Registry) {
   });
   // Each label set's children are made once and kept, so a request builds no label object.
   const children = new Map<string, { observe(seconds: number): void; inc(): void }>();
-  function childrenOf(method: string, route: string, status: number) {
-    const key = `${method} ${status} ${route}`;
-    let child = children.get(key);
-    if (!child) {
-      child = {
-        observe: duration.labels(method, route, String(status)).observe,
-        inc: total.labels(method, route, String(status)).inc,
-      };
-      children.set(key, child);
-    }
-    return child;
-  }
+  const recorder: HttpRequestRecorder = {
+    record(method, route, status, seconds) {
+      const key = `${method} ${status} ${route}`;
+      let child = children.get(key);
+      if (!child) {
+        child = {
+          observe: duration.labels(method, route, String(status)).observe,
+          inc: total.labels(method, route, String(status)).inc,
+        };
+        children.set(key, child);
+      }
+      child.observe(seconds);
+      child.inc();
+    },
+  };
+  recorders.set(registry, recorder);
+  return recorder;
+}
+
+export function httpMetrics(registry: client.Registry) {
+  const recorder = httpRequestRecorder(registry);
   return (req: Request, res: Response, next: NextFunction) => {
     const began = performance.now();
     res.once('finish', () => {
-      const child = childrenOf(req.method, routeLabel(req), res.statusCode);
-      child.observe((performance.now() - began) / 1000);
-      child.inc();
+      recorder.record(
+        req.method,
+        routeLabel(req),
+        res.statusCode,
+        (performance.now() - began) / 1000,
+      );
     });
     next();
   };

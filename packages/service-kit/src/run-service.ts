@@ -1,4 +1,4 @@
-import type { Express } from 'express';
+import type { RequestListener } from 'node:http';
 import { createMetricsApp } from './http/metrics-app';
 import { createLogger, type Logger, type LogLevel } from './logger';
 import { createMetricsRegistry, type MetricsRegistry } from './metrics';
@@ -12,7 +12,8 @@ export interface ServiceRuntime {
 }
 
 export interface StartedService {
-  app: Express;
+  /** An Express app, or a listener that hands Express what it does not serve itself. */
+  app: RequestListener;
   /** Run after the HTTP server has drained, in order: consumers, relays, then pools. */
   shutdown?: ShutdownStep[];
   /** Run once the server listens (registering in the registry, starting consumers). */

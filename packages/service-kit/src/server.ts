@@ -1,6 +1,5 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
 import { answerClientError } from './http/client-error';
 
 export interface RunningServer {
@@ -12,7 +11,11 @@ export interface RunningServer {
 }
 
 /** Listens on `port` (0 picks a free one) and knows how to drain. */
-export async function listen(app: Express, port: number, host = '0.0.0.0'): Promise<RunningServer> {
+export async function listen(
+  app: http.RequestListener,
+  port: number,
+  host = '0.0.0.0',
+): Promise<RunningServer> {
   const server = http.createServer(app);
   // Longer than the idle timeout of whatever pools connections to us (the gateway's 30 s, load
   // balancers' 60 s), so the client always closes an idle socket first, never mid-request.

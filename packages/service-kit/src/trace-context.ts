@@ -44,3 +44,15 @@ export function activeTraceIds(): { trace_id: string; span_id: string } | undefi
   if (!spanContext || !isSpanContextValid(spanContext)) return undefined;
   return { trace_id: spanContext.traceId, span_id: spanContext.spanId };
 }
+
+/**
+ * Names the current server span after its route (`GET /api{/v1}/products{/*rest}`), as the
+ * Express instrumentation does for Express routes, for a handler that serves requests without
+ * Express. A no-op when nothing is being traced.
+ */
+export function nameServerSpan(method: string, route: string): void {
+  const span = trace.getActiveSpan();
+  if (!span?.isRecording()) return;
+  span.updateName(`${method} ${route}`);
+  span.setAttribute('http.route', route);
+}

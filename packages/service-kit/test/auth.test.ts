@@ -9,6 +9,8 @@ import {
   requireRole,
   TOKEN_AUDIENCE,
   TOKEN_ISSUER,
+  verifyAccessToken,
+  VERIFIED_TOKEN_CAPACITY,
   type RunningServer,
 } from '../src';
 import { testApp } from './support';
@@ -128,5 +130,38 @@ describe('JWT verification and role guards', () => {
   test('when a customer calls an admin route, then 403; an admin passes', async () => {
     assert.equal((await get('/admin', tokenFor({ userId: 'u1', role: 'customer' }))).status, 403);
     assert.equal((await get('/admin', tokenFor({ userId: 'u2', role: 'admin' }))).status, 200);
+  });
+});
+
+describe('remembered tokens', () => {
+  test('when a token verified before reaches its expiry, then it is refused as expired', (t) => {
+    t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
+    const token = tokenFor({ userId: 'u1', role: 'customer' }, TEST_JWT_SECRET, 60);
+    assert.equal(verifyAccessToken(token, settings).userId, 'u1');
+    t.mock.timers.tick(59_000);
+    assert.equal(verifyAccessToken(token, settings).userId, 'u1');
+    t.mock.timers.tick(1_000);
+    assert.throws(() => verifyAccessToken(token, settings), { message: /has expired/ });
+    assert.throws(() => verifyAccessToken(token, settings), { message: /has expired/ });
+  });
+
+  test('when a token verified under one secret is shown under another, then it is invalid', () => {
+    const token = tokenFor({ userId: 'u1', role: 'customer' });
+    verifyAccessToken(token, settings);
+    assert.throws(() => verifyAccessToken(token, { secret: `${TEST_JWT_SECRET}-other` }), {
+      message: /is invalid/,
+    });
+    assert.throws(() => verifyAccessToken(token, { ...settings, audience: 'elsewhere' }), {
+      message: /is invalid/,
+    });
+  });
+
+  test('when more distinct tokens are verified than are remembered, then the oldest are verified again and still pass', () => {
+    const first = tokenFor({ userId: 'first', role: 'customer' });
+    verifyAccessToken(first, settings);
+    for (let index = 0; index < VERIFIED_TOKEN_CAPACITY; index += 1) {
+      verifyAccessToken(tokenFor({ userId: `u${index}`, role: 'customer' }), settings);
+    }
+    assert.equal(verifyAccessToken(first, settings).userId, 'first');
   });
 });

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Express } from 'express';
+import type { RequestListener } from 'node:http';
 import { listen, signAccessToken, type Principal, type RunningServer } from '@shop/service-kit';
 import { TEST_JWT_SECRET } from './environment';
 
 /** Starts an app in-process on a random loopback port. */
-export function startTestServer(app: Express): Promise<RunningServer> {
+export function startTestServer(app: RequestListener): Promise<RunningServer> {
   return listen(app, 0, '127.0.0.1');
 }
 

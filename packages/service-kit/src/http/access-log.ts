@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger';
 import { PROBE_PATHS } from '../probe-paths';
@@ -30,47 +31,63 @@ declare module 'express-serve-static-core' {
  * debug, since metrics and traces already count and time them. Nothing is allocated for a line
  * that its level drops, which is what keeps a busy gateway's hot path lean at info. The shape is
  * pino-http's (`req`, `res`, `responseTime`), so log tooling reads both.
+ *
+ * `logWhenClosed(req, res, url, failure)` watches one request: Express's middleware below uses it,
+ * and so does a handler that serves requests without Express (the gateway's proxied routes).
  */
-export function accessLog(options: AccessLogOptions) {
+export function accessLine(options: AccessLogOptions) {
   const { logger, routinePaths } = options;
   const slowMs = options.slowMs ?? 1000;
-  return (req: Request, res: Response, next: NextFunction) => {
-    if (PROBE_PATHS.has(req.path)) {
-      next();
-      return;
-    }
+  return function logWhenClosed(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: string,
+    failure: () => RequestFailure | undefined,
+  ): void {
     const began = performance.now();
-    res.locals.accessLogged = true;
     res.once('close', () => {
       const responseTime = Math.round(performance.now() - began);
       const status = res.statusCode;
       let level: 'error' | 'warn' | 'info' | 'debug';
       let msg: string;
+      const failed = failure();
       if (!res.writableFinished) {
         level = 'info';
         msg = 'request aborted';
       } else if (status >= 500) {
         level = 'error';
-        msg = res.locals.failure?.message ?? 'request failed';
+        msg = failed?.message ?? 'request failed';
       } else if (status >= 400) {
         level = 'warn';
         msg = 'request refused';
       } else {
-        const slow = responseTime >= slowMs && !routinePaths?.test(req.originalUrl);
+        const slow = responseTime >= slowMs && !routinePaths?.test(url);
         level = slow ? 'info' : 'debug';
         msg = slow ? 'slow request completed' : 'request completed';
       }
       if (!logger.isLevelEnabled(level)) return;
       logger[level](
         {
-          req: { method: req.method, url: req.originalUrl },
+          req: { method: req.method, url },
           res: { statusCode: res.writableFinished ? status : null },
           responseTime,
-          ...(res.locals.failure ? { err: res.locals.failure.err } : {}),
+          ...(failed ? { err: failed.err } : {}),
         },
         msg,
       );
     });
+  };
+}
+
+export function accessLog(options: AccessLogOptions) {
+  const logWhenClosed = accessLine(options);
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (PROBE_PATHS.has(req.path)) {
+      next();
+      return;
+    }
+    res.locals.accessLogged = true;
+    logWhenClosed(req, res, req.originalUrl, () => res.locals.failure);
     next();
   };
 }
