@@ -101,7 +101,9 @@ class Exchange {
   answered = false;
   /** The client is still sending a body the upstream may not read. */
   bodyPending = false;
-  private attempt: AbortController | undefined;
+  /** The attempt under way, once undici has started it; it is told to stop when this ends. */
+  private attempt: Dispatcher.DispatchController | undefined;
+  private stopped: Error | undefined;
   private deadline: NodeJS.Timeout | undefined;
   private onFail: () => void = () => undefined;
 
@@ -114,7 +116,9 @@ class Exchange {
       this.clearDeadline();
       if (res.writableFinished) return;
       this.clientGone = true;
-      this.fail('hung-up');
+      // Before the answer a hang-up is the client's fault; during it, the rest is not wanted.
+      if (this.answered) this.stop(new Error('the client closed the connection'));
+      else this.fail('hung-up');
     });
   }
 
@@ -158,9 +162,15 @@ class Exchange {
     return body;
   }
 
-  signal(): AbortSignal {
-    this.attempt = new AbortController();
-    return this.attempt.signal;
+  /** A new attempt has started (a retry is a new one): stop it at once if this has ended. */
+  attach(attempt: Dispatcher.DispatchController): void {
+    this.attempt = attempt;
+    if (this.stopped) attempt.abort(this.stopped);
+  }
+
+  /** The attempt is over (answered or failed): nothing more to stop. */
+  detach(): void {
+    this.attempt = undefined;
   }
 
   fail(fault: ClientFault): void {
@@ -168,14 +178,19 @@ class Exchange {
     this.clientFault = fault;
     this.clearDeadline();
     this.onFail();
-    this.attempt?.abort();
+    this.stop(new Error(`the request ended on the client's side: ${fault}`));
+  }
+
+  private stop(reason: Error): void {
+    this.stopped = reason;
+    this.attempt?.abort(reason);
   }
 
   private startUpstreamClock(): void {
     this.clearDeadline();
     this.deadline = setTimeout(() => {
       this.timedOut = true;
-      this.attempt?.abort();
+      this.stop(new Error('the upstream deadline passed'));
     }, this.settings.timeoutMs);
   }
 
@@ -189,7 +204,12 @@ export function createGatewayProxy(settings: ProxySettings): GatewayProxy {
   const { logger, directory, pools } = settings;
   const metrics = upstreamMetrics(settings.metrics);
 
-  /** One try at one instance; resolves when the answer is streamed, rejects before or during. */
+  /**
+   * One try at one instance; resolves when the whole answer is handed to the client's socket,
+   * rejects before or during it. undici's dispatch API, not `stream()`: the answer goes straight
+   * from undici's parser to the client's response, with no stream, abort signal or listener of
+   * its own in between (they cost more than the rest of the hop).
+   */
   function send(
     exchange: Exchange,
     dispatcher: Dispatcher,
@@ -198,30 +218,51 @@ export function createGatewayProxy(settings: ProxySettings): GatewayProxy {
     res: ServerResponse,
     ownHeaders: OutgoingHttpHeaders,
     stopTimer: (status: number) => void,
-  ) {
-    return dispatcher.stream(
-      {
-        method: exchange.method as Dispatcher.HttpMethod,
-        path: options.path,
-        headers: options.headers,
-        body: options.body,
-        signal: exchange.signal(),
-      },
-      ({ statusCode, headers }) => {
-        exchange.answered = true;
-        exchange.clearDeadline();
-        choice.breaker.recordSuccess();
-        stopTimer(statusCode);
-        const answer: OutgoingHttpHeaders = endToEndHeaders(headers);
-        // The upstream's own headers win, as they would over headers set before writeHead.
-        for (const name in ownHeaders) answer[name] ??= ownHeaders[name];
-        // An upstream that answers before the whole body arrived (a 401, say) leaves the rest of
-        // it unread on this connection: it must close after the answer, not wait for more.
-        if (exchange.bodyPending) answer.connection = 'close';
-        res.writeHead(statusCode, answer);
-        return res;
-      },
-    );
+  ): Promise<void> {
+    return new Promise((resolve, reject) => {
+      dispatcher.dispatch(
+        {
+          method: exchange.method as Dispatcher.HttpMethod,
+          path: options.path,
+          headers: options.headers,
+          body: options.body,
+        },
+        {
+          onRequestStart: (controller) => exchange.attach(controller),
+          onResponseStart: (_controller, statusCode, headers) => {
+            // An interim 1xx answer is the upstream's to the gateway, not the client's.
+            if (statusCode < 200) return;
+            exchange.answered = true;
+            exchange.clearDeadline();
+            choice.breaker.recordSuccess();
+            stopTimer(statusCode);
+            const answer: OutgoingHttpHeaders = endToEndHeaders(headers);
+            // The upstream's own headers win, as they would over headers set before writeHead.
+            for (const name in ownHeaders) answer[name] ??= ownHeaders[name];
+            // An upstream that answers before the whole body arrived (a 401, say) leaves the rest
+            // of it unread on this connection: it must close after the answer, not wait for more.
+            if (exchange.bodyPending) answer.connection = 'close';
+            res.writeHead(statusCode, answer);
+          },
+          onResponseData: (controller, chunk) => {
+            if (res.destroyed) return;
+            if (!res.write(chunk)) {
+              controller.pause();
+              res.once('drain', () => controller.resume());
+            }
+          },
+          onResponseEnd: () => {
+            exchange.detach();
+            if (!res.destroyed) res.end();
+            resolve();
+          },
+          onResponseError: (_controller, error) => {
+            exchange.detach();
+            reject(error);
+          },
+        },
+      );
+    });
   }
 
   function answerClientFault(fault: ClientFault, call: ProxyCall): number {
