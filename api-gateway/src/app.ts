@@ -2,7 +2,12 @@ import type { RequestListener } from 'node:http';
 import cors from 'cors';
 import type { Redis } from 'ioredis';
 import type { Discovery } from '@shop/registry-client';
-import { createServiceApp, type Logger, type MetricsRegistry } from '@shop/service-kit';
+import {
+  createServiceApp,
+  securityHeaders,
+  type Logger,
+  type MetricsRegistry,
+} from '@shop/service-kit';
 import type { Config } from './config';
 import { matchRoute } from './domain/routing';
 import { createAdmission } from './middleware/admission';
@@ -63,6 +68,7 @@ export function buildApp(deps: AppDeps): Gateway {
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     bodyTimeoutMs: config.REQUEST_BODY_TIMEOUT_MS,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    answerDefaults: securityHeaders(),
   });
   const admission = createAdmission({
     redis,

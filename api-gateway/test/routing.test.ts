@@ -88,5 +88,9 @@ describe('gateway routing rules', () => {
     assert.equal(hasDotSegment('/api/products/%2E%2e/users'), true);
     assert.equal(hasDotSegment('/api/products/./x'), true);
     assert.equal(hasDotSegment('/api/products/v1.2'), false);
+    assert.equal(hasDotSegment('/api/products/..'), true);
+    assert.equal(hasDotSegment('/api/products/...'), false);
+    assert.equal(hasDotSegment('/api/products/.hidden'), false);
+    assert.equal(hasDotSegment('/api/products/%2e'), true);
   });
 });

@@ -85,9 +85,11 @@ export function matchRoute(url: string): RouteMatch | undefined {
   };
 }
 
+const DOT_SEGMENT = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
+
 /** A `.` or `..` segment, plain or percent-encoded, has no business in an API path. */
 export function hasDotSegment(path: string): boolean {
-  return path.split('/').some((segment) => /^(?:\.|%2e){1,2}$/i.test(segment));
+  return DOT_SEGMENT.test(path);
 }
 
 export type Access = 'public' | 'authenticated';

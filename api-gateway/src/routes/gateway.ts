@@ -53,6 +53,7 @@ export interface GatewayRoutes {
  */
 export function gatewayRoutes(settings: GatewayRouteSettings): GatewayRoutes {
   const { proxy, admission, jwtSecret, bodyLimitBytes, trustedHops } = settings;
+  // The proxy adds them to upstream answers itself, where the upstream has not set them.
   const security = securityHeaders();
   const corsHeaders = simpleCorsHeaders(settings.corsOrigins);
   const logWhenClosed = accessLine({ logger: settings.logger });
@@ -104,7 +105,6 @@ export function gatewayRoutes(settings: GatewayRouteSettings): GatewayRoutes {
       const requestId = requestIdFrom(req.headers['x-request-id']);
       req.headers['x-request-id'] = requestId;
       const answer: OutgoingHttpHeaders = {
-        ...security,
         ...corsHeaders(req.headers.origin),
         'x-request-id': requestId,
       };
@@ -122,7 +122,7 @@ export function gatewayRoutes(settings: GatewayRouteSettings): GatewayRoutes {
         }
         const problem = problemFor(error);
         failure = problem.failure;
-        writeProblem(res, problem.error, requestId, answer);
+        writeProblem(res, problem.error, requestId, { ...security, ...answer });
       };
       runWithRequestContext({ requestId }, () => {
         nameServerSpan(method, match.pattern);

@@ -47,7 +47,7 @@ export interface ProxyCall {
   /** The path and query upstream. */
   url: string;
   client: Client;
-  /** The gateway's own headers for the answer (security, CORS, request id, rate limits). */
+  /** The gateway's own headers for this answer (CORS, request id, rate limits). */
   answer: OutgoingHttpHeaders;
   /** Answers with problem details, or cuts the connection once headers are out. */
   fail(error: AppError): void;
@@ -71,6 +71,8 @@ export interface ProxySettings {
   /** From the first to the last byte of the request body. */
   bodyTimeoutMs: number;
   bodyLimitBytes: number;
+  /** Headers every answer carries unless the upstream sent its own (helmet's). */
+  answerDefaults: Readonly<OutgoingHttpHeaders>;
 }
 
 function hasBody(req: IncomingMessage): boolean {
@@ -239,6 +241,8 @@ export function createGatewayProxy(settings: ProxySettings): GatewayProxy {
             const answer: OutgoingHttpHeaders = endToEndHeaders(headers);
             // The upstream's own headers win, as they would over headers set before writeHead.
             for (const name in ownHeaders) answer[name] ??= ownHeaders[name];
+            for (const name in settings.answerDefaults)
+              answer[name] ??= settings.answerDefaults[name];
             // An upstream that answers before the whole body arrived (a 401, say) leaves the rest
             // of it unread on this connection: it must close after the answer, not wait for more.
             if (exchange.bodyPending) answer.connection = 'close';
