@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { startTcpProxy, testServers, waitFor, type TcpProxy } from '@shop/testkit';
+import { metricValue, startTcpProxy, testServers, waitFor, type TcpProxy } from '@shop/testkit';
 import {
   countRows,
   customer,
-  metricValue,
   outboxEventsOf,
   statusHistory,
   useSaga,

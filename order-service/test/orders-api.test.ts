@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { metricValue } from '@shop/testkit';
 import {
   admin,
   countRows,
   customer,
   deadServiceUrl,
   startHangingProductService,
-  metricValue,
   startOrderService,
   startStubProductService,
   type OrderServiceUnderTest,

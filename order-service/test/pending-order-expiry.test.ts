@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { waitFor } from '@shop/testkit';
+import { metricValue, waitFor } from '@shop/testkit';
 import { EXPIRY_REASON, expirePendingOrders } from '../src/use-cases/expire-pending-orders';
 import {
   customer,
-  metricValue,
   outboxEventsOf,
   placeOrder,
   statusHistory,

@@ -5,8 +5,9 @@ import jwt from 'jsonwebtoken';
 import { connectRabbit, migrateMessaging, type RabbitConnection } from '@shop/messaging';
 import { createPool, migrate, type Pool } from '@shop/postgres';
 import { createLogger, createMetricsRegistry, type RunningServer } from '@shop/service-kit';
-import type { clientFor } from '@shop/testkit';
+import type { BrokerNamespace, clientFor } from '@shop/testkit';
 import {
+  brokerNamespace,
   createTestDatabase,
   deleteRedisKeys,
   serveForTest,
@@ -112,9 +113,10 @@ export interface RunningUserService {
   http: ReturnType<typeof clientFor>;
   server: RunningServer;
   revoked: RevocationList;
-  /** The service's own broker connection and namespace, where its relay publishes. */
+  /** The service's own broker connection, where its relay publishes. */
   rabbit: RabbitConnection;
-  namespace: string;
+  /** Its namespace on the broker, for a test's probe queue. */
+  broker: BrokerNamespace;
   close(): Promise<void>;
 }
 
@@ -136,12 +138,12 @@ export async function startUserService(
     options.revoked ??
     startRevocationList({ accessTokenTtlMs: settings.accessTokenTtlSeconds * 1000 });
   const metrics = createMetricsRegistry('user-service');
-  const namespace = uniqueName('users');
+  const broker = brokerNamespace('users');
   const rabbit = connectRabbit({
     url: testServers.rabbitmqUrl,
     logger,
     metrics,
-    namespace,
+    namespace: broker.namespace,
     reconnectDelayMs: 50,
   });
   await rabbit.waitUntilConnected(10_000);
@@ -162,11 +164,11 @@ export async function startUserService(
     server: served.server,
     revoked,
     rabbit,
-    namespace,
+    broker,
     close: async () => {
       await served.close();
-      await rabbit.deleteTopology().catch(() => undefined);
       await rabbit.close();
+      await broker.delete();
       if (!options.revoked) await revoked.close();
     },
   };
