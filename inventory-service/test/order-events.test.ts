@@ -71,7 +71,7 @@ describe('inventory answering order events over RabbitMQ', () => {
 
   before(async () => {
     db = await startInventoryDatabase();
-    listenerPool = createPool(new URL(db.pool.options.connectionString!).toString(), { max: 4 });
+    listenerPool = createPool(db.url, { max: 4 });
     const answer = async (event: EventEnvelope) => void answers.push(event as Answer);
     inventory = await startInventoryUnderTest({
       pool: db.pool,

@@ -32,7 +32,7 @@ describe('inventory through a database or broker outage', () => {
     db = await startInventoryDatabase();
     postgresProxy = await proxyTo(testServers.postgresUrl);
     rabbitProxy = await proxyTo(testServers.rabbitmqUrl);
-    servicePool = createPool(postgresProxy.wrap(db.pool.options.connectionString!), { max: 20 });
+    servicePool = createPool(postgresProxy.wrap(db.url), { max: 20 });
     const record = async (event: { eventType: string; data: { orderId: string } }) => {
       answers.set(event.data.orderId, [
         ...(answers.get(event.data.orderId) ?? []),

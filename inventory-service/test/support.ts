@@ -1,14 +1,19 @@
 import {
   connectRabbit,
-  migrateMessaging,
   startConsumer,
   type EventHandlers,
   type EventType,
   type RabbitConnection,
 } from '@shop/messaging';
-import { createPool, migrate, type Pool } from '@shop/postgres';
+import type { Pool } from '@shop/postgres';
 import { createLogger, createMetricsRegistry, type LogLevel } from '@shop/service-kit';
-import { brokerNamespace, createTestDatabase, TEST_JWT_SECRET, testServers } from '@shop/testkit';
+import {
+  brokerNamespace,
+  createOutboxTestDatabase,
+  TEST_JWT_SECRET,
+  testServers,
+  type OutboxTestDatabase,
+} from '@shop/testkit';
 import { MIGRATION_LOCK_KEY, migrations } from '../src/db/migrations';
 import { INVENTORY_QUEUE } from '../src/events/consumers';
 import { startInventoryService, type InventoryTimings } from '../src/service';
@@ -19,25 +24,11 @@ export const testLogger = () =>
     level: (process.env.LOG_LEVEL as LogLevel | undefined) ?? 'silent',
   });
 
-export interface InventoryDatabase {
-  pool: Pool;
-  close(): Promise<void>;
-}
+export type InventoryDatabase = OutboxTestDatabase;
 
 /** A fresh `inventory` database for one suite, migrated like main.ts does. */
-export async function startInventoryDatabase(): Promise<InventoryDatabase> {
-  const database = await createTestDatabase('inventory');
-  const pool = createPool(database.url, { max: 20 });
-  await migrate(pool, migrations, { lockKey: MIGRATION_LOCK_KEY });
-  await migrateMessaging(pool);
-  return {
-    pool,
-    async close() {
-      await pool.end();
-      await database.drop();
-    },
-  };
-}
+export const startInventoryDatabase = (): Promise<InventoryDatabase> =>
+  createOutboxTestDatabase('inventory', { migrations, lockKey: MIGRATION_LOCK_KEY });
 
 /**
  * inventory-service as main.ts starts it (src/service.ts), in a broker namespace of its own, with

@@ -1,15 +1,10 @@
 import express from 'express';
-import {
-  connectRabbit,
-  migrateMessaging,
-  startConsumer,
-  type EventEnvelope,
-} from '@shop/messaging';
-import { createPool, migrate, type Pool, type Queryable } from '@shop/postgres';
+import { connectRabbit, startConsumer, type EventEnvelope } from '@shop/messaging';
+import type { Pool, Queryable } from '@shop/postgres';
 import { createLogger, createMetricsRegistry, type LogLevel } from '@shop/service-kit';
 import {
   brokerNamespace,
-  createTestDatabase,
+  createOutboxTestDatabase,
   serveForTest,
   startTestServer,
   TEST_JWT_SECRET,
@@ -42,6 +37,30 @@ export interface StubProduct {
   name: string;
   price: number;
 }
+
+// Product ids are 24 lower-case hex digits, as product-service makes them.
+export const MUG = 'a10000000000000000000001';
+export const TEA = 'a20000000000000000000002';
+/** Priced so that a few of them pass the largest total an order may have. */
+export const YACHT = 'a30000000000000000000003';
+/** Ids the stub catalogue never has. */
+export const NOPE = 'a40000000000000000000004';
+export const GONE = 'a50000000000000000000005';
+/** The suites' inventory never answers for it (`held`): its orders stay PENDING. */
+export const HELD = 'a60000000000000000000006';
+/** The suites stock one of it. */
+export const SCARCE = 'a70000000000000000000007';
+
+const STUB_CATALOG: Record<string, StubProduct> = {
+  [MUG]: { id: MUG, name: 'Mug', price: 1299 },
+  [TEA]: { id: TEA, name: 'Tea', price: 450 },
+  [YACHT]: { id: YACHT, name: 'Yacht', price: Number.MAX_SAFE_INTEGER },
+  [SCARCE]: { id: SCARCE, name: 'Saffron', price: 2500 },
+  [HELD]: { id: HELD, name: 'Preorder', price: 100 },
+};
+
+/** The suites' products with these ids, as the stub product-service lists them. */
+export const stubProducts = (...ids: string[]): StubProduct[] => ids.map((id) => STUB_CATALOG[id]!);
 
 /**
  * product-service's `GET /products?ids=` over real HTTP, with the catalog the test gives it; counts
@@ -102,10 +121,8 @@ export async function startOrderService(options: {
   pendingOrderTimeoutMs?: number;
   pendingSweepIntervalMs?: number;
 }) {
-  const database = await createTestDatabase('orders');
-  const pool = createPool(database.url);
-  await migrate(pool, migrations);
-  await migrateMessaging(pool);
+  const database = await createOutboxTestDatabase('orders', { migrations, maxConnections: 10 });
+  const { pool } = database;
   // Deleted with the service: its queue, and those its fellow test consumers note in it.
   const broker = brokerNamespace('orders');
   broker.queue(ORDER_INVENTORY_QUEUE);
@@ -154,8 +171,7 @@ export async function startOrderService(options: {
       catalog.close();
       await rabbit.close();
       await broker.delete();
-      await pool.end();
-      await database.drop();
+      await database.close();
     },
   };
 }

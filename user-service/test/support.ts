@@ -2,19 +2,20 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
-import { connectRabbit, migrateMessaging, type RabbitConnection } from '@shop/messaging';
-import { createPool, migrate, type Pool } from '@shop/postgres';
+import { connectRabbit, type RabbitConnection } from '@shop/messaging';
+import type { Pool } from '@shop/postgres';
 import { createLogger, createMetricsRegistry, type RunningServer } from '@shop/service-kit';
 import type { BrokerNamespace, clientFor } from '@shop/testkit';
 import {
   brokerNamespace,
-  createTestDatabase,
+  createOutboxTestDatabase,
   deleteRedisKeys,
   serveForTest,
   TEST_JWT_SECRET,
   testServers,
   uniqueName,
   useSuite,
+  type OutboxTestDatabase,
 } from '@shop/testkit';
 import { OrderServiceClient } from '../src/clients/order-service';
 import { MIGRATION_LOCK_KEY, migrations } from '../src/db/migrations';
@@ -48,25 +49,11 @@ export function testSettings(overrides: Partial<AccountSettings> = {}): AccountS
   };
 }
 
-export interface UserDatabase {
-  pool: Pool;
-  close(): Promise<void>;
-}
+export type UserDatabase = OutboxTestDatabase;
 
 /** A fresh `users` database with the service's and the outbox's tables, for one suite. */
-export async function createUserDatabase(): Promise<UserDatabase> {
-  const database = await createTestDatabase('users');
-  const pool = createPool(database.url, { max: 20 });
-  await migrate(pool, migrations, { lockKey: MIGRATION_LOCK_KEY });
-  await migrateMessaging(pool);
-  return {
-    pool,
-    close: async () => {
-      await pool.end();
-      await database.drop();
-    },
-  };
-}
+export const createUserDatabase = (): Promise<UserDatabase> =>
+  createOutboxTestDatabase('users', { migrations, lockKey: MIGRATION_LOCK_KEY });
 
 /** An order-service nobody will ever reach, for suites that do not look at orders. */
 const noOrders: OrderHistory = { ordersOf: () => Promise.resolve([]) };
