@@ -9,9 +9,12 @@ import {
 } from '@shop/messaging';
 import { createPool, migrate, withTransaction } from '@shop/postgres';
 import { createLogger, createMetricsRegistry, type MetricsRegistry } from '@shop/service-kit';
-import { createTestDatabase, testServers, uniqueName } from '@shop/testkit';
+import { brokerNamespace, createTestDatabase, testServers } from '@shop/testkit';
 import { MIGRATION_LOCK_KEY, migrations } from '../inventory-service/src/db/migrations';
-import { startInventoryConsumers } from '../inventory-service/src/events/consumers';
+import {
+  INVENTORY_QUEUE,
+  startInventoryConsumers,
+} from '../inventory-service/src/events/consumers';
 import { productCreated } from '../inventory-service/src/events/product-events';
 import {
   latencyRow,
@@ -53,7 +56,8 @@ export const reservation: Benchmark = {
   async run() {
     const logger = createLogger({ service: 'bench-inventory', level: 'warn' });
     const metrics = createMetricsRegistry('bench-inventory');
-    const namespace = uniqueName('bench').toLowerCase();
+    const broker = brokerNamespace('bench');
+    const { namespace } = broker;
     const database = await createTestDatabase('bench_reservation');
     onCleanup('drop the database', () => database.drop());
 
@@ -65,7 +69,8 @@ export const reservation: Benchmark = {
     const rabbit = connectRabbit({ url: testServers.rabbitmqUrl, namespace, logger, metrics });
     onCleanup('close the inventory connection', () => rabbit.close());
     await rabbit.waitUntilConnected(10_000);
-    onCleanup('delete the RabbitMQ queues and exchanges', () => rabbit.deleteTopology());
+    broker.queue(INVENTORY_QUEUE);
+    onCleanup('delete the RabbitMQ queues and exchanges', () => broker.delete());
     const relay = startOutboxRelay({ pool, rabbit, logger, metrics });
     onCleanup('stop the outbox relay', () => relay.stop());
     const consumer = startInventoryConsumers({ rabbit, pool, logger, metrics });
@@ -85,7 +90,7 @@ export const reservation: Benchmark = {
       pool: orderSide,
       logger,
       metrics,
-      queue: 'bench-inventory-answers',
+      queue: broker.queue('bench-inventory-answers'),
       events: ['INVENTORY_RESERVED', 'INVENTORY_REJECTED'],
       prefetch: 50,
       handlers: { INVENTORY_RESERVED: answer, INVENTORY_REJECTED: answer },

@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { connectRabbit, type RabbitConnection } from '@shop/messaging';
 import { withTransaction } from '@shop/postgres';
-import { createMetricsRegistry, type RunningServer } from '@shop/service-kit';
-import {
-  clientFor,
-  startTestServer,
-  TEST_JWT_SECRET,
-  testServers,
-  tokenFor,
-  uniqueName,
-} from '@shop/testkit';
+import { clientFor, startTestServer, tokenFor } from '@shop/testkit';
 import { createStock, markDeleted } from '../src/db/stock';
-import { startInventoryService } from '../src/service';
 import { reserveOrder } from '../src/use-cases/reserve-orders';
 import { assertInventoryInvariant } from './invariant';
 import {
   orderCreated,
   startInventoryDatabase,
-  testLogger,
+  startInventoryUnderTest,
   type InventoryDatabase,
 } from './support';
 
@@ -31,37 +21,21 @@ const SHOWN = 'f0000000000000000000000f';
 
 describe('inventory HTTP API', () => {
   let db: InventoryDatabase;
-  let rabbit: RabbitConnection;
-  let service: ReturnType<typeof startInventoryService>;
-  let server: RunningServer;
+  let inventory: Awaited<ReturnType<typeof startInventoryUnderTest>>;
+  let server: Awaited<ReturnType<typeof startTestServer>>;
   let api: ReturnType<typeof clientFor>;
   const admin = tokenFor({ userId: 'admin-7', role: 'admin' });
   const customer = tokenFor({ userId: 'customer-1', role: 'customer' });
 
   before(async () => {
     db = await startInventoryDatabase();
-    const logger = testLogger();
-    const metrics = createMetricsRegistry('inventory-service');
-    rabbit = connectRabbit({
-      url: testServers.rabbitmqUrl,
-      logger,
-      metrics,
-      namespace: uniqueName('inventory_http'),
-    });
-    await rabbit.waitUntilConnected(10_000);
-    service = startInventoryService(
-      { JWT_SECRET: TEST_JWT_SECRET, CONSUMER_RETRY_DELAYS_MS: undefined },
-      { pool: db.pool, rabbit },
-      { logger, metrics },
-    );
-    server = await startTestServer(service.app);
+    inventory = await startInventoryUnderTest({ pool: db.pool });
+    server = await startTestServer(inventory.service.app);
     api = clientFor(server.url);
   });
   after(async () => {
     await server.close();
-    await service.stop();
-    await rabbit.deleteTopology();
-    await rabbit.close();
+    await inventory.stop();
     await db.close();
   });
 

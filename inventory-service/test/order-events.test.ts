@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import {
-  connectRabbit,
-  startConsumer,
-  type EventEnvelope,
-  type RabbitConnection,
-} from '@shop/messaging';
+import type { EventEnvelope } from '@shop/messaging';
 import { createPool, type Pool } from '@shop/postgres';
-import { createMetricsRegistry, type MetricsRegistry } from '@shop/service-kit';
-import { TEST_JWT_SECRET, testServers, uniqueName, waitFor } from '@shop/testkit';
-import { startInventoryService } from '../src/service';
+import { metricValue, waitFor } from '@shop/testkit';
 import { assertInventoryInvariant } from './invariant';
 import {
   orderCreated,
   outcomeOf,
   startInventoryDatabase,
+  startInventoryUnderTest,
   stockOf,
-  testLogger,
   type InventoryDatabase,
 } from './support';
 
@@ -27,28 +20,12 @@ interface Answer {
   data: { orderId: string; reason?: string; shortages?: unknown[]; items?: unknown[] };
 }
 
-async function counterValue(registry: MetricsRegistry, name: string, labels: object = {}) {
-  const metric = registry.getSingleMetric(name);
-  if (!metric) return 0;
-  const { values } = await metric.get();
-  return values
-    .filter((sample) =>
-      Object.entries(labels).every(
-        ([key, value]) => (sample.labels as Record<string, unknown>)[key] === value,
-      ),
-    )
-    .reduce((sum, sample) => sum + sample.value, 0);
-}
-
 // The service as main.ts starts it (src/service.ts), against a namespaced
 // broker; the test publishes order and product events and listens to the `inventory` exchange.
 describe('inventory answering order events over RabbitMQ', () => {
   let db: InventoryDatabase;
   let listenerPool: Pool;
-  let rabbit: RabbitConnection;
-  let publisher: RabbitConnection;
-  let metrics: MetricsRegistry;
-  const stops: (() => Promise<void>)[] = [];
+  let inventory: Awaited<ReturnType<typeof startInventoryUnderTest>>;
   const answers: Answer[] = [];
   const putIn: Record<string, number> = {};
 
@@ -62,7 +39,10 @@ describe('inventory answering order events over RabbitMQ', () => {
       { timeoutMs: 10_000, what: `an answer to ${orderId}` },
     );
   const consumed = (eventType: string, result: string) =>
-    counterValue(metrics, 'messaging_events_consumed_total', { event_type: eventType, result });
+    metricValue(inventory.metrics, 'messaging_events_consumed_total', {
+      event_type: eventType,
+      result,
+    });
   const waitForConsumed = async (eventType: string, result: string, count: number) =>
     waitFor(async () => (await consumed(eventType, result)) >= count, {
       what: `${count} ${eventType} consumed with ${result}`,
@@ -80,7 +60,7 @@ describe('inventory answering order events over RabbitMQ', () => {
   };
 
   const addProduct = async (productId: string, initialStock: number) => {
-    await publisher.publish('PRODUCT_CREATED', {
+    await inventory.publisher.publish('PRODUCT_CREATED', {
       productId,
       sku: `SKU-${productId}`,
       initialStock,
@@ -91,77 +71,45 @@ describe('inventory answering order events over RabbitMQ', () => {
 
   before(async () => {
     db = await startInventoryDatabase();
-    listenerPool = createPool(new URL(db.pool.options.connectionString!).toString(), { max: 4 });
-    const namespace = uniqueName('inventory');
-    const logger = testLogger();
-    metrics = createMetricsRegistry('inventory-service');
-    rabbit = connectRabbit({ url: testServers.rabbitmqUrl, logger, metrics, namespace });
-    const testMetrics = createMetricsRegistry('inventory-test');
-    publisher = connectRabbit({
-      url: testServers.rabbitmqUrl,
-      logger,
-      metrics: testMetrics,
-      namespace,
-    });
-    await Promise.all([rabbit.waitUntilConnected(10_000), publisher.waitUntilConnected(10_000)]);
-
-    const listener = startConsumer({
-      rabbit: publisher,
-      pool: listenerPool,
-      logger,
-      metrics: testMetrics,
-      queue: 'test-inventory-answers',
-      events: ['INVENTORY_RESERVED', 'INVENTORY_REJECTED', 'INVENTORY_RELEASED'],
-      prefetch: 50,
-      handlers: {
-        INVENTORY_RESERVED: async (event) =>
-          void answers.push(event as EventEnvelope<Answer['data']> & Answer),
-        INVENTORY_REJECTED: async (event) =>
-          void answers.push(event as EventEnvelope<Answer['data']> & Answer),
-        INVENTORY_RELEASED: async (event) =>
-          void answers.push(event as EventEnvelope<Answer['data']> & Answer),
+    listenerPool = createPool(db.url, { max: 4 });
+    const answer = async (event: EventEnvelope) => void answers.push(event as Answer);
+    inventory = await startInventoryUnderTest({
+      pool: db.pool,
+      // About two seconds of retries: room for a late PRODUCT_CREATED, short for a dead letter.
+      retryDelaysMs: [50, 250],
+      timings: { relay: { intervalMs: 50 }, consumers: { maxAttempts: 10 } },
+      answers: {
+        pool: listenerPool,
+        handlers: {
+          INVENTORY_RESERVED: answer,
+          INVENTORY_REJECTED: answer,
+          INVENTORY_RELEASED: answer,
+        },
       },
     });
-    const service = startInventoryService(
-      // About two seconds of retries: room for a late PRODUCT_CREATED, short for a dead letter.
-      { JWT_SECRET: TEST_JWT_SECRET, CONSUMER_RETRY_DELAYS_MS: [50, 250] },
-      { pool: db.pool, rabbit },
-      { logger, metrics },
-      { relay: { intervalMs: 50 }, consumers: { maxAttempts: 10 } },
-    );
-    // Publishing before the queues are bound would route the first events nowhere.
-    await Promise.all([service.waitUntilConsuming(), listener.waitUntilConsuming()]);
-    stops.push(
-      () => service.stop(),
-      () => listener.stop(),
-      () => rabbit.deleteTopology(),
-      () => publisher.deleteTopology(),
-      () => rabbit.close(),
-      () => publisher.close(),
-      () => listenerPool.end(),
-      () => db.close(),
-    );
   });
 
   after(async () => {
-    for (const stop of stops) await stop();
+    await inventory.stop();
+    await listenerPool.end();
+    await db.close();
   });
 
   test('when 300 one-unit orders race for 50 units, then exactly 50 are reserved and 250 rejected', async () => {
     await addProduct('hot', 50);
-    const reservedBefore = await counterValue(metrics, 'inventory_reservations_total', {
+    const reservedBefore = await metricValue(inventory.metrics, 'inventory_reservations_total', {
       result: 'reserved',
     });
-    const rejectedBefore = await counterValue(metrics, 'inventory_reservations_total', {
+    const rejectedBefore = await metricValue(inventory.metrics, 'inventory_reservations_total', {
       result: 'rejected',
     });
-    const stockOutsBefore = await counterValue(metrics, 'inventory_stockouts_total');
+    const stockOutsBefore = await metricValue(inventory.metrics, 'inventory_stockouts_total');
     const orders = Array.from({ length: 300 }, () =>
       orderCreated([{ productId: 'hot', quantity: 1 }]),
     );
     const started = Date.now();
 
-    await Promise.all(orders.map((order) => publisher.publish('ORDER_CREATED', order)));
+    await Promise.all(orders.map((order) => inventory.publisher.publish('ORDER_CREATED', order)));
     const ids = new Set(orders.map((order) => order.orderId));
     await waitFor(() => answers.filter((a) => ids.has(a.data.orderId)).length >= 300, {
       timeoutMs: 20_000,
@@ -186,16 +134,21 @@ describe('inventory answering order events over RabbitMQ', () => {
     await assertInventoryInvariant(db.pool, putIn);
 
     assert.equal(
-      (await counterValue(metrics, 'inventory_reservations_total', { result: 'reserved' })) -
-        reservedBefore,
+      (await metricValue(inventory.metrics, 'inventory_reservations_total', {
+        result: 'reserved',
+      })) - reservedBefore,
       50,
     );
     assert.equal(
-      (await counterValue(metrics, 'inventory_reservations_total', { result: 'rejected' })) -
-        rejectedBefore,
+      (await metricValue(inventory.metrics, 'inventory_reservations_total', {
+        result: 'rejected',
+      })) - rejectedBefore,
       250,
     );
-    assert.equal((await counterValue(metrics, 'inventory_stockouts_total')) - stockOutsBefore, 1);
+    assert.equal(
+      (await metricValue(inventory.metrics, 'inventory_stockouts_total')) - stockOutsBefore,
+      1,
+    );
     assert.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`);
   });
 
@@ -206,7 +159,7 @@ describe('inventory answering order events over RabbitMQ', () => {
       { productId: 'shelf', quantity: 2 },
       { productId: 'rare', quantity: 3 },
     ]);
-    await publisher.publish('ORDER_CREATED', order, { correlationId: 'checkout-42' });
+    await inventory.publisher.publish('ORDER_CREATED', order, { correlationId: 'checkout-42' });
 
     const answer = await answerTo(order.orderId);
     assert.equal(answer.eventType, 'INVENTORY_REJECTED');
@@ -229,10 +182,10 @@ describe('inventory answering order events over RabbitMQ', () => {
     await addProduct('redelivered', 5);
     const order = orderCreated([{ productId: 'redelivered', quantity: 2 }]);
     const duplicatesBefore = await consumed('ORDER_CREATED', 'duplicate');
-    const first = await publisher.publish('ORDER_CREATED', order);
+    const first = await inventory.publisher.publish('ORDER_CREATED', order);
     assert.equal((await answerTo(order.orderId)).eventType, 'INVENTORY_RESERVED');
 
-    await publisher.publish('ORDER_CREATED', order, { eventId: first.eventId });
+    await inventory.publisher.publish('ORDER_CREATED', order, { eventId: first.eventId });
     await waitForConsumed('ORDER_CREATED', 'duplicate', duplicatesBefore + 1);
 
     assert.deepEqual(await stockOf(db.pool, 'redelivered'), { available: 3, reserved: 2 });
@@ -243,11 +196,11 @@ describe('inventory answering order events over RabbitMQ', () => {
   test('when the same order comes again with a new event id, then it is not reserved twice', async () => {
     await addProduct('resent', 5);
     const order = orderCreated([{ productId: 'resent', quantity: 2 }]);
-    await publisher.publish('ORDER_CREATED', order);
+    await inventory.publisher.publish('ORDER_CREATED', order);
     assert.equal((await answerTo(order.orderId)).eventType, 'INVENTORY_RESERVED');
     const handledBefore = await consumed('ORDER_CREATED', 'ok');
 
-    await publisher.publish('ORDER_CREATED', order);
+    await inventory.publisher.publish('ORDER_CREATED', order);
     await waitForConsumed('ORDER_CREATED', 'ok', handledBefore + 1);
 
     assert.deepEqual(await stockOf(db.pool, 'resent'), { available: 3, reserved: 2 });
@@ -258,12 +211,15 @@ describe('inventory answering order events over RabbitMQ', () => {
   test('when the cancel arrives before the order, then nothing is held and the order is answered as cancelled', async () => {
     await addProduct('early-cancel', 4);
     const order = orderCreated([{ productId: 'early-cancel', quantity: 1 }]);
-    await publisher.publish('ORDER_CANCELLED', { orderId: order.orderId, userId: order.userId });
+    await inventory.publisher.publish('ORDER_CANCELLED', {
+      orderId: order.orderId,
+      userId: order.userId,
+    });
     await waitFor(
       async () => (await outcomeOf(db.pool, order.orderId))?.outcome === 'cancelled_before_reserve',
     );
 
-    await publisher.publish('ORDER_CREATED', order);
+    await inventory.publisher.publish('ORDER_CREATED', order);
     const answer = await answerTo(order.orderId);
     assert.equal(answer.eventType, 'INVENTORY_REJECTED');
     assert.deepEqual(answer.data, {
@@ -278,15 +234,15 @@ describe('inventory answering order events over RabbitMQ', () => {
   test('when a reserved order is cancelled twice, then its stock is released once', async () => {
     await addProduct('cancelled', 6);
     const order = orderCreated([{ productId: 'cancelled', quantity: 4 }]);
-    await publisher.publish('ORDER_CREATED', order);
+    await inventory.publisher.publish('ORDER_CREATED', order);
     assert.equal((await answerTo(order.orderId)).eventType, 'INVENTORY_RESERVED');
     assert.deepEqual(await stockOf(db.pool, 'cancelled'), { available: 2, reserved: 4 });
 
     const cancel = { orderId: order.orderId, userId: order.userId };
-    await publisher.publish('ORDER_CANCELLED', cancel);
+    await inventory.publisher.publish('ORDER_CANCELLED', cancel);
     await answerTo(order.orderId, 'INVENTORY_RELEASED');
     const handledBefore = await consumed('ORDER_CANCELLED', 'ok');
-    await publisher.publish('ORDER_CANCELLED', cancel);
+    await inventory.publisher.publish('ORDER_CANCELLED', cancel);
     await waitForConsumed('ORDER_CANCELLED', 'ok', handledBefore + 1);
 
     assert.deepEqual(await stockOf(db.pool, 'cancelled'), { available: 6, reserved: 0 });
@@ -308,10 +264,13 @@ describe('inventory answering order events over RabbitMQ', () => {
 
   test('when a product is deleted, then a later order of it is rejected with nothing available', async () => {
     await addProduct('withdrawn', 9);
-    await publisher.publish('PRODUCT_DELETED', { productId: 'withdrawn', sku: 'SKU-withdrawn' });
+    await inventory.publisher.publish('PRODUCT_DELETED', {
+      productId: 'withdrawn',
+      sku: 'SKU-withdrawn',
+    });
     await waitFor(async () => (await stockOf(db.pool, 'withdrawn'))?.available === 0);
     const order = orderCreated([{ productId: 'withdrawn', quantity: 1 }]);
-    await publisher.publish('ORDER_CREATED', order);
+    await inventory.publisher.publish('ORDER_CREATED', order);
 
     const answer = await answerTo(order.orderId);
     assert.equal(answer.eventType, 'INVENTORY_REJECTED');
@@ -325,7 +284,7 @@ describe('inventory answering order events over RabbitMQ', () => {
   test('when ORDER_CREATED overtakes its PRODUCT_CREATED, then it is retried and reserved once the product arrives', async () => {
     const order = orderCreated([{ productId: 'fresh', quantity: 2 }]);
     const retriedBefore = await consumed('ORDER_CREATED', 'retried');
-    const sent = await publisher.publish('ORDER_CREATED', order);
+    const sent = await inventory.publisher.publish('ORDER_CREATED', order);
     await waitForConsumed('ORDER_CREATED', 'retried', retriedBefore + 1);
     assert.deepEqual(
       await rowsAbout(order.orderId, sent.eventId),
@@ -358,7 +317,7 @@ describe('inventory answering order events over RabbitMQ', () => {
   test('when the product never arrives, then the order is dead-lettered after the last attempt, unanswered and holding nothing', async () => {
     const order = orderCreated([{ productId: 'never-created', quantity: 1 }]);
     const deadBefore = await consumed('ORDER_CREATED', 'dead-lettered');
-    const sent = await publisher.publish('ORDER_CREATED', order);
+    const sent = await inventory.publisher.publish('ORDER_CREATED', order);
     await waitForConsumed('ORDER_CREATED', 'dead-lettered', deadBefore + 1);
 
     assert.deepEqual(await rowsAbout(order.orderId, sent.eventId), []);

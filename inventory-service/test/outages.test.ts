@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
 import { setTimeout as pause } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { connectRabbit, startConsumer, type RabbitConnection } from '@shop/messaging';
 import { createPool, type Pool } from '@shop/postgres';
-import { createMetricsRegistry } from '@shop/service-kit';
-import {
-  startTcpProxy,
-  TEST_JWT_SECRET,
-  testServers,
-  uniqueName,
-  waitFor,
-  type TcpProxy,
-} from '@shop/testkit';
-import { startInventoryService } from '../src/service';
+import { startTcpProxy, testServers, waitFor, type TcpProxy } from '@shop/testkit';
 import { assertInventoryInvariant } from './invariant';
 import {
   orderCreated,
   startInventoryDatabase,
+  startInventoryUnderTest,
   stockOf,
-  testLogger,
   type InventoryDatabase,
 } from './support';
 
@@ -34,9 +24,7 @@ describe('inventory through a database or broker outage', () => {
   let postgresProxy: TcpProxy;
   let rabbitProxy: TcpProxy;
   let servicePool: Pool;
-  let rabbit: RabbitConnection;
-  let publisher: RabbitConnection;
-  const stops: (() => Promise<void>)[] = [];
+  let inventory: Awaited<ReturnType<typeof startInventoryUnderTest>>;
   const answers = new Map<string, string[]>();
   const putIn: Record<string, number> = {};
 
@@ -44,73 +32,39 @@ describe('inventory through a database or broker outage', () => {
     db = await startInventoryDatabase();
     postgresProxy = await proxyTo(testServers.postgresUrl);
     rabbitProxy = await proxyTo(testServers.rabbitmqUrl);
-    servicePool = createPool(postgresProxy.wrap(db.pool.options.connectionString!), { max: 20 });
-    const namespace = uniqueName('inventory_outage');
-    const logger = testLogger();
-    const metrics = createMetricsRegistry('inventory-service');
-    const testMetrics = createMetricsRegistry('inventory-test');
-    rabbit = connectRabbit({
-      url: rabbitProxy.wrap(testServers.rabbitmqUrl),
-      logger,
-      metrics,
-      namespace,
-      reconnectDelayMs: 100,
-      maxReconnectDelayMs: 200,
-    });
-    publisher = connectRabbit({
-      url: testServers.rabbitmqUrl,
-      logger,
-      metrics: testMetrics,
-      namespace,
-    });
-    await Promise.all([rabbit.waitUntilConnected(10_000), publisher.waitUntilConnected(10_000)]);
-
+    servicePool = createPool(postgresProxy.wrap(db.url), { max: 20 });
     const record = async (event: { eventType: string; data: { orderId: string } }) => {
       answers.set(event.data.orderId, [
         ...(answers.get(event.data.orderId) ?? []),
         event.eventType,
       ]);
     };
-    const listener = startConsumer({
-      rabbit: publisher,
-      pool: db.pool,
-      logger,
-      metrics: testMetrics,
-      queue: 'test-inventory-answers',
-      events: ['INVENTORY_RESERVED', 'INVENTORY_REJECTED'],
-      prefetch: 50,
-      handlers: { INVENTORY_RESERVED: record, INVENTORY_REJECTED: record },
-    });
-    const service = startInventoryService(
-      { JWT_SECRET: TEST_JWT_SECRET, CONSUMER_RETRY_DELAYS_MS: [100, 200] },
-      { pool: servicePool, rabbit },
-      { logger, metrics },
-      {
+    inventory = await startInventoryUnderTest({
+      pool: servicePool,
+      rabbitmqUrl: rabbitProxy.wrap(testServers.rabbitmqUrl),
+      retryDelaysMs: [100, 200],
+      timings: {
         relay: { intervalMs: 50, maxBackoffMs: 200 },
         // An outage may fail a handler mid-transaction; enough attempts to outlast it.
         consumers: { maxAttempts: 20 },
       },
-    );
-    await Promise.all([service.waitUntilConsuming(), listener.waitUntilConsuming()]);
-    stops.push(
-      () => service.stop(),
-      () => listener.stop(),
-      () => publisher.deleteTopology(),
-      () => rabbit.close(),
-      () => publisher.close(),
-      () => postgresProxy.close(),
-      () => rabbitProxy.close(),
-      () => servicePool.end(),
-      () => db.close(),
-    );
+      answers: {
+        pool: db.pool,
+        handlers: { INVENTORY_RESERVED: record, INVENTORY_REJECTED: record },
+      },
+    });
   });
 
   after(async () => {
-    for (const stop of stops) await stop();
+    await inventory.stop();
+    await postgresProxy.close();
+    await rabbitProxy.close();
+    await servicePool.end();
+    await db.close();
   });
 
   async function burstWithOutage(productId: string, outage: TcpProxy) {
-    await publisher.publish('PRODUCT_CREATED', {
+    await inventory.publisher.publish('PRODUCT_CREATED', {
       productId,
       sku: `SKU-${productId}`,
       initialStock: 40,
@@ -122,7 +76,7 @@ describe('inventory through a database or broker outage', () => {
     const answered = () => ids.filter((id) => answers.has(id)).length;
 
     const publishing = Promise.all(
-      orders.map((order) => publisher.publish('ORDER_CREATED', order)),
+      orders.map((order) => inventory.publisher.publish('ORDER_CREATED', order)),
     );
     await waitFor(() => answered() > 0, { intervalMs: 2, what: 'the first answer' });
     outage.cut();

@@ -1,8 +1,22 @@
-import { migrateMessaging } from '@shop/messaging';
-import { createPool, migrate, type Pool } from '@shop/postgres';
-import { createLogger, type LogLevel } from '@shop/service-kit';
-import { createTestDatabase } from '@shop/testkit';
+import {
+  connectRabbit,
+  startConsumer,
+  type EventHandlers,
+  type EventType,
+  type RabbitConnection,
+} from '@shop/messaging';
+import type { Pool } from '@shop/postgres';
+import { createLogger, createMetricsRegistry, type LogLevel } from '@shop/service-kit';
+import {
+  brokerNamespace,
+  createOutboxTestDatabase,
+  TEST_JWT_SECRET,
+  testServers,
+  type OutboxTestDatabase,
+} from '@shop/testkit';
 import { MIGRATION_LOCK_KEY, migrations } from '../src/db/migrations';
+import { INVENTORY_QUEUE } from '../src/events/consumers';
+import { startInventoryService, type InventoryTimings } from '../src/service';
 
 export const testLogger = () =>
   createLogger({
@@ -10,22 +24,79 @@ export const testLogger = () =>
     level: (process.env.LOG_LEVEL as LogLevel | undefined) ?? 'silent',
   });
 
-export interface InventoryDatabase {
-  pool: Pool;
-  close(): Promise<void>;
-}
+export type InventoryDatabase = OutboxTestDatabase;
 
 /** A fresh `inventory` database for one suite, migrated like main.ts does. */
-export async function startInventoryDatabase(): Promise<InventoryDatabase> {
-  const database = await createTestDatabase('inventory');
-  const pool = createPool(database.url, { max: 20 });
-  await migrate(pool, migrations, { lockKey: MIGRATION_LOCK_KEY });
-  await migrateMessaging(pool);
+export const startInventoryDatabase = (): Promise<InventoryDatabase> =>
+  createOutboxTestDatabase('inventory', { migrations, lockKey: MIGRATION_LOCK_KEY });
+
+/**
+ * inventory-service as main.ts starts it (src/service.ts), in a broker namespace of its own, with
+ * a second connection the test publishes on and, if asked, a queue of its own hearing the
+ * service's answers. `stop` ends all of it and deletes the namespace's topology; the pools are
+ * the caller's.
+ */
+export async function startInventoryUnderTest(options: {
+  pool: Pool;
+  /** The service's broker: a TCP proxy's URL, to cut it. */
+  rabbitmqUrl?: string;
+  retryDelaysMs?: number[];
+  timings?: InventoryTimings;
+  /** The service's answers, handled over the test's pool (not the service's). */
+  answers?: { pool: Pool; handlers: EventHandlers };
+}) {
+  const broker = brokerNamespace('inventory');
+  const { namespace } = broker;
+  const logger = testLogger();
+  const metrics = createMetricsRegistry('inventory-service');
+  const testMetrics = createMetricsRegistry('inventory-test');
+  const rabbit = connectRabbit({
+    url: options.rabbitmqUrl ?? testServers.rabbitmqUrl,
+    logger,
+    metrics,
+    namespace,
+    reconnectDelayMs: 100,
+    maxReconnectDelayMs: 200,
+  });
+  const publisher = connectRabbit({
+    url: testServers.rabbitmqUrl,
+    logger,
+    metrics: testMetrics,
+    namespace,
+  });
+  await Promise.all([rabbit.waitUntilConnected(10_000), publisher.waitUntilConnected(10_000)]);
+  broker.queue(INVENTORY_QUEUE);
+  const listener =
+    options.answers &&
+    startConsumer({
+      rabbit: publisher,
+      pool: options.answers.pool,
+      logger,
+      metrics: testMetrics,
+      queue: broker.queue('test-inventory-answers'),
+      events: Object.keys(options.answers.handlers) as EventType[],
+      prefetch: 50,
+      handlers: options.answers.handlers,
+    });
+  const service = startInventoryService(
+    { JWT_SECRET: TEST_JWT_SECRET, CONSUMER_RETRY_DELAYS_MS: options.retryDelaysMs },
+    { pool: options.pool, rabbit },
+    { logger, metrics },
+    options.timings,
+  );
+  // Publishing before the queues are bound would route the first events nowhere.
+  await Promise.all([service.waitUntilConsuming(), listener?.waitUntilConsuming()]);
   return {
-    pool,
-    async close() {
-      await pool.end();
-      await database.drop();
+    service,
+    metrics,
+    /** The test's own connection, to publish the events inventory consumes. */
+    publisher: publisher as Pick<RabbitConnection, 'publish'>,
+    async stop() {
+      await service.stop();
+      await listener?.stop();
+      await rabbit.close();
+      await publisher.close();
+      await broker.delete();
     },
   };
 }

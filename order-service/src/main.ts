@@ -1,8 +1,6 @@
 import './instrument';
-import { connectServiceRabbit, migrateMessaging } from '@shop/messaging';
-import { openServiceDatabase } from '@shop/postgres';
-import { registerOnceListening } from '@shop/registry-client';
-import { runService } from '@shop/service-kit';
+import { openOutboxConnections } from '@shop/messaging';
+import { runRegisteredService } from '@shop/registry-client';
 import { productCatalogOverHttp } from './clients/product-catalog';
 import { readConfig } from './config';
 import { migrations } from './db/migrations';
@@ -13,15 +11,15 @@ const config = readConfig();
 // Long enough for a product-service under load, short enough that pricing never hangs an order.
 const PRODUCT_SERVICE_TIMEOUT_MS = 1500;
 
-void runService({
+void runRegisteredService({
   service: 'order-service',
   config,
   start: async (runtime) => {
-    const { logger } = runtime;
     // Room for the consumer's prefetch (10 deliveries, a connection each), the relay and HTTP.
-    const pool = await openServiceDatabase(config.DATABASE_URL, { migrations, maxConnections: 20 });
-    await migrateMessaging(pool);
-    const rabbit = await connectServiceRabbit(config, runtime);
+    const { pool, rabbit, closing } = await openOutboxConnections(config, runtime, {
+      migrations,
+      maxConnections: 20,
+    });
     const catalog = productCatalogOverHttp({
       baseURL: config.PRODUCT_SERVICE_URL,
       timeoutMs: PRODUCT_SERVICE_TIMEOUT_MS,
@@ -31,13 +29,11 @@ void runService({
     const service = startOrderService(config, { pool, rabbit, catalog }, runtime);
     return {
       app: service.app,
-      afterListen: registerOnceListening(config, { name: 'order-service', logger }),
       // After HTTP has drained: the relay last sends what the final requests wrote.
       shutdown: [
         { name: 'consumers, sweeper and outbox relay', run: () => service.stop() },
         { name: 'product catalog', run: () => catalog.close() },
-        { name: 'rabbitmq', run: () => rabbit.close() },
-        { name: 'postgres', run: () => pool.end() },
+        ...closing,
       ],
     };
   },

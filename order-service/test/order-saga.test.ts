@@ -1,29 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { startTcpProxy, testServers, waitFor, type TcpProxy } from '@shop/testkit';
+import { metricValue, startTcpProxy, testServers, waitFor, type TcpProxy } from '@shop/testkit';
 import {
   countRows,
   customer,
-  metricValue,
+  HELD,
+  MUG,
   outboxEventsOf,
+  SCARCE,
   statusHistory,
+  stubProducts,
+  TEA,
   useSaga,
   waitForStatus,
   type OrderServiceUnderTest,
 } from './support';
 
-// Product ids are 24 lower-case hex digits, as product-service makes them.
-const MUG = 'a10000000000000000000001';
-const TEA = 'a20000000000000000000002';
-const HELD = 'a60000000000000000000006';
-const SCARCE = 'a70000000000000000000007';
-
-const products = [
-  { id: MUG, name: 'Mug', price: 1299 },
-  { id: TEA, name: 'Tea', price: 450 },
-  { id: SCARCE, name: 'Saffron', price: 2500 },
-  { id: HELD, name: 'Preorder', price: 100 },
-];
+const products = stubProducts(MUG, TEA, SCARCE, HELD);
 const stock = { [MUG]: 100, [TEA]: 100, [SCARCE]: 1, [HELD]: 100 };
 
 async function processed(service: OrderServiceUnderTest, eventId: string): Promise<boolean> {

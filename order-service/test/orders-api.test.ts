@@ -1,30 +1,25 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { metricValue } from '@shop/testkit';
 import {
   admin,
   countRows,
   customer,
   deadServiceUrl,
+  GONE,
+  MUG,
+  NOPE,
   startHangingProductService,
-  metricValue,
   startOrderService,
   startStubProductService,
+  stubProducts,
+  TEA,
+  YACHT,
   type OrderServiceUnderTest,
 } from './support';
 import { MAX_ORDER_TOTAL_CENTS } from '../src/domain/pricing';
 
-// Product ids are 24 lower-case hex digits, as product-service makes them.
-const MUG = 'a10000000000000000000001';
-const TEA = 'a20000000000000000000002';
-const YACHT = 'a30000000000000000000003';
-const NOPE = 'a40000000000000000000004';
-const GONE = 'a50000000000000000000005';
-
-const products = [
-  { id: MUG, name: 'Mug', price: 1299 },
-  { id: TEA, name: 'Tea', price: 450 },
-  { id: YACHT, name: 'Yacht', price: Number.MAX_SAFE_INTEGER },
-];
+const products = stubProducts(MUG, TEA, YACHT);
 
 describe('orders API', () => {
   let catalog: Awaited<ReturnType<typeof startStubProductService>>;

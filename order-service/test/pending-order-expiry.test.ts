@@ -1,25 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { waitFor } from '@shop/testkit';
+import { metricValue, waitFor } from '@shop/testkit';
 import { EXPIRY_REASON, expirePendingOrders } from '../src/use-cases/expire-pending-orders';
 import {
   customer,
-  metricValue,
+  HELD,
+  MUG,
   outboxEventsOf,
   placeOrder,
   statusHistory,
+  stubProducts,
   useSaga,
   type OrderServiceUnderTest,
 } from './support';
 
-// Product ids are 24 lower-case hex digits, as product-service makes them.
-const MUG = 'a10000000000000000000001';
-const HELD = 'a60000000000000000000006';
-
-const products = [
-  { id: MUG, name: 'Mug', price: 1299 },
-  { id: HELD, name: 'Preorder', price: 100 },
-];
+const products = stubProducts(MUG, HELD);
 const stock = { [MUG]: 1000, [HELD]: 1000 };
 
 const placeOne = (service: OrderServiceUnderTest, token: string, productId: string) =>

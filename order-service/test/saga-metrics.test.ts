@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { waitFor } from '@shop/testkit';
-import { customer, metricValue, placeOrder, useSaga, waitForStatus } from './support';
+import { metricValue, waitFor } from '@shop/testkit';
+import { customer, placeOrder, useSaga, waitForStatus } from './support';
 
 const LAMP = 'c10000000000000000000001';
 const HELD = 'c20000000000000000000002';

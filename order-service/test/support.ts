@@ -1,19 +1,10 @@
 import express from 'express';
+import { connectRabbit, startConsumer, type EventEnvelope } from '@shop/messaging';
+import type { Pool, Queryable } from '@shop/postgres';
+import { createLogger, createMetricsRegistry, type LogLevel } from '@shop/service-kit';
 import {
-  connectRabbit,
-  migrateMessaging,
-  startConsumer,
-  type EventEnvelope,
-} from '@shop/messaging';
-import { createPool, migrate, type Pool, type Queryable } from '@shop/postgres';
-import {
-  createLogger,
-  createMetricsRegistry,
-  type LogLevel,
-  type MetricsRegistry,
-} from '@shop/service-kit';
-import {
-  createTestDatabase,
+  brokerNamespace,
+  createOutboxTestDatabase,
   serveForTest,
   startTestServer,
   TEST_JWT_SECRET,
@@ -22,10 +13,12 @@ import {
   uniqueName,
   useSuite,
   waitFor,
+  type BrokerNamespace,
 } from '@shop/testkit';
 import { productCatalogOverHttp } from '../src/clients/product-catalog';
 import { migrations } from '../src/db/migrations';
 import type { OrderStatus } from '../src/domain/order-status';
+import { ORDER_INVENTORY_QUEUE } from '../src/events/order-consumers';
 import { startOrderService as startComposedOrderService } from '../src/service';
 
 const logLevel = (process.env.LOG_LEVEL ?? 'silent') as LogLevel;
@@ -44,6 +37,30 @@ export interface StubProduct {
   name: string;
   price: number;
 }
+
+// Product ids are 24 lower-case hex digits, as product-service makes them.
+export const MUG = 'a10000000000000000000001';
+export const TEA = 'a20000000000000000000002';
+/** Priced so that a few of them pass the largest total an order may have. */
+export const YACHT = 'a30000000000000000000003';
+/** Ids the stub catalogue never has. */
+export const NOPE = 'a40000000000000000000004';
+export const GONE = 'a50000000000000000000005';
+/** The suites' inventory never answers for it (`held`): its orders stay PENDING. */
+export const HELD = 'a60000000000000000000006';
+/** The suites stock one of it. */
+export const SCARCE = 'a70000000000000000000007';
+
+const STUB_CATALOG: Record<string, StubProduct> = {
+  [MUG]: { id: MUG, name: 'Mug', price: 1299 },
+  [TEA]: { id: TEA, name: 'Tea', price: 450 },
+  [YACHT]: { id: YACHT, name: 'Yacht', price: Number.MAX_SAFE_INTEGER },
+  [SCARCE]: { id: SCARCE, name: 'Saffron', price: 2500 },
+  [HELD]: { id: HELD, name: 'Preorder', price: 100 },
+};
+
+/** The suites' products with these ids, as the stub product-service lists them. */
+export const stubProducts = (...ids: string[]): StubProduct[] => ids.map((id) => STUB_CATALOG[id]!);
 
 /**
  * product-service's `GET /products?ids=` over real HTTP, with the catalog the test gives it; counts
@@ -100,23 +117,22 @@ export async function startOrderService(options: {
   productServiceTimeoutMs?: number;
   /** 0 unless a suite tests the price cache: most suites change the stub's prices at will. */
   priceCacheMs?: number;
-  namespace?: string;
   /** The production defaults (15 min, every minute) unless a suite wants to see orders expire. */
   pendingOrderTimeoutMs?: number;
   pendingSweepIntervalMs?: number;
 }) {
-  const database = await createTestDatabase('orders');
-  const pool = createPool(database.url);
-  await migrate(pool, migrations);
-  await migrateMessaging(pool);
-  const namespace = options.namespace ?? uniqueName('orders');
+  const database = await createOutboxTestDatabase('orders', { migrations, maxConnections: 10 });
+  const { pool } = database;
+  // Deleted with the service: its queue, and those its fellow test consumers note in it.
+  const broker = brokerNamespace('orders');
+  broker.queue(ORDER_INVENTORY_QUEUE);
   const logger = createLogger({ service: 'order-service', level: logLevel });
   const metrics = createMetricsRegistry('order-service');
   const rabbit = connectRabbit({
     url: options.rabbitmqUrl ?? testServers.rabbitmqUrl,
     logger,
     metrics,
-    namespace,
+    namespace: broker.namespace,
     reconnectDelayMs: 100,
     maxReconnectDelayMs: 500,
   });
@@ -147,16 +163,15 @@ export async function startOrderService(options: {
     http: served.http,
     pool,
     rabbit,
-    namespace,
+    broker,
     metrics,
     orderMetrics: service.orderMetrics,
     async stop() {
       await served.close();
       catalog.close();
-      await rabbit.deleteTopology().catch(() => undefined);
       await rabbit.close();
-      await pool.end();
-      await database.drop();
+      await broker.delete();
+      await database.close();
     },
   };
 }
@@ -191,7 +206,7 @@ export function useSaga(options: {
       });
       const inventory = await startInventoryPlayer({
         pool: service.pool,
-        namespace: service.namespace,
+        broker: service.broker,
         stock: options.stock,
         ...(options.held ? { held: options.held } : {}),
       });
@@ -253,7 +268,8 @@ export function waitForStatus(
  */
 export async function startInventoryPlayer(options: {
   pool: Pool;
-  namespace: string;
+  /** The service's namespace; the player's queue is deleted with it. */
+  broker: BrokerNamespace;
   stock: Record<string, number>;
   held?: string[];
 }) {
@@ -263,7 +279,7 @@ export async function startInventoryPlayer(options: {
     url: testServers.rabbitmqUrl,
     logger,
     metrics,
-    namespace: options.namespace,
+    namespace: options.broker.namespace,
     reconnectDelayMs: 100,
   });
   await rabbit.waitUntilConnected(10_000);
@@ -276,7 +292,7 @@ export async function startInventoryPlayer(options: {
     pool: options.pool,
     logger,
     metrics,
-    queue: uniqueName('test-inventory'),
+    queue: options.broker.queue(uniqueName('test-inventory')),
     events: ['ORDER_CREATED', 'ORDER_CONFIRMED', 'ORDER_REJECTED', 'ORDER_CANCELLED'],
     retryDelaysMs: [100],
     maxAttempts: 2,
@@ -321,29 +337,9 @@ export async function startInventoryPlayer(options: {
       seen.find((event) => event.data.orderId === orderId && event.eventType === type),
     async stop() {
       await consumer.stop();
-      await rabbit.deleteTopology().catch(() => undefined);
       await rabbit.close();
     },
   };
-}
-
-/** One sample of a metric on the service's registry; `labels` picks by label values. */
-export async function metricValue(
-  metrics: MetricsRegistry,
-  sample: string,
-  labels: Record<string, string> = {},
-): Promise<number> {
-  const snapshot = await metrics.getSingleMetric(sample.replace(/_(count|sum|bucket)$/, ''))?.get();
-  // Histogram samples carry their own name (`..._count`); counters and gauges use the family's.
-  const values: { value: number; labels: object; metricName?: string }[] = snapshot?.values ?? [];
-  const match = values.find(
-    (value) =>
-      (value.metricName ?? snapshot?.name) === sample &&
-      Object.entries(labels).every(
-        ([name, wanted]) => String((value.labels as Record<string, unknown>)[name]) === wanted,
-      ),
-  );
-  return match?.value ?? 0;
 }
 
 export async function countRows(pool: Pool, sql: string, params: unknown[] = []): Promise<number> {

@@ -1,7 +1,6 @@
 import './instrument';
 import { connectServiceRabbit, rabbitReadiness } from '@shop/messaging';
-import { registerOnceListening } from '@shop/registry-client';
-import { runService } from '@shop/service-kit';
+import { runRegisteredService } from '@shop/registry-client';
 import { createCacheRedis, redisReady } from './cache/redis';
 import { readConfig } from './config';
 import { catalogCacheNamespace } from './db/catalog-identity';
@@ -11,7 +10,7 @@ import { startCatalogService } from './service';
 const config = readConfig();
 const REDIS_BOOT_WAIT_MS = 1000;
 
-void runService({
+void runRegisteredService({
   service: 'product-service',
   config,
   start: async (runtime) => {
@@ -46,7 +45,6 @@ void runService({
     );
     return {
       app: service.app,
-      afterListen: registerOnceListening(config, { name: 'product-service', logger }),
       shutdown: [
         { name: 'event relay', run: () => service.stop() },
         { name: 'rabbitmq', run: () => rabbit.close() },

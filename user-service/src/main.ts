@@ -1,9 +1,7 @@
 import './instrument';
-import { connectServiceRabbit, migrateMessaging } from '@shop/messaging';
+import { openOutboxConnections } from '@shop/messaging';
 import { Redis } from 'ioredis';
-import { runService } from '@shop/service-kit';
-import { openServiceDatabase } from '@shop/postgres';
-import { registerOnceListening } from '@shop/registry-client';
+import { runRegisteredService } from '@shop/registry-client';
 import { OrderServiceClient } from './clients/order-service';
 import { accountSettingsFrom, readConfig } from './config';
 import { MIGRATION_LOCK_KEY, migrations } from './db/migrations';
@@ -12,16 +10,15 @@ import { startUserService } from './service';
 
 const config = readConfig();
 
-void runService({
+void runRegisteredService({
   service: 'user-service',
   config,
   start: async (runtime) => {
     const { logger } = runtime;
-    const pool = await openServiceDatabase(config.DATABASE_URL, {
+    const { pool, rabbit, closing } = await openOutboxConnections(config, runtime, {
       migrations,
       lockKey: MIGRATION_LOCK_KEY,
     });
-    await migrateMessaging(pool);
     const settings = accountSettingsFrom(config);
     const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
     redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
@@ -35,7 +32,6 @@ void runService({
       timeoutMs: config.ORDER_SERVICE_TIMEOUT_MS,
       logger,
     });
-    const rabbit = await connectServiceRabbit(config, runtime);
     const service = await startUserService(
       {
         account: settings,
@@ -49,13 +45,11 @@ void runService({
     );
     return {
       app: service.app,
-      afterListen: registerOnceListening(config, { name: 'user-service', logger }),
       shutdown: [
         { name: 'login throttle purge and outbox relay', run: () => service.stop() },
-        { name: 'rabbitmq', run: () => rabbit.close() },
         { name: 'order-service client', run: () => orders.shutdown() },
         { name: 'redis', run: () => redis.quit() },
-        { name: 'postgres', run: () => pool.end() },
+        ...closing,
       ],
     };
   },

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { EXCHANGES, qualify } from '@shop/messaging';
 import { createPool } from '@shop/postgres';
 import {
+  brokerNamespace,
   call,
   createTestDatabase,
   spawnTs,
@@ -14,12 +14,12 @@ import {
   waitForExit,
   waitForOutput,
 } from '@shop/testkit';
-import amqp from 'amqplib';
 
 // Two replicas of user-service started at the same moment on a fresh database, both told to make
 // ADMIN_EMAIL the admin, as `npm start -- --replicas 2` and a scaled Deployment do. Both also
 // race to create the database and to migrate it.
-const namespace = uniqueName('user_replicas');
+const broker = brokerNamespace('user_replicas');
+const { namespace } = broker;
 const cleanups: (() => Promise<unknown>)[] = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
@@ -59,12 +59,7 @@ test('when two replicas start at once and both create the admin, then exactly on
   // The database is dropped again, so the replicas find none and create it themselves.
   await database.drop();
   cleanups.push(() => database.drop());
-  cleanups.push(async () => {
-    const connection = await amqp.connect(testServers.rabbitmqUrl);
-    const channel = await connection.createChannel();
-    for (const exchange of EXCHANGES) await channel.deleteExchange(qualify(namespace, exchange));
-    await connection.close();
-  });
+  cleanups.push(() => broker.delete());
   const admin = { email: `${uniqueName('admin')}@shop.test`, password: 'Replica-Admin-Secret-1' };
 
   const urls = await Promise.all([

@@ -2,18 +2,20 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
-import { connectRabbit, migrateMessaging, type RabbitConnection } from '@shop/messaging';
-import { createPool, migrate, type Pool } from '@shop/postgres';
+import { connectRabbit, type RabbitConnection } from '@shop/messaging';
+import type { Pool } from '@shop/postgres';
 import { createLogger, createMetricsRegistry, type RunningServer } from '@shop/service-kit';
-import type { clientFor } from '@shop/testkit';
+import type { BrokerNamespace, clientFor } from '@shop/testkit';
 import {
-  createTestDatabase,
+  brokerNamespace,
+  createOutboxTestDatabase,
   deleteRedisKeys,
   serveForTest,
   TEST_JWT_SECRET,
   testServers,
   uniqueName,
   useSuite,
+  type OutboxTestDatabase,
 } from '@shop/testkit';
 import { OrderServiceClient } from '../src/clients/order-service';
 import { MIGRATION_LOCK_KEY, migrations } from '../src/db/migrations';
@@ -47,25 +49,11 @@ export function testSettings(overrides: Partial<AccountSettings> = {}): AccountS
   };
 }
 
-export interface UserDatabase {
-  pool: Pool;
-  close(): Promise<void>;
-}
+export type UserDatabase = OutboxTestDatabase;
 
 /** A fresh `users` database with the service's and the outbox's tables, for one suite. */
-export async function createUserDatabase(): Promise<UserDatabase> {
-  const database = await createTestDatabase('users');
-  const pool = createPool(database.url, { max: 20 });
-  await migrate(pool, migrations, { lockKey: MIGRATION_LOCK_KEY });
-  await migrateMessaging(pool);
-  return {
-    pool,
-    close: async () => {
-      await pool.end();
-      await database.drop();
-    },
-  };
-}
+export const createUserDatabase = (): Promise<UserDatabase> =>
+  createOutboxTestDatabase('users', { migrations, lockKey: MIGRATION_LOCK_KEY });
 
 /** An order-service nobody will ever reach, for suites that do not look at orders. */
 const noOrders: OrderHistory = { ordersOf: () => Promise.resolve([]) };
@@ -112,9 +100,10 @@ export interface RunningUserService {
   http: ReturnType<typeof clientFor>;
   server: RunningServer;
   revoked: RevocationList;
-  /** The service's own broker connection and namespace, where its relay publishes. */
+  /** The service's own broker connection, where its relay publishes. */
   rabbit: RabbitConnection;
-  namespace: string;
+  /** Its namespace on the broker, for a test's probe queue. */
+  broker: BrokerNamespace;
   close(): Promise<void>;
 }
 
@@ -136,12 +125,12 @@ export async function startUserService(
     options.revoked ??
     startRevocationList({ accessTokenTtlMs: settings.accessTokenTtlSeconds * 1000 });
   const metrics = createMetricsRegistry('user-service');
-  const namespace = uniqueName('users');
+  const broker = brokerNamespace('users');
   const rabbit = connectRabbit({
     url: testServers.rabbitmqUrl,
     logger,
     metrics,
-    namespace,
+    namespace: broker.namespace,
     reconnectDelayMs: 50,
   });
   await rabbit.waitUntilConnected(10_000);
@@ -162,11 +151,11 @@ export async function startUserService(
     server: served.server,
     revoked,
     rabbit,
-    namespace,
+    broker,
     close: async () => {
       await served.close();
-      await rabbit.deleteTopology().catch(() => undefined);
       await rabbit.close();
+      await broker.delete();
       if (!options.revoked) await revoked.close();
     },
   };

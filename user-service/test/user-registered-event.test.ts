@@ -48,7 +48,7 @@ test("when the service's relay runs, then USER_REGISTERED reaches a queue bound 
     url: testServers.rabbitmqUrl,
     logger,
     metrics,
-    namespace: users.service.namespace,
+    namespace: users.service.broker.namespace,
     reconnectDelayMs: 50,
   });
   const consumer = startConsumer({
@@ -56,7 +56,7 @@ test("when the service's relay runs, then USER_REGISTERED reaches a queue bound 
     pool: users.database.pool,
     logger,
     metrics,
-    queue: 'user-events-probe',
+    queue: users.service.broker.queue('user-events-probe'),
     events: ['USER_REGISTERED'],
     handlers: { USER_REGISTERED: async (event) => void received.push(event) },
   });

@@ -2,7 +2,7 @@ import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { Pool } from '@shop/postgres';
 import { withTraceContext, type Logger, type TraceContext } from '@shop/service-kit';
 import type { EventType } from './catalog';
-import { confirmPublish } from './connection';
+import { confirmPublish } from './confirm-publish';
 import {
   attemptsSoFar,
   describeError,

@@ -2,7 +2,7 @@ import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { Logger } from '@shop/service-kit';
 import type { EventType } from './catalog';
 import type { ChannelOwner, RabbitConnection } from './connection';
-import { declareConsumerTopology, deadQueueName, retryQueueName } from './topology';
+import { declareConsumerTopology } from './topology';
 import { Waiters } from './waiters';
 
 export interface ConsumerChannelOptions {
@@ -101,10 +101,6 @@ export class ConsumerChannel implements ChannelOwner {
     });
     try {
       await channel.prefetch(this.options.prefetch);
-      const retryQueues = this.options.retryDelaysMs.map((_, index) =>
-        retryQueueName(queue, index + 1),
-      );
-      rabbit.recordQueues([queue, deadQueueName(queue), ...retryQueues]);
       await declareConsumerTopology(channel, {
         queue,
         namespace: rabbit.namespace,

@@ -1,6 +1,7 @@
 export * from './catalog';
 export * from './envelope';
 export * from './connection';
+export * from './errors';
 export * from './consumer';
 export * from './outbox';
 export * from './relay';

@@ -7,7 +7,8 @@ import {
   type PassOutcome,
   type TraceCarrier,
 } from '@shop/service-kit';
-import { UnroutableEventError, type RabbitConnection } from './connection';
+import type { RabbitConnection } from './connection';
+import { UnroutableEventError } from './errors';
 import type { EventEnvelope } from './envelope';
 import { messagingMetrics } from './metrics';
 import { onOutboxCommit } from './outbox';

@@ -1,5 +1,7 @@
-import type { Logger, MetricsRegistry } from '@shop/service-kit';
+import { openServiceDatabase, type Migration, type Pool } from '@shop/postgres';
+import type { Logger, MetricsRegistry, ShutdownStep } from '@shop/service-kit';
 import { connectRabbit, type ConnectRabbitOptions, type RabbitConnection } from './connection';
+import { migrateMessaging } from './migrations';
 import type { QueueType } from './topology';
 
 /** The RABBITMQ_* settings of service-kit's `rabbitmqConfig()`, as every service parses them. */
@@ -37,6 +39,29 @@ export function connectServiceRabbit(
     queueType: config.RABBITMQ_QUEUE_TYPE,
     ...runtime,
   });
+}
+
+/**
+ * What the main.ts of a service with a Postgres outbox opens: its database, migrated with the
+ * outbox and inbox tables too, and the broker. `closing` closes them at shutdown, the broker
+ * first, after the service's workers have stopped.
+ */
+export async function openOutboxConnections(
+  config: RabbitmqSettings & { DATABASE_URL: string },
+  runtime: { logger: Logger; metrics: MetricsRegistry },
+  database: { migrations: readonly Migration[]; lockKey?: number; maxConnections?: number },
+): Promise<{ pool: Pool; rabbit: RabbitConnection; closing: ShutdownStep[] }> {
+  const pool = await openServiceDatabase(config.DATABASE_URL, database);
+  await migrateMessaging(pool);
+  const rabbit = await connectServiceRabbit(config, runtime);
+  return {
+    pool,
+    rabbit,
+    closing: [
+      { name: 'rabbitmq', run: () => rabbit.close() },
+      { name: 'postgres', run: () => pool.end() },
+    ],
+  };
 }
 
 /** A readiness check: throws while the broker connection is down. */

@@ -16,7 +16,6 @@ import {
   inEventContext,
   qualify,
   retryQueueName,
-  startOutboxRelay,
 } from '../src';
 import { logger, useMessagingSuite } from './fixtures/harness';
 
@@ -61,11 +60,8 @@ test('when the relay cannot reach the broker, then outbox_oldest_pending_age_sec
     reconnectDelayMs: 50,
     maxReconnectDelayMs: 200,
   });
-  const stuck = startOutboxRelay({
-    pool: suite.harness.pool,
+  const stuck = suite.harness.relay({
     rabbit: unreachable,
-    logger,
-    metrics: suite.harness.metrics,
     intervalMs: 50,
   });
   // An event nobody here consumes: the relay publishes it as soon as the broker answers.

@@ -2,14 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createPool, withTransaction } from '@shop/postgres';
 import { startTcpProxy, testServers, waitFor, type TcpProxy } from '@shop/testkit';
-import {
-  BrokerUnavailableError,
-  enqueueEvent,
-  startConsumer,
-  startOutboxRelay,
-  type EventEnvelope,
-} from '../src';
-import { logger, startHarness, type Harness } from './fixtures/harness';
+import { BrokerUnavailableError, enqueueEvent, type EventEnvelope } from '../src';
+import { startHarness, type Harness } from './fixtures/harness';
 
 let harness: Harness;
 let brokerProxy: TcpProxy;
@@ -34,21 +28,15 @@ test('when the broker is unreachable, then an outboxed event stays pending and i
   });
   const direct = harness.connect();
   const received: EventEnvelope[] = [];
-  const consumer = startConsumer({
+  const consumer = harness.consumer({
     rabbit: direct,
-    pool: harness.pool,
-    logger,
-    metrics: harness.metrics,
     queue: 'outbox-outage',
     events: ['PRODUCT_CREATED'],
     handlers: { PRODUCT_CREATED: async (event) => void received.push(event) },
   });
   await consumer.waitUntilConsuming();
-  const relay = startOutboxRelay({
-    pool: harness.pool,
+  const relay = harness.relay({
     rabbit: viaProxy,
-    logger,
-    metrics: harness.metrics,
     intervalMs: 50,
   });
   await viaProxy.waitUntilConnected(5000);
@@ -95,11 +83,8 @@ test('when the broker connection is closed under a consumer, then it reconnects,
   const viaProxy = harness.connect({ url: proxy.wrap(testServers.rabbitmqUrl) });
   const publisher = harness.connect();
   const handled: string[] = [];
-  const consumer = startConsumer({
+  const consumer = harness.consumer({
     rabbit: viaProxy,
-    pool: harness.pool,
-    logger,
-    metrics: harness.metrics,
     queue: 'consumer-reconnect',
     events: ['INVENTORY_RELEASED'],
     handlers: { INVENTORY_RELEASED: async (event) => void handled.push(event.data.orderId) },
@@ -138,11 +123,9 @@ test('when Postgres is unreachable, then the relay keeps the rows and publishes 
   });
   await consumer.waitUntilConsuming();
   databaseProxy.cut();
-  const relay = startOutboxRelay({
+  const relay = harness.relay({
     pool: relayPool,
     rabbit,
-    logger,
-    metrics: harness.metrics,
     intervalMs: 50,
   });
   const enqueued = await withTransaction(harness.pool, (tx) =>
@@ -170,11 +153,9 @@ test('when the consumer database is unreachable, then events wait without spendi
   const consumerPool = createPool(databaseProxy.wrap(harness.database.url));
   const rabbit = harness.connect();
   let calls = 0;
-  const consumer = startConsumer({
+  const consumer = harness.consumer({
     rabbit,
     pool: consumerPool,
-    logger,
-    metrics: harness.metrics,
     queue: 'consumer-database-outage',
     events: ['ORDER_REJECTED'],
     maxAttempts: 1,

@@ -1,2 +1,3 @@
 export * from './discovery';
 export * from './registration';
+export * from './run-registered-service';

@@ -20,11 +20,7 @@ export interface StartedService {
   afterListen?: (server: RunningServer) => Promise<ShutdownStep[] | void> | ShutdownStep[] | void;
 }
 
-/**
- * What every main.ts does: logger, metrics, wire the service, listen, stop cleanly on a signal.
- * A failure while starting is one log line and exit code 1, never an unhandled rejection.
- */
-export async function runService(options: {
+export interface RunServiceOptions {
   service: string;
   /** Where to listen and how much to log: the service's parsed config (see `baseConfig`). */
   config: { PORT: number; HOST: string; LOG_LEVEL: LogLevel };
@@ -35,7 +31,13 @@ export async function runService(options: {
   metricsPort?: number;
   shutdownTimeoutMs?: number;
   start: (runtime: ServiceRuntime) => Promise<StartedService>;
-}): Promise<void> {
+}
+
+/**
+ * What every main.ts does: logger, metrics, wire the service, listen, stop cleanly on a signal.
+ * A failure while starting is one log line and exit code 1, never an unhandled rejection.
+ */
+export async function runService(options: RunServiceOptions): Promise<void> {
   const { PORT: port, HOST: host, LOG_LEVEL: level } = options.config;
   const logger = createLogger({ service: options.service, level });
   process.on('unhandledRejection', (reason) =>

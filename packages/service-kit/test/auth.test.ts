@@ -51,6 +51,20 @@ describe('JWT verification and role guards', () => {
     assert.equal(response.headers.get('www-authenticate'), 'Bearer');
   });
 
+  /** An admin's claims, valid but for the signature the forgeries give them. */
+  const adminClaims = () => {
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      sub: 'u1',
+      role: 'admin',
+      iss: TOKEN_ISSUER,
+      aud: TOKEN_AUDIENCE,
+      sid: randomUUID(),
+      iat: now,
+      exp: now + 60,
+    };
+    return Buffer.from(JSON.stringify(claims)).toString('base64url');
+  };
   const forged: Record<string, () => string> = {
     expired: () =>
       jwt.sign({ role: 'admin', sid: randomUUID() }, TEST_JWT_SECRET, {
@@ -61,32 +75,12 @@ describe('JWT verification and role guards', () => {
       }),
     tampered: () => {
       const [header, , signature] = tokenFor({ userId: 'u1', role: 'customer' }).split('.');
-      const payload = Buffer.from(
-        JSON.stringify({
-          sub: 'u1',
-          role: 'admin',
-          iss: TOKEN_ISSUER,
-          aud: TOKEN_AUDIENCE,
-          sid: randomUUID(),
-          iat: Math.floor(Date.now() / 1000),
-          exp: Math.floor(Date.now() / 1000) + 60,
-        }),
-      ).toString('base64url');
+      const payload = adminClaims();
       return `${header}.${payload}.${signature}`;
     },
     'alg none': () => {
       const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
-      const payload = Buffer.from(
-        JSON.stringify({
-          sub: 'u1',
-          role: 'admin',
-          iss: TOKEN_ISSUER,
-          aud: TOKEN_AUDIENCE,
-          sid: randomUUID(),
-          iat: Math.floor(Date.now() / 1000),
-          exp: Math.floor(Date.now() / 1000) + 60,
-        }),
-      ).toString('base64url');
+      const payload = adminClaims();
       return `${header}.${payload}.`;
     },
     'wrong audience': () =>

@@ -63,31 +63,25 @@ export function createCatalogCache(options: {
   logger: Logger;
 }): CatalogCache {
   const { redis, settings, logger } = options;
-  const labelNames = ['kind'] as const;
-  const hits = new promClient.Counter({
-    name: 'cache_hits_total',
-    help: 'Catalog reads answered from Redis',
-    labelNames,
-    registers: [options.metrics],
-  });
-  const misses = new promClient.Counter({
-    name: 'cache_misses_total',
-    help: 'Catalog reads not found in Redis (or with Redis unavailable)',
-    labelNames,
-    registers: [options.metrics],
-  });
-  const loads = new promClient.Counter({
-    name: 'cache_loads_total',
-    help: 'MongoDB loads caused by misses; fewer than misses when concurrent misses share a load',
-    labelNames,
-    registers: [options.metrics],
-  });
-  const errors = new promClient.Counter({
-    name: 'cache_errors_total',
-    help: 'Redis commands of the catalog cache that failed or timed out',
-    labelNames: ['operation'] as const,
-    registers: [options.metrics],
-  });
+  // Each read counts by kind (one product or a list page); errors count by Redis operation.
+  const counter = <L extends string>(name: string, help: string, label: L) =>
+    new promClient.Counter<L>({ name, help, labelNames: [label], registers: [options.metrics] });
+  const hits = counter('cache_hits_total', 'Catalog reads answered from Redis', 'kind');
+  const misses = counter(
+    'cache_misses_total',
+    'Catalog reads not found in Redis (or with Redis unavailable)',
+    'kind',
+  );
+  const loads = counter(
+    'cache_loads_total',
+    'MongoDB loads caused by misses; fewer than misses when concurrent misses share a load',
+    'kind',
+  );
+  const errors = counter(
+    'cache_errors_total',
+    'Redis commands of the catalog cache that failed or timed out',
+    'operation',
+  );
   const inFlight = new Map<string, Promise<unknown>>();
   const versionKey = `${settings.keyPrefix}catalog:version`;
   // Set when a write could not invalidate: until the bump succeeds, this replica must not trust

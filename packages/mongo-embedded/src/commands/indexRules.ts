@@ -1,6 +1,7 @@
 import { CommandError } from '../errors';
 import { isDocument } from '../documents';
 import type { Document } from '../documents';
+import { SEMANTIC_INDEX_OPTIONS } from '../storage/indexes';
 
 /*
  * The index specifications mongod 7 refuses, refused here with its codes, so an index that
@@ -13,12 +14,7 @@ const INDEX_OPTIONS = new Set([
   'v',
   'key',
   'name',
-  'unique',
-  'sparse',
-  'partialFilterExpression',
-  'expireAfterSeconds',
-  'collation',
-  'weights',
+  ...SEMANTIC_INDEX_OPTIONS,
   'default_language',
   'language_override',
   'textIndexVersion',

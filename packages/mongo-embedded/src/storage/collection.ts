@@ -6,7 +6,13 @@ import { idsNamedBy } from '../query/id-lookup';
 import { cappedLimits, checkFitsCap, documentBytes } from './capped';
 import type { CappedLimits } from './capped';
 import { checkStorable } from './documentRules';
-import { CollectionIndex, ID_INDEX_NAME, duplicateKeyError, idIndexDefinition } from './indexes';
+import {
+  CollectionIndex,
+  ID_INDEX_NAME,
+  SEMANTIC_INDEX_OPTIONS,
+  duplicateKeyError,
+  idIndexDefinition,
+} from './indexes';
 import type { IndexDefinition } from './indexes';
 
 export type IndexCreation = 'created' | 'alreadyExists';
@@ -204,18 +210,8 @@ export class Collection {
   }
 }
 
-/** Options that change what an index enforces or contains; others (e.g. background) are hints. */
-const SEMANTIC_OPTIONS = [
-  'unique',
-  'sparse',
-  'partialFilterExpression',
-  'expireAfterSeconds',
-  'collation',
-  'weights',
-];
-
 function sameOptions(a: IndexDefinition, b: IndexDefinition): boolean {
-  return SEMANTIC_OPTIONS.every((option) => valueKey(a[option]) === valueKey(b[option]));
+  return SEMANTIC_INDEX_OPTIONS.every((option) => valueKey(a[option]) === valueKey(b[option]));
 }
 
 function describe(definition: IndexDefinition): string {

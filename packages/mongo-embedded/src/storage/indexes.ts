@@ -10,6 +10,16 @@ import { geoKeyError } from './geoKeys';
 import { formatKey } from './keyFormat';
 
 /** An index as listIndexes reports it: { v, key, name } plus the options it was created with. */
+/** Options that change what an index enforces or contains; others (e.g. background) are hints. */
+export const SEMANTIC_INDEX_OPTIONS = [
+  'unique',
+  'sparse',
+  'partialFilterExpression',
+  'expireAfterSeconds',
+  'collation',
+  'weights',
+];
+
 export type IndexDefinition = Document & { v: number; key: Document; name: string };
 
 export const ID_INDEX_NAME = '_id_';
