@@ -2,7 +2,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { waitFor } from '@shop/testkit';
-import { cpuMilliseconds, hasCommand, startNginx, wrk, type LoadFigures } from './load';
+import {
+  cpuMilliseconds,
+  hasCommand,
+  startNginx,
+  startNodeProxy,
+  wrk,
+  type LoadFigures,
+} from './load';
 import { ms, printTable, root, servicesBuilt, startBenchSystem, type Benchmark } from './support';
 
 const CONNECTIONS = [1, 32] as const;
@@ -38,7 +45,7 @@ const ratio = (value: number | undefined, base: number | undefined): string =>
 export const gateway: Benchmark = {
   name: 'gateway',
   measures:
-    'GET one product and one stock row at 1 and 32 connections: straight to the service, through nginx, through the gateway',
+    'GET one product and one stock row at 1 and 32 connections: straight to the service, through nginx, through a bare Node proxy, through the gateway',
   async run() {
     if (!hasCommand('wrk')) {
       console.log(
@@ -76,6 +83,12 @@ export const gateway: Benchmark = {
     } else {
       console.log('  nginx is not installed (apt-get install -y nginx): its rows are left out');
     }
+    const nodeProxy = await startNodeProxy(urls['product-service']);
+    paths.push({
+      name: 'product, bare Node proxy',
+      url: `${nodeProxy.url}/products/${productId}`,
+      pid: nodeProxy.pid,
+    });
     paths.push(
       {
         name: 'product, gateway',
@@ -155,12 +168,25 @@ export const gateway: Benchmark = {
       const productDirect = find('product, direct', connections);
       const stockDirect = find('stock with token, direct', connections);
       const nginx = find('product, nginx', connections);
+      const bare = find('product, bare Node proxy', connections);
       return [
         [
           `product: gateway / nginx`,
           String(connections),
           ratio(product?.requestsPerSecond, nginx?.requestsPerSecond),
           nginx && product ? ms(product.p50 - nginx.p50) : '-',
+        ],
+        [
+          `product: gateway / bare Node proxy`,
+          String(connections),
+          ratio(product?.requestsPerSecond, bare?.requestsPerSecond),
+          bare && product ? ms(product.p50 - bare.p50) : '-',
+        ],
+        [
+          `product: bare Node proxy / nginx`,
+          String(connections),
+          ratio(bare?.requestsPerSecond, nginx?.requestsPerSecond),
+          nginx && bare ? ms(bare.p50 - nginx.p50) : '-',
         ],
         [
           `product: gateway / direct`,

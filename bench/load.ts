@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { waitFor } from '@shop/testkit';
-import { onCleanup } from './support';
+import { onCleanup, root } from './support';
 
 const run = promisify(execFile);
 
@@ -161,4 +161,45 @@ http {
     { what: 'nginx listening', timeoutMs: 10_000 },
   );
   return { url, workers };
+}
+
+/**
+ * bench/node-proxy.ts as its own process in front of `upstreamUrl`: Node's HTTP server and
+ * undici with nothing else, the floor under anything the gateway does. Stopped at cleanup.
+ */
+export async function startNodeProxy(upstreamUrl: string): Promise<{ url: string; pid: number }> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=development',
+      '--import',
+      'tsx',
+      path.join(root, 'bench', 'node-proxy.ts'),
+      String(port),
+      new URL(upstreamUrl).origin,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let errors = '';
+  child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+  onCleanup('stop the bare Node proxy', async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`the bare Node proxy exited: ${errors}`);
+      return fetch(`${url}/health`).then(
+        (response) => response.ok,
+        () => false,
+      );
+    },
+    { what: 'the bare Node proxy listening', timeoutMs: 10_000 },
+  );
+  return { url, pid: child.pid! };
 }
