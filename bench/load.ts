@@ -132,34 +132,15 @@ http {
 }
 `,
   );
-  const child = spawn(
-    'nginx',
-    ['-p', directory, '-c', `${directory}/nginx.conf`, '-g', 'daemon off;'],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let errors = '';
-  child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-  onCleanup('stop nginx', async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGQUIT');
-      await exited;
-    }
-    rmSync(directory, { recursive: true, force: true });
+  const child = await startProxyProcess({
+    name: 'nginx',
+    command: 'nginx',
+    args: ['-p', directory, '-c', `${directory}/nginx.conf`, '-g', 'daemon off;'],
+    port,
+    stopSignal: 'SIGQUIT',
+    afterStop: () => rmSync(directory, { recursive: true, force: true }),
   });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`nginx exited: ${errors}`);
-      return fetch(`${url}/health`).then(
-        (response) => response.ok,
-        () => false,
-      );
-    },
-    { what: 'nginx listening', timeoutMs: 10_000 },
-  );
+  const url = child.url;
   return { url, workers };
 }
 
@@ -169,9 +150,10 @@ http {
  */
 export async function startNodeProxy(upstreamUrl: string): Promise<{ url: string; pid: number }> {
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
+  return startProxyProcess({
+    name: 'the bare Node proxy',
+    command: process.execPath,
+    args: [
       '--conditions=development',
       '--import',
       'tsx',
@@ -179,27 +161,45 @@ export async function startNodeProxy(upstreamUrl: string): Promise<{ url: string
       String(port),
       new URL(upstreamUrl).origin,
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+    port,
+    stopSignal: 'SIGTERM',
+  });
+}
+
+/**
+ * A reference proxy as a child process, stopped at cleanup, once it answers `/health` (the
+ * service's, through it) on 127.0.0.1:`port`.
+ */
+async function startProxyProcess(options: {
+  name: string;
+  command: string;
+  args: string[];
+  port: number;
+  stopSignal: NodeJS.Signals;
+  afterStop?: () => void;
+}): Promise<{ url: string; pid: number }> {
+  const { port } = options;
+  const child = spawn(options.command, options.args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let errors = '';
   child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-  onCleanup('stop the bare Node proxy', async () => {
+  onCleanup(`stop ${options.name}`, async () => {
     if (child.exitCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
+      child.kill(options.stopSignal);
       await exited;
     }
+    options.afterStop?.();
   });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
     async () => {
-      if (child.exitCode !== null) throw new Error(`the bare Node proxy exited: ${errors}`);
+      if (child.exitCode !== null) throw new Error(`${options.name} exited: ${errors}`);
       return fetch(`${url}/health`).then(
         (response) => response.ok,
         () => false,
       );
     },
-    { what: 'the bare Node proxy listening', timeoutMs: 10_000 },
+    { what: `${options.name} listening`, timeoutMs: 10_000 },
   );
   return { url, pid: child.pid! };
 }

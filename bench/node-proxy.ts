@@ -8,36 +8,24 @@
  */
 import http from 'node:http';
 import { Pool } from 'undici';
+// The gateway's own rule for what crosses a hop, so both drop the same headers.
+import { endToEndHeaders } from '../api-gateway/src/domain/hop-by-hop';
 
 const [port, upstream] = process.argv.slice(2);
 if (!port || !upstream) throw new Error('usage: node-proxy.ts <port> <upstream origin>');
 
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-]);
 const pool = new Pool(upstream, { connections: 64 });
-
-function endToEnd(headers: http.IncomingHttpHeaders): Record<string, string | string[]> {
-  const kept: Record<string, string | string[]> = {};
-  for (const name in headers) {
-    const value = headers[name];
-    if (value !== undefined && !HOP_BY_HOP.has(name)) kept[name] = value;
-  }
-  return kept;
-}
 
 const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
   pool
     .stream(
-      { method: 'GET', path: req.url ?? '/', headers: endToEnd(req.headers) },
+      {
+        method: 'GET',
+        path: req.url ?? '/',
+        headers: endToEndHeaders(req.headers, (name) => name === 'host'),
+      },
       ({ statusCode, headers }) => {
-        res.writeHead(statusCode, endToEnd(headers));
+        res.writeHead(statusCode, endToEndHeaders(headers));
         return res;
       },
     )
