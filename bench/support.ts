@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { databaseUrl } from '@shop/postgres';
 import { clientFor, testServers, uniqueName, waitFor } from '@shop/testkit';
-import { removeSystemState } from '../scripts/system/cleanup';
+import { isolatedSystem } from '../scripts/system/isolation';
 import { startSystem, type RunningSystem } from '../scripts/system/launcher';
 import { SERVICES, type ServiceName } from '../scripts/system/services';
 
@@ -269,25 +269,14 @@ function profileOptions(instance: { service: string }): string[] {
 export async function startBenchSystem(
   options: { env?: Record<string, string>; built?: boolean; replicas?: number } = {},
 ): Promise<BenchSystem> {
-  const namespace = uniqueName('bench').toLowerCase();
-  const databases = {
-    users: `${namespace}_users`,
-    orders: `${namespace}_orders`,
-    inventory: `${namespace}_inventory`,
-  };
+  const isolation = isolatedSystem(uniqueName('bench').toLowerCase());
+  const { namespace, databases } = isolation;
   // The last lines of each service, shown only if the start fails.
   const recent: string[] = [];
   const ready: BenchSystem['ready'] = new Map();
 
   onCleanup('drop the databases, Redis keys and RabbitMQ queues and exchanges', () =>
-    removeSystemState({
-      postgresUrl: testServers.postgresUrl,
-      databases: Object.values(databases),
-      redisUrl: testServers.redisUrl,
-      redisPrefixes: [`${namespace}:`],
-      rabbitmqUrl: testServers.rabbitmqUrl,
-      rabbitmqNamespace: namespace,
-    }),
+    isolation.remove(),
   );
 
   const began = performance.now();
@@ -308,11 +297,9 @@ export async function startBenchSystem(
       admin,
       env: {
         LOG_LEVEL: benchLogLevel,
-        RABBITMQ_NAMESPACE: namespace,
+        ...isolation.env,
         RATE_LIMIT_MAX: '1000000',
         AUTH_RATE_LIMIT_MAX: '100000',
-        RATE_LIMIT_PREFIX: `${namespace}:rate-limit:`,
-        CACHE_KEY_PREFIX: `${namespace}:cache:`,
         ...options.env,
       },
       output: (source, line) => {

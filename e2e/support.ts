@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { clientFor, testServers, uniqueName, waitFor } from '@shop/testkit';
-import { removeSystemState } from '../scripts/system/cleanup';
+import { isolatedSystem } from '../scripts/system/isolation';
 import { startSystem, type RunningSystem, type SystemOptions } from '../scripts/system/launcher';
 import { SERVICES } from '../scripts/system/services';
 
@@ -52,22 +52,10 @@ export interface Shop {
  * namespace and Redis prefixes, and the shop's actions through the gateway.
  */
 export async function startShop(options: ShopOptions = {}): Promise<Shop> {
-  const namespace = uniqueName('e2e');
-  const databases = {
-    users: `${namespace}_users`,
-    orders: `${namespace}_orders`,
-    inventory: `${namespace}_inventory`,
-  };
+  const isolation = isolatedSystem(uniqueName('e2e'));
+  const { namespace, databases } = isolation;
   const logs: string[] = [];
-  const cleanUp = () =>
-    removeSystemState({
-      postgresUrl: testServers.postgresUrl,
-      databases: Object.values(databases),
-      redisUrl: testServers.redisUrl,
-      redisPrefixes: [`${namespace}:`],
-      rabbitmqUrl: testServers.rabbitmqUrl,
-      rabbitmqNamespace: namespace,
-    });
+  const cleanUp = () => isolation.remove();
   let system: RunningSystem;
   try {
     system = await startSystem({
@@ -87,12 +75,9 @@ export async function startShop(options: ShopOptions = {}): Promise<Shop> {
       admin,
       env: {
         LOG_LEVEL: 'info',
-        RABBITMQ_NAMESPACE: namespace,
+        ...isolation.env,
         RATE_LIMIT_MAX: '10000',
         AUTH_RATE_LIMIT_MAX: '1000',
-        RATE_LIMIT_PREFIX: `${namespace}:rate-limit:`,
-        CACHE_KEY_PREFIX: `${namespace}:cache:`,
-        REVOKED_SESSION_PREFIX: `${namespace}:revoked-session:`,
         ...options.env,
       },
       output: (source, line) => {
