@@ -133,6 +133,48 @@ describe('gateway when clients misbehave', () => {
     }
   });
 
+  test('when a client hangs up while an endless answer streams to it, then the gateway stops reading it from the service', async () => {
+    let cut: boolean | undefined;
+    const endless = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const tick = setInterval(() => res.write('more\n'), 20);
+      res.on('close', () => {
+        clearInterval(tick);
+        cut = !res.writableFinished;
+      });
+    });
+    await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve));
+    const streamingGateway = await startGateway({
+      env: {
+        ...upstreamEnv(suite.echoes),
+        PRODUCT_SERVICE_URL: `http://127.0.0.1:${(endless.address() as { port: number }).port}`,
+      },
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const request = http.get(`${streamingGateway.url}/api/products`, (response) => {
+          response.once('data', () => {
+            request.destroy();
+            resolve();
+          });
+        });
+        request.on('error', (error) => {
+          if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') reject(error);
+        });
+      });
+      await waitFor(() => cut !== undefined, {
+        what: "the service's answer to be cut",
+        timeoutMs: 5000,
+      });
+      assert.equal(cut, true);
+    } finally {
+      // First, or a gateway still reading the endless answer would never finish draining.
+      endless.closeAllConnections();
+      await streamingGateway.close();
+      await new Promise((resolve) => endless.close(resolve));
+    }
+  });
+
   test('when a service answers before the client has sent its whole body, then the client gets the answer and the connection closes', async () => {
     const early = http.createServer((_req, res) => {
       res.writeHead(401, { 'content-type': 'application/problem+json' });
