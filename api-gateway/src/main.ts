@@ -1,13 +1,12 @@
 import './instrument';
 import { Redis } from 'ioredis';
-import { createDiscovery, registerOnceListening } from '@shop/registry-client';
-import { runService } from '@shop/service-kit';
+import { createDiscovery, runRegisteredService } from '@shop/registry-client';
 import { readConfig } from './config';
 import { startGatewayService } from './service';
 
 const config = readConfig();
 
-void runService({
+void runRegisteredService({
   service: 'api-gateway',
   config,
   metricsPort: config.METRICS_PORT,
@@ -35,7 +34,6 @@ void runService({
     );
     return {
       app: gateway.app,
-      afterListen: registerOnceListening(config, { name: 'api-gateway', logger }),
       shutdown: [
         { name: 'upstream pools', run: () => gateway.stop() },
         { name: 'redis', run: () => redis.quit() },
