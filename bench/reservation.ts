@@ -1,3 +1,4 @@
+import { shopEvents } from '@shop/contracts';
 import { randomUUID } from 'node:crypto';
 import {
   connectRabbit,
@@ -66,7 +67,13 @@ export const reservation: Benchmark = {
     onCleanup('close the inventory pool', () => pool.end());
     await migrate(pool, migrations, { lockKey: MIGRATION_LOCK_KEY });
     await migrateMessaging(pool);
-    const rabbit = connectRabbit({ url: testServers.rabbitmqUrl, namespace, logger, metrics });
+    const rabbit = connectRabbit({
+      catalog: shopEvents,
+      url: testServers.rabbitmqUrl,
+      namespace,
+      logger,
+      metrics,
+    });
     onCleanup('close the inventory connection', () => rabbit.close());
     await rabbit.waitUntilConnected(10_000);
     broker.queue(INVENTORY_QUEUE);

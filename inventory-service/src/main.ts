@@ -1,3 +1,4 @@
+import { shopEvents } from '@shop/contracts';
 import './instrument';
 import { openOutboxConnections } from '@shop/messaging';
 import { runRegisteredService } from '@shop/registry-client';
@@ -13,7 +14,7 @@ void runRegisteredService({
   start: async (runtime) => {
     // The consumer holds one connection for its batch and the relay one; the rest serve HTTP
     // reads.
-    const { pool, rabbit, closing } = await openOutboxConnections(config, runtime, {
+    const { pool, rabbit, closing } = await openOutboxConnections(shopEvents, config, runtime, {
       migrations,
       lockKey: MIGRATION_LOCK_KEY,
       maxConnections: 20,

@@ -1,3 +1,4 @@
+import type { ShopEvents } from '@shop/contracts';
 import { startOutboxRelay, type OutboxRelayOptions, type RabbitConnection } from '@shop/messaging';
 import type { Pool } from '@shop/postgres';
 import type { ServiceRuntime } from '@shop/service-kit';
@@ -10,7 +11,7 @@ export type InventorySettings = Pick<Config, 'JWT_SECRET' | 'CONSUMER_RETRY_DELA
 /** Opened and closed by the caller: main.ts's real ones, or a test's throwaway ones. */
 export interface InventoryConnections {
   pool: Pool;
-  rabbit: RabbitConnection;
+  rabbit: RabbitConnection<ShopEvents>;
 }
 
 /** What the tests shorten or stretch; production leaves the workers' defaults. */

@@ -1,8 +1,8 @@
+import { shopEvents, type ShopEvents, type ShopEventType } from '@shop/contracts';
 import {
   connectRabbit,
   startConsumer,
   type EventHandlers,
-  type EventType,
   type RabbitConnection,
 } from '@shop/messaging';
 import type { Pool } from '@shop/postgres';
@@ -43,7 +43,7 @@ export async function startInventoryUnderTest(options: {
   retryDelaysMs?: number[];
   timings?: InventoryTimings;
   /** The service's answers, handled over the test's pool (not the service's). */
-  answers?: { pool: Pool; handlers: EventHandlers };
+  answers?: { pool: Pool; handlers: EventHandlers<ShopEvents> };
 }) {
   const broker = brokerNamespace('inventory');
   const { namespace } = broker;
@@ -51,6 +51,7 @@ export async function startInventoryUnderTest(options: {
   const metrics = createMetricsRegistry('inventory-service');
   const testMetrics = createMetricsRegistry('inventory-test');
   const rabbit = connectRabbit({
+    catalog: shopEvents,
     url: options.rabbitmqUrl ?? testServers.rabbitmqUrl,
     logger,
     metrics,
@@ -59,6 +60,7 @@ export async function startInventoryUnderTest(options: {
     maxReconnectDelayMs: 200,
   });
   const publisher = connectRabbit({
+    catalog: shopEvents,
     url: testServers.rabbitmqUrl,
     logger,
     metrics: testMetrics,
@@ -74,7 +76,7 @@ export async function startInventoryUnderTest(options: {
       logger,
       metrics: testMetrics,
       queue: broker.queue('test-inventory-answers'),
-      events: Object.keys(options.answers.handlers) as EventType[],
+      events: Object.keys(options.answers.handlers) as ShopEventType[],
       prefetch: 50,
       handlers: options.answers.handlers,
     });
@@ -90,7 +92,7 @@ export async function startInventoryUnderTest(options: {
     service,
     metrics,
     /** The test's own connection, to publish the events inventory consumes. */
-    publisher: publisher as Pick<RabbitConnection, 'publish'>,
+    publisher: publisher as Pick<RabbitConnection<ShopEvents>, 'publish'>,
     async stop() {
       await service.stop();
       await listener?.stop();

@@ -1,3 +1,4 @@
+import { shopEvents } from '@shop/contracts';
 import './instrument';
 import { openOutboxConnections } from '@shop/messaging';
 import { runRegisteredService } from '@shop/registry-client';
@@ -16,7 +17,7 @@ void runRegisteredService({
   config,
   start: async (runtime) => {
     // Room for the consumer's prefetch (10 deliveries, a connection each), the relay and HTTP.
-    const { pool, rabbit, closing } = await openOutboxConnections(config, runtime, {
+    const { pool, rabbit, closing } = await openOutboxConnections(shopEvents, config, runtime, {
       migrations,
       maxConnections: 20,
     });

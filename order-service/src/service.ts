@@ -1,3 +1,4 @@
+import type { ShopEvents } from '@shop/contracts';
 import { startOutboxRelay, type OutboxRelayOptions, type RabbitConnection } from '@shop/messaging';
 import type { Pool } from '@shop/postgres';
 import type { ServiceRuntime } from '@shop/service-kit';
@@ -16,7 +17,7 @@ export type OrderServiceSettings = Pick<
 /** Opened and closed by the caller: main.ts's real ones, or a test's throwaway ones. */
 export interface OrderServiceConnections {
   pool: Pool;
-  rabbit: RabbitConnection;
+  rabbit: RabbitConnection<ShopEvents>;
   catalog: ProductCatalog;
 }
 

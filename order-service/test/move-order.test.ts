@@ -1,3 +1,4 @@
+import { shopEvents } from '@shop/contracts';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -38,7 +39,7 @@ describe('moveOrder under concurrent transactions', () => {
         total: 100,
       },
       // The guarded moves are under test, not the saga: no ORDER_CREATED.
-      outboxInsert([], ORDER_EVENTS_FIRST_PARAM),
+      outboxInsert(shopEvents, [], ORDER_EVENTS_FIRST_PARAM),
     );
     return id;
   }

@@ -1,3 +1,4 @@
+import { shopEvents } from '@shop/contracts';
 import express from 'express';
 import { connectRabbit, startConsumer, type EventEnvelope } from '@shop/messaging';
 import type { Pool, Queryable } from '@shop/postgres';
@@ -129,6 +130,7 @@ export async function startOrderService(options: {
   const logger = createLogger({ service: 'order-service', level: logLevel });
   const metrics = createMetricsRegistry('order-service');
   const rabbit = connectRabbit({
+    catalog: shopEvents,
     url: options.rabbitmqUrl ?? testServers.rabbitmqUrl,
     logger,
     metrics,
@@ -276,6 +278,7 @@ export async function startInventoryPlayer(options: {
   const logger = createLogger({ service: 'test-inventory', level: logLevel });
   const metrics = createMetricsRegistry('test-inventory');
   const rabbit = connectRabbit({
+    catalog: shopEvents,
     url: testServers.rabbitmqUrl,
     logger,
     metrics,

@@ -1,3 +1,4 @@
+import { shopEvents } from '@shop/contracts';
 import './instrument';
 import { connectServiceRabbit, rabbitReadiness } from '@shop/messaging';
 import { runRegisteredService } from '@shop/registry-client';
@@ -28,7 +29,7 @@ void runRegisteredService({
     // Briefly, so the first reads are cached; without Redis the catalog is slower, not down.
     await redisReady(redis, REDIS_BOOT_WAIT_MS);
     // If the broker is away, product events wait in their product documents until it is back.
-    const rabbit = await connectServiceRabbit(config, runtime);
+    const rabbit = await connectServiceRabbit(shopEvents, config, runtime);
     const service = await startCatalogService(
       {
         ...config,

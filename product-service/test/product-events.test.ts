@@ -1,3 +1,4 @@
+import { shopEvents, type ShopEvents } from '@shop/contracts';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -19,7 +20,7 @@ import {
 describe('product events', () => {
   const namespace = uniqueName('product_events');
   let proxy: TcpProxy;
-  let rabbit: RabbitConnection;
+  let rabbit: RabbitConnection<ShopEvents>;
   let service: ServiceUnderTest;
   let tap: Awaited<ReturnType<typeof tapProductEvents>>;
   let publisher: ProductEventPublisher;
@@ -31,6 +32,7 @@ describe('product events', () => {
     const broker = new URL(testServers.rabbitmqUrl);
     proxy = await startTcpProxy({ host: broker.hostname, port: Number(broker.port || 5672) });
     rabbit = connectRabbit({
+      catalog: shopEvents,
       url: proxy.wrap(testServers.rabbitmqUrl),
       logger,
       metrics: createMetricsRegistry('product-service-broker'),
@@ -189,11 +191,12 @@ describe('product events', () => {
 
 describe('product events before inventory has declared its queue', () => {
   const namespace = uniqueName('product_events_early');
-  let rabbit: RabbitConnection;
+  let rabbit: RabbitConnection<ShopEvents>;
   let service: ServiceUnderTest;
 
   before(async () => {
     rabbit = connectRabbit({
+      catalog: shopEvents,
       url: testServers.rabbitmqUrl,
       logger,
       metrics: createMetricsRegistry('product-service-early'),

@@ -1,6 +1,7 @@
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
-import { deadQueueName, EXCHANGES, qualify, retryQueueName } from '@shop/messaging';
+import { EXCHANGES } from '@shop/contracts';
+import { deadQueueName, qualify, retryQueueName } from '@shop/messaging';
 import { databaseUrl, dropDatabase } from '@shop/postgres';
 import { deleteRedisKeys } from '@shop/testkit';
 

@@ -1,3 +1,4 @@
+import { shopEvents } from '@shop/contracts';
 import './instrument';
 import { openOutboxConnections } from '@shop/messaging';
 import { Redis } from 'ioredis';
@@ -15,7 +16,7 @@ void runRegisteredService({
   config,
   start: async (runtime) => {
     const { logger } = runtime;
-    const { pool, rabbit, closing } = await openOutboxConnections(config, runtime, {
+    const { pool, rabbit, closing } = await openOutboxConnections(shopEvents, config, runtime, {
       migrations,
       lockKey: MIGRATION_LOCK_KEY,
     });

@@ -1,3 +1,4 @@
+import type { ShopEvents } from '@shop/contracts';
 import {
   rabbitReadiness,
   startOutboxRelay,
@@ -25,7 +26,7 @@ export interface UserServiceSettings {
 /** Opened and closed by the caller: main.ts's real ones, or a test's throwaway ones. */
 export interface UserServiceConnections {
   pool: Pool;
-  rabbit: RabbitConnection;
+  rabbit: RabbitConnection<ShopEvents>;
   revocations: SessionRevocations;
   orders: OrderHistory;
   /** /ready checks of connections the service does not see itself (Redis behind revocations). */

@@ -1,3 +1,4 @@
+import { shopEvents, type ShopEvents } from '@shop/contracts';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
@@ -101,7 +102,7 @@ export interface RunningUserService {
   server: RunningServer;
   revoked: RevocationList;
   /** The service's own broker connection, where its relay publishes. */
-  rabbit: RabbitConnection;
+  rabbit: RabbitConnection<ShopEvents>;
   /** Its namespace on the broker, for a test's probe queue. */
   broker: BrokerNamespace;
   close(): Promise<void>;
@@ -127,6 +128,7 @@ export async function startUserService(
   const metrics = createMetricsRegistry('user-service');
   const broker = brokerNamespace('users');
   const rabbit = connectRabbit({
+    catalog: shopEvents,
     url: testServers.rabbitmqUrl,
     logger,
     metrics,

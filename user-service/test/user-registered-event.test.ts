@@ -1,6 +1,7 @@
+import { shopEvents, type ShopEventData } from '@shop/contracts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { connectRabbit, startConsumer, type EventData, type EventEnvelope } from '@shop/messaging';
+import { connectRabbit, startConsumer, type EventEnvelope } from '@shop/messaging';
 import { createMetricsRegistry } from '@shop/service-kit';
 import { testServers, waitFor } from '@shop/testkit';
 import { logger, newCustomer, useUserService } from './support';
@@ -42,9 +43,10 @@ test('when duplicate registrations race, then only the one account that exists h
 });
 
 test("when the service's relay runs, then USER_REGISTERED reaches a queue bound to users/user.registered", async () => {
-  const received: EventEnvelope<EventData<'USER_REGISTERED'>>[] = [];
+  const received: EventEnvelope<ShopEventData<'USER_REGISTERED'>>[] = [];
   // The test's own connection, in the service's namespace, for a probe queue.
   const rabbit = connectRabbit({
+    catalog: shopEvents,
     url: testServers.rabbitmqUrl,
     logger,
     metrics,

@@ -1,9 +1,5 @@
-import {
-  inEventContext,
-  startConsumer,
-  type EventType,
-  type RabbitConnection,
-} from '@shop/messaging';
+import type { ShopEvents, ShopEventType } from '@shop/contracts';
+import { inEventContext, startConsumer, type RabbitConnection } from '@shop/messaging';
 import type { Pool } from '@shop/postgres';
 import type { Logger, MetricsRegistry } from '@shop/service-kit';
 import { inventoryMetrics } from '../metrics';
@@ -23,7 +19,7 @@ export const INVENTORY_QUEUE = 'inventory-order-events';
 export const DEFAULT_RETRY_DELAYS_MS = [1000, 5000, 30_000, 120_000, 600_000];
 
 export interface InventoryConsumerDeps {
-  rabbit: RabbitConnection;
+  rabbit: RabbitConnection<ShopEvents>;
   pool: Pool;
   logger: Logger;
   metrics: MetricsRegistry;
@@ -39,13 +35,13 @@ export interface InventoryConsumerDeps {
  * Consumes order and product events. Each handler runs in the consumer's transaction, together
  * with the inbox record and any event it answers with, so a redelivery changes nothing.
  */
-/** What inventory-service consumes; each is marked consumed in the messaging catalog. */
+/** What inventory-service consumes; each is marked consumed in the shop's event catalogue (@shop/contracts). */
 export const INVENTORY_CONSUMES = [
   'ORDER_CREATED',
   'ORDER_CANCELLED',
   'PRODUCT_CREATED',
   'PRODUCT_DELETED',
-] as const satisfies readonly EventType[];
+] as const satisfies readonly ShopEventType[];
 
 export function startInventoryConsumers(deps: InventoryConsumerDeps) {
   const counters = inventoryMetrics(deps.metrics);

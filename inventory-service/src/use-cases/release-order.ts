@@ -1,4 +1,5 @@
-import { enqueueEvent, type EventData } from '@shop/messaging';
+import { shopEvents, type ShopEventData } from '@shop/contracts';
+import { enqueueEvent } from '@shop/messaging';
 import type { Queryable } from '@shop/postgres';
 import { mergeOrderLines } from '../domain/reservation';
 import { stepOnOrderCancelled } from '../domain/order-outcome';
@@ -15,7 +16,7 @@ export type CancellationResult = 'released' | 'remembered' | 'ignored';
  */
 export async function releaseOrder(
   tx: Queryable,
-  order: EventData<'ORDER_CANCELLED'>,
+  order: ShopEventData<'ORDER_CANCELLED'>,
   correlation: Correlation = {},
 ): Promise<CancellationResult> {
   await lockOrder(tx, order.orderId);
@@ -45,6 +46,6 @@ export async function releaseOrder(
     }
   }
   await saveOrderOutcome(tx, order.orderId, 'released');
-  await enqueueEvent(tx, 'INVENTORY_RELEASED', { orderId: order.orderId }, correlation);
+  await enqueueEvent(tx, shopEvents, 'INVENTORY_RELEASED', { orderId: order.orderId }, correlation);
   return 'released';
 }

@@ -1,4 +1,5 @@
-import { enqueueEvents, type EventData, type OutgoingEvent } from '@shop/messaging';
+import { shopEvents, type ShopEventData, type ShopEvents } from '@shop/contracts';
+import { enqueueEvents, type OutgoingEvent } from '@shop/messaging';
 import type { Queryable } from '@shop/postgres';
 import {
   decideReservation,
@@ -24,7 +25,7 @@ import {
 } from '../db/stock';
 
 export interface OrderToReserve {
-  order: EventData<'ORDER_CREATED'>;
+  order: ShopEventData<'ORDER_CREATED'>;
   correlationId?: string;
 }
 
@@ -104,7 +105,7 @@ class BatchWrites {
   private readonly reservations: ReservationRow[] = [];
   private readonly movements: Movement[] = [];
   private readonly outcomes = new Map<string, OrderOutcomeRow>();
-  private readonly answers: OutgoingEvent[] = [];
+  private readonly answers: OutgoingEvent<ShopEvents>[] = [];
 
   add(orderId: string, decision: ReservationDecision, correlationId: string | undefined) {
     const correlation = correlationId ? { correlationId } : {};
@@ -141,14 +142,14 @@ class BatchWrites {
     await insertReservations(tx, this.reservations);
     await recordMovements(tx, this.movements);
     await saveOrderOutcomes(tx, [...this.outcomes.values()]);
-    await enqueueEvents(tx, this.answers);
+    await enqueueEvents(tx, shopEvents, this.answers);
   }
 }
 
 /** One order: `reserveOrders` with a batch of one. */
 export async function reserveOrder(
   tx: Queryable,
-  order: EventData<'ORDER_CREATED'>,
+  order: ShopEventData<'ORDER_CREATED'>,
   correlation: { correlationId?: string } = {},
 ): Promise<ReservationResult> {
   const [result] = await reserveOrders(tx, [{ order, ...correlation }]);

@@ -1,9 +1,9 @@
+import type { ShopEvents, ShopEventType } from '@shop/contracts';
 import {
   inEventContext,
   PermanentFailure,
   startConsumer,
   type Consumer,
-  type EventType,
   type RabbitConnection,
 } from '@shop/messaging';
 import type { Pool, Queryable } from '@shop/postgres';
@@ -16,7 +16,7 @@ import { settleOrders, type InventoryOutcome } from '../use-cases/settle-order';
 export const ORDER_INVENTORY_QUEUE = 'order-inventory-events';
 
 export interface OrderConsumersDeps {
-  rabbit: RabbitConnection;
+  rabbit: RabbitConnection<ShopEvents>;
   pool: Pool;
   logger: Logger;
   metrics: MetricsRegistry;
@@ -26,12 +26,12 @@ export interface OrderConsumersDeps {
   maxAttempts?: number;
 }
 
-/** What order-service consumes; each is marked consumed in the messaging catalog. */
+/** What order-service consumes; each is marked consumed in the shop's event catalogue (@shop/contracts). */
 export const ORDER_SERVICE_CONSUMES = [
   'INVENTORY_RESERVED',
   'INVENTORY_REJECTED',
   'INVENTORY_RELEASED',
-] as const satisfies readonly EventType[];
+] as const satisfies readonly ShopEventType[];
 
 /**
  * Inventory's answers to our orders. Each handler runs in the consumer's transaction with the inbox

@@ -1,3 +1,4 @@
+import { shopEvents } from '@shop/contracts';
 import { enqueueEvent } from '@shop/messaging';
 import { withTransaction, type Pool } from '@shop/postgres';
 import { ConflictError, NotFoundError, type Principal } from '@shop/service-kit';
@@ -38,7 +39,7 @@ export async function cancelOrder(
         orderStatus: move.order.status,
       });
     }
-    await enqueueEvent(tx, 'ORDER_CANCELLED', { orderId, userId: order.userId });
+    await enqueueEvent(tx, shopEvents, 'ORDER_CANCELLED', { orderId, userId: order.userId });
     return move;
   });
   deps.orderMetrics.orderMoved(result);

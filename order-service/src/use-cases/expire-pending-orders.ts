@@ -1,3 +1,4 @@
+import { shopEvents } from '@shop/contracts';
 import { enqueueEvent } from '@shop/messaging';
 import { withTransaction, type Pool } from '@shop/postgres';
 import { startPeriodicTask, type Logger, type PeriodicTask } from '@shop/service-kit';
@@ -48,7 +49,10 @@ export async function expirePendingOrders(
           onlyFrom: 'PENDING',
         });
         if (move.kind !== 'moved') continue;
-        await enqueueEvent(tx, 'ORDER_CANCELLED', { orderId, userId: move.order.userId });
+        await enqueueEvent(tx, shopEvents, 'ORDER_CANCELLED', {
+          orderId,
+          userId: move.order.userId,
+        });
         done.push(move);
       }
       return { moves: done, locked: orderIds.length };

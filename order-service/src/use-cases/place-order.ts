@@ -1,3 +1,4 @@
+import { shopEvents } from '@shop/contracts';
 import { randomUUID } from 'node:crypto';
 import { outboxInsert } from '@shop/messaging';
 import { withTransaction, type Pool } from '@shop/postgres';
@@ -54,6 +55,7 @@ export async function placeOrder(
   const orderId = randomUUID();
   const placing = { id: orderId, userId, lines: pricing.lines, total: pricing.total };
   const created = outboxInsert(
+    shopEvents,
     [
       {
         type: 'ORDER_CREATED',

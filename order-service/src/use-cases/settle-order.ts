@@ -1,3 +1,4 @@
+import { shopEvents, type ShopEvents } from '@shop/contracts';
 import { enqueueEvents, type OutgoingEvent } from '@shop/messaging';
 import type { Queryable } from '@shop/postgres';
 import {
@@ -47,7 +48,7 @@ export async function settleOrders(
     (await settlePendingOrders(tx, settlements)).map((order) => [order.id, order]),
   );
   const changes: StatusChange[] = [];
-  const outgoing: OutgoingEvent[] = [];
+  const outgoing: OutgoingEvent<ShopEvents>[] = [];
   for (const [index, { orderId, outcome, correlationId }] of answers.entries()) {
     const order = moved.get(orderId);
     if (!order) continue;
@@ -66,7 +67,7 @@ export async function settleOrders(
     );
   }
   await recordStatusChanges(tx, changes);
-  await enqueueEvents(tx, outgoing);
+  await enqueueEvents(tx, shopEvents, outgoing);
 
   const unmoved = answers.filter(({ orderId }) => !moved.has(orderId)).map((a) => a.orderId);
   const current = unmoved.length > 0 ? await orderStatuses(tx, unmoved) : new Map();

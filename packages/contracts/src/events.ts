@@ -20,7 +20,7 @@ const orderOutcome = z.object({ orderId: id, userId: id, reason: z.string().opti
 
 /**
  * The data of every event, one schema each (the envelope around it is @shop/messaging's). Which
- * exchange and routing key each travels on is the transport's business, in its catalogue.
+ * exchange and routing key each travels on is in the shop's event catalogue (event-catalog.ts).
  */
 export const eventSchemas = {
   ORDER_CREATED: z.object({

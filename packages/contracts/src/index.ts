@@ -5,3 +5,4 @@ export * from './products';
 export * from './orders';
 export * from './inventory';
 export * from './events';
+export * from './event-catalog';

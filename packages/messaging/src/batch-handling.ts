@@ -1,7 +1,7 @@
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { Pool } from '@shop/postgres';
 import { withTraceContext, type Logger, type TraceContext } from '@shop/service-kit';
-import type { EventType } from './catalog';
+import type { EventCatalog } from './catalog';
 import { confirmPublish } from './confirm-publish';
 import {
   attemptsSoFar,
@@ -17,12 +17,7 @@ import {
   type FailureRoute,
   type RetryPolicy,
 } from './failure-routing';
-import {
-  handleInInbox,
-  type BatchEventHandlers,
-  type EventHandlers,
-  type InboxEvent,
-} from './inbox-transaction';
+import { handleInInbox, type InboxEvent, type InboxHandlers } from './inbox-transaction';
 import type { ConsumeResult, MessagingMetrics } from './metrics';
 import { deadQueueName, retryQueueName } from './topology';
 
@@ -53,8 +48,9 @@ export interface BatchHandlingOptions {
   name: string;
   /** Fully qualified queue name, whose retry and dead queues failures move to. */
   queue: string;
-  subscribed: ReadonlySet<EventType>;
-  handlers: { single: EventHandlers; batch: BatchEventHandlers };
+  catalog: EventCatalog;
+  subscribed: ReadonlySet<string>;
+  handlers: InboxHandlers;
   policy: RetryPolicy;
   /** First pause while the database is away (it then doubles), and before a hand-back. */
   unavailableDelayMs: number;
@@ -77,7 +73,7 @@ export class BatchHandling {
     const valid: ValidDelivery[] = [];
     const invalid: Promise<void>[] = [];
     for (const delivery of batch) {
-      const parsed = parseDelivery(delivery.message, this.options.subscribed);
+      const parsed = parseDelivery(delivery.message, this.options.catalog, this.options.subscribed);
       if (parsed.valid) valid.push({ ...delivery, envelope: parsed.envelope, type: parsed.type });
       else
         invalid.push(

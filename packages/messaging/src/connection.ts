@@ -1,6 +1,6 @@
 import amqp, { type ChannelModel } from 'amqplib';
 import type { Logger, MetricsRegistry } from '@shop/service-kit';
-import type { EventData, EventType } from './catalog';
+import type { EventCatalog, EventData, EventType } from './catalog';
 import { createEnvelope, type EnvelopeOptions, type EventEnvelope } from './envelope';
 import { BrokerUnavailableError } from './errors';
 import { messagingMetrics, type MessagingMetrics } from './metrics';
@@ -8,7 +8,9 @@ import { EventPublisher } from './publisher';
 import type { QueueType } from './topology';
 import { Waiters } from './waiters';
 
-export interface ConnectRabbitOptions {
+export interface ConnectRabbitOptions<C extends EventCatalog = EventCatalog> {
+  /** The events this connection publishes and its consumers take (their types derive from it). */
+  catalog: C;
   url: string;
   logger: Logger;
   metrics: MetricsRegistry;
@@ -30,16 +32,17 @@ export interface ChannelOwner {
   attach(connection: ChannelModel): Promise<void>;
 }
 
-export interface RabbitConnection {
+export interface RabbitConnection<C extends EventCatalog = EventCatalog> {
+  readonly catalog: C;
   /** For /ready: false while the broker is unreachable. */
   isConnected(): boolean;
   waitUntilConnected(timeoutMs?: number): Promise<void>;
   /** Validates, wraps and publishes; resolves once the broker has confirmed the message. */
-  publish<K extends EventType>(
+  publish<K extends EventType<C>>(
     type: K,
-    data: EventData<K>,
+    data: EventData<C, K>,
     opts?: EnvelopeOptions,
-  ): Promise<EventEnvelope<EventData<K>>>;
+  ): Promise<EventEnvelope<EventData<C, K>>>;
   /** Publishes an envelope built earlier (the outbox relay); resolves on the broker's confirm. */
   publishEnvelope(envelope: EventEnvelope): Promise<void>;
   close(): Promise<void>;
@@ -61,13 +64,16 @@ function withHeartbeat(url: string, heartbeatSeconds: number): string {
 }
 
 /** Connects in the background and keeps reconnecting; never throws if the broker is down. */
-export function connectRabbit(options: ConnectRabbitOptions): RabbitConnection {
+export function connectRabbit<C extends EventCatalog>(
+  options: ConnectRabbitOptions<C>,
+): RabbitConnection<C> {
   const connection = new ResilientConnection(options);
   connection.start();
   return connection;
 }
 
-class ResilientConnection implements RabbitConnection {
+class ResilientConnection<C extends EventCatalog> implements RabbitConnection<C> {
+  readonly catalog: C;
   readonly namespace: string | undefined;
   readonly queueType: QueueType;
   readonly logger: Logger;
@@ -84,7 +90,8 @@ class ResilientConnection implements RabbitConnection {
   private wakeSleeper: (() => void) | null = null;
   private loop: Promise<void> | null = null;
 
-  constructor(options: ConnectRabbitOptions) {
+  constructor(options: ConnectRabbitOptions<C>) {
+    this.catalog = options.catalog;
     this.namespace = options.namespace;
     this.queueType = options.queueType ?? 'quorum';
     this.logger = options.logger.child({ component: 'messaging' });
@@ -94,6 +101,7 @@ class ResilientConnection implements RabbitConnection {
     this.maxReconnectDelayMs = options.maxReconnectDelayMs ?? 30_000;
     this.publisher = new EventPublisher({
       link: this,
+      catalog: this.catalog,
       namespace: this.namespace,
       logger: this.logger,
       metrics: this.metrics,
@@ -127,12 +135,12 @@ class ResilientConnection implements RabbitConnection {
     );
   }
 
-  async publish<K extends EventType>(
+  async publish<K extends EventType<C>>(
     type: K,
-    data: EventData<K>,
+    data: EventData<C, K>,
     opts: EnvelopeOptions = {},
-  ): Promise<EventEnvelope<EventData<K>>> {
-    const envelope = createEnvelope(type, data, opts);
+  ): Promise<EventEnvelope<EventData<C, K>>> {
+    const envelope = createEnvelope(this.catalog, type, data, opts);
     await this.publishEnvelope(envelope);
     return envelope;
   }

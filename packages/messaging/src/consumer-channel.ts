@@ -1,6 +1,5 @@
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { Logger } from '@shop/service-kit';
-import type { EventType } from './catalog';
 import type { ChannelOwner, RabbitConnection } from './connection';
 import { declareConsumerTopology } from './topology';
 import { Waiters } from './waiters';
@@ -12,7 +11,7 @@ export interface ConsumerChannelOptions {
   name: string;
   /** Fully qualified queue name. */
   queue: string;
-  events: readonly EventType[];
+  events: readonly string[];
   retryDelaysMs: readonly number[];
   prefetch: number;
   /** First pause before reopening a channel that failed or closed (it then doubles). */
@@ -104,6 +103,7 @@ export class ConsumerChannel implements ChannelOwner {
       await declareConsumerTopology(channel, {
         queue,
         namespace: rabbit.namespace,
+        catalog: rabbit.catalog,
         events: this.options.events,
         retryDelaysMs: this.options.retryDelaysMs,
         queueType: rabbit.queueType,

@@ -7,11 +7,11 @@ import {
   type PeriodicTask,
 } from '@shop/service-kit';
 import { BatchHandling, type Delivery } from './batch-handling';
-import type { EventType } from './catalog';
+import type { EventCatalog, EventType } from './catalog';
 import type { RabbitConnection } from './connection';
 import { ConsumerChannel } from './consumer-channel';
 import { pruneInbox } from './inbox';
-import type { BatchEventHandlers, EventHandlers } from './inbox-transaction';
+import type { BatchEventHandlers, EventHandlers, InboxHandlers } from './inbox-transaction';
 import { messagingMetrics } from './metrics';
 import { deadQueueName, qualify, retryQueueName } from './topology';
 import { trackQueueDepth } from './queue-depth';
@@ -25,19 +25,20 @@ export type {
   EventHandlers,
 } from './inbox-transaction';
 
-export interface ConsumerOptions {
-  rabbit: RabbitConnection;
+/** A consumer of `C`'s events: its event types and handlers are checked against the catalogue. */
+export interface ConsumerOptions<C extends EventCatalog = EventCatalog> {
+  rabbit: RabbitConnection<C>;
   pool: Pool;
   logger: Logger;
   metrics: MetricsRegistry;
   /** Logical queue name, e.g. 'inventory-order-events' (namespaced by the connection). */
   queue: string;
   /** Binds the queue to these events' exchange and routing key. */
-  events: EventType[];
+  events: NoInfer<EventType<C>>[];
   /** One handler per event type; types with a batch handler may leave theirs out. */
-  handlers: EventHandlers;
+  handlers: NoInfer<EventHandlers<C>>;
   /** Handlers that take a run of events of one type at once (multi-row statements). */
-  batchHandlers?: BatchEventHandlers;
+  batchHandlers?: NoInfer<BatchEventHandlers<C>>;
   /** Most events handled in one transaction (default 50). */
   maxBatch?: number;
   /** Unacked deliveries the broker may hand us; twice maxBatch lets the next batch gather. */
@@ -79,13 +80,13 @@ const DEFAULT_MAX_BATCH = 50;
  * transaction the next deliveries gather, so a quiet queue answers each event at once and a busy
  * one pays one commit per batch. See the README for the topology and the retry choices.
  */
-export function startConsumer(options: ConsumerOptions): Consumer {
+export function startConsumer<C extends EventCatalog>(options: ConsumerOptions<C>): Consumer {
   const consumer = new EventConsumer(options);
   consumer.start();
   return consumer;
 }
 
-class EventConsumer implements Consumer {
+class EventConsumer<C extends EventCatalog> implements Consumer {
   private readonly logger: Logger;
   private readonly queue: string;
   private readonly retryDelaysMs: number[];
@@ -99,7 +100,7 @@ class EventConsumer implements Consumer {
   private running: Promise<void> | null = null;
   private pumpScheduled = false;
 
-  constructor(private readonly options: ConsumerOptions) {
+  constructor(private readonly options: ConsumerOptions<C>) {
     this.logger = options.logger.child({ component: 'consumer', queue: options.queue });
     this.queue = qualify(options.rabbit.namespace, options.queue);
     this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
@@ -110,8 +111,13 @@ class EventConsumer implements Consumer {
     if (this.maxBatch < 1) throw new Error('maxBatch must be at least 1');
     if (maxAttempts > 1 && this.retryDelaysMs.length === 0)
       throw new Error('retryDelaysMs must not be empty when maxAttempts > 1');
+    // Their event types erased: each handler is only given data its own event's schema parsed.
+    const handlers = {
+      single: options.handlers,
+      batch: options.batchHandlers ?? {},
+    } as InboxHandlers;
     for (const type of options.events) {
-      if (!options.handlers[type] && !options.batchHandlers?.[type])
+      if (!handlers.single[type] && !handlers.batch[type])
         throw new Error(`No handler for ${type} on ${options.queue}`);
     }
     this.channel = new ConsumerChannel({
@@ -138,8 +144,9 @@ class EventConsumer implements Consumer {
       metrics: messagingMetrics(options.metrics),
       name: options.queue,
       queue: this.queue,
+      catalog: options.rabbit.catalog,
       subscribed: new Set(options.events),
-      handlers: { single: options.handlers, batch: options.batchHandlers ?? {} },
+      handlers,
       policy: { maxAttempts, retrySteps: this.retryDelaysMs.length },
       unavailableDelayMs,
       publishTimeoutMs: options.publishTimeoutMs ?? 10_000,

@@ -1,6 +1,6 @@
 import type { ConsumeMessage, MessageProperties, Options } from 'amqplib';
 import { z } from 'zod';
-import { events, isEventType, type EventType } from './catalog';
+import { isEventType, type EventCatalog } from './catalog';
 import { envelopeSchema, type EventEnvelope } from './envelope';
 
 /** Headers we write on messages we move to a retry or dead queue. */
@@ -15,13 +15,14 @@ export const RETRY_HEADERS = {
 const MAX_ERROR_TEXT = 1000;
 
 export type ParsedDelivery =
-  | { valid: true; envelope: EventEnvelope; type: EventType }
+  | { valid: true; envelope: EventEnvelope; type: string }
   | { valid: false; reason: string; type: string };
 
 /** Reads a delivery as an envelope of one of `subscribed`, its data checked against its schema. */
 export function parseDelivery(
   message: ConsumeMessage,
-  subscribed: ReadonlySet<EventType>,
+  catalog: EventCatalog,
+  subscribed: ReadonlySet<string>,
 ): ParsedDelivery {
   let body: unknown;
   try {
@@ -37,9 +38,9 @@ export function parseDelivery(
       type: 'unknown',
     };
   const { eventType } = envelope.data;
-  if (!isEventType(eventType) || !subscribed.has(eventType))
+  if (!isEventType(catalog, eventType) || !subscribed.has(eventType))
     return { valid: false, reason: `no handler for event type ${eventType}`, type: 'unknown' };
-  const data = events[eventType].schema.safeParse(envelope.data.data);
+  const data = catalog.events[eventType]!.schema.safeParse(envelope.data.data);
   if (!data.success)
     return {
       valid: false,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { currentRequestId } from '@shop/service-kit';
-import { parseEventData, type EventData, type EventType } from './catalog';
+import { parseEventData, type EventCatalog, type EventData, type EventType } from './catalog';
 
 /** docs/architecture.md, "Events": what travels on the wire, as JSON. */
 export interface EventEnvelope<T = unknown> {
@@ -18,17 +18,18 @@ export interface EnvelopeOptions {
 }
 
 /** Validates the data, then wraps it; the correlation id defaults to the current request's id. */
-export function createEnvelope<K extends EventType>(
+export function createEnvelope<C extends EventCatalog, K extends EventType<C>>(
+  catalog: C,
   type: K,
-  data: EventData<K>,
+  data: EventData<C, K>,
   options: EnvelopeOptions = {},
-): EventEnvelope<EventData<K>> {
+): EventEnvelope<EventData<C, K>> {
   return {
     eventId: options.eventId ?? randomUUID(),
     eventType: type,
     timestamp: new Date().toISOString(),
     correlationId: options.correlationId ?? currentRequestId() ?? null,
-    data: parseEventData(type, data),
+    data: parseEventData(catalog, type, data),
   };
 }
 

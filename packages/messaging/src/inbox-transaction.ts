@@ -1,12 +1,12 @@
 import type { Pool, PoolClient } from '@shop/postgres';
 import { runWithRequestContext, withTraceContext, type TraceContext } from '@shop/service-kit';
-import type { EventData, EventType } from './catalog';
+import type { EventCatalog, EventData, EventType } from './catalog';
 import { runWithCausingTraces } from './causing-trace';
 import type { EventEnvelope } from './envelope';
 import { recordManyInInbox } from './inbox';
 
-export type EventHandler<K extends EventType> = (
-  event: EventEnvelope<EventData<K>>,
+export type EventHandler<C extends EventCatalog, K extends EventType<C>> = (
+  event: EventEnvelope<EventData<C, K>>,
   tx: PoolClient,
 ) => Promise<void>;
 
@@ -16,17 +16,28 @@ export type EventHandler<K extends EventType> = (
  * must be all-or-nothing over the run: throwing rolls the whole batch back, and each event is
  * then handled alone (through this same function, with a run of one).
  */
-export type BatchEventHandler<K extends EventType> = (
-  events: EventEnvelope<EventData<K>>[],
+export type BatchEventHandler<C extends EventCatalog, K extends EventType<C>> = (
+  events: EventEnvelope<EventData<C, K>>[],
   tx: PoolClient,
 ) => Promise<void>;
 
-export type EventHandlers = { [K in EventType]?: EventHandler<K> };
-export type BatchEventHandlers = { [K in EventType]?: BatchEventHandler<K> };
+export type EventHandlers<C extends EventCatalog> = { [K in EventType<C>]?: EventHandler<C, K> };
+export type BatchEventHandlers<C extends EventCatalog> = {
+  [K in EventType<C>]?: BatchEventHandler<C, K>;
+};
+
+/**
+ * A consumer's handlers with their event types erased, as the inbox runs them: each is only ever
+ * given envelopes whose data was parsed with its own event's schema (parseDelivery).
+ */
+export interface InboxHandlers {
+  single: EventHandlers<EventCatalog>;
+  batch: BatchEventHandlers<EventCatalog>;
+}
 
 export interface InboxEvent {
   envelope: EventEnvelope;
-  type: EventType;
+  type: string;
   /** The trace its handler runs in, so the handler's spans and logs join the event's trace. */
   trace?: TraceContext;
 }
@@ -49,7 +60,7 @@ export async function handleInInbox(
   pool: Pool,
   consumer: string,
   batch: readonly InboxEvent[],
-  handlers: { single: EventHandlers; batch: BatchEventHandlers },
+  handlers: InboxHandlers,
 ): Promise<Set<string>> {
   let client: PoolClient;
   try {
@@ -94,10 +105,10 @@ export async function handleInInbox(
 async function handleRun(
   run: InboxEvent[],
   tx: PoolClient,
-  handlers: { single: EventHandlers; batch: BatchEventHandlers },
+  handlers: InboxHandlers,
 ): Promise<void> {
   const type = run[0]!.type;
-  const batchHandler = handlers.batch[type] as BatchEventHandler<EventType> | undefined;
+  const batchHandler = handlers.batch[type];
   if (batchHandler) {
     // One call for many events runs in one trace, its first event's; what it enqueues still
     // joins the trace of the event it answers (causing-trace.ts).
@@ -107,16 +118,16 @@ async function handleRun(
     await withTraceContext(run[0]!.trace, () =>
       runWithCausingTraces(traces, () =>
         batchHandler(
-          run.map(({ envelope }) => envelope as EventEnvelope<EventData<EventType>>),
+          run.map(({ envelope }) => envelope),
           tx,
         ),
       ),
     );
     return;
   }
-  const handler = handlers.single[type] as EventHandler<EventType>;
+  const handler = handlers.single[type]!;
   for (const { envelope, trace } of run) {
-    const handle = () => handler(envelope as EventEnvelope<EventData<EventType>>, tx);
+    const handle = () => handler(envelope, tx);
     await withTraceContext(trace, () =>
       envelope.correlationId
         ? runWithRequestContext({ requestId: envelope.correlationId }, handle)

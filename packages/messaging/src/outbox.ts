@@ -1,5 +1,5 @@
 import { afterCommit, type Queryable } from '@shop/postgres';
-import type { EventData, EventType } from './catalog';
+import type { EventCatalog, EventData, EventType } from './catalog';
 import { traceCarrierFor } from './causing-trace';
 import { createEnvelope, type EnvelopeOptions, type EventEnvelope } from './envelope';
 
@@ -23,24 +23,27 @@ function wakeRelays(): void {
   for (const wake of relaysToWake) wake();
 }
 
-/** One event to write to the outbox; the data is validated when it is enqueued. */
-export type OutgoingEvent = {
-  [K in EventType]: { type: K; data: EventData<K> } & EnvelopeOptions;
-}[EventType];
+/** One of `C`'s events to write to the outbox; the data is validated when it is enqueued. */
+export type OutgoingEvent<C extends EventCatalog> = {
+  [K in EventType<C>]: { type: K; data: EventData<C, K> } & EnvelopeOptions;
+}[EventType<C>];
 
 /**
  * Writes an event to the outbox inside the caller's transaction: it is published if and only if
  * the transaction commits. The data is validated now, so a bad event fails the request that made
  * it instead of blocking the relay later. correlationId defaults to the current request id.
  */
-export async function enqueueEvent<K extends EventType>(
+export async function enqueueEvent<C extends EventCatalog, K extends EventType<C>>(
   tx: Queryable,
+  catalog: C,
   type: K,
-  data: EventData<K>,
+  data: EventData<C, K>,
   opts: EnvelopeOptions = {},
-): Promise<EventEnvelope<EventData<K>>> {
-  const [envelope] = await enqueueEvents(tx, [{ type, data, ...opts } as OutgoingEvent]);
-  return envelope as EventEnvelope<EventData<K>>;
+): Promise<EventEnvelope<EventData<C, K>>> {
+  const [envelope] = await enqueueEvents(tx, catalog, [
+    { type, data, ...opts } as OutgoingEvent<C>,
+  ]);
+  return envelope as EventEnvelope<EventData<C, K>>;
 }
 
 /** The outbox INSERT of some events, to run as its own statement or inside a caller's CTE. */
@@ -58,9 +61,13 @@ export interface OutboxStatement {
  * which is the order the relay publishes them in. The data is validated now. After the
  * statement commits, call `outboxWritten` so this process's relay publishes without a poll.
  */
-export function outboxInsert(outgoing: readonly OutgoingEvent[], firstParam = 1): OutboxStatement {
+export function outboxInsert<C extends EventCatalog>(
+  catalog: C,
+  outgoing: readonly OutgoingEvent<C>[],
+  firstParam = 1,
+): OutboxStatement {
   const envelopes = outgoing.map(({ type, data, ...opts }) =>
-    createEnvelope(type, data as EventData<typeof type>, opts),
+    createEnvelope(catalog, type, data as EventData<C, typeof type>, opts),
   );
   const [ids, types, bodies, traces] = [0, 1, 2, 3].map((offset) => `$${firstParam + offset}`);
   return {
@@ -95,12 +102,13 @@ export function outboxWritten(tx: Queryable): void {
  * `enqueueEvent` for many events: one INSERT however many there are, so a consumer answering a
  * batch of events pays one round trip, not one per answer.
  */
-export async function enqueueEvents(
+export async function enqueueEvents<C extends EventCatalog>(
   tx: Queryable,
-  outgoing: readonly OutgoingEvent[],
+  catalog: C,
+  outgoing: readonly OutgoingEvent<C>[],
 ): Promise<EventEnvelope[]> {
   if (outgoing.length === 0) return [];
-  const statement = outboxInsert(outgoing);
+  const statement = outboxInsert(catalog, outgoing);
   await tx.query(statement.sql, statement.params);
   outboxWritten(tx);
   return statement.envelopes;

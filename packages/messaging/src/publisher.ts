@@ -1,6 +1,6 @@
 import type { ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import type { Logger } from '@shop/service-kit';
-import { events, isEventType } from './catalog';
+import type { EventCatalog } from './catalog';
 import { confirmPublish } from './confirm-publish';
 import type { EventEnvelope } from './envelope';
 import { BrokerUnavailableError, UnroutableEventError } from './errors';
@@ -16,6 +16,8 @@ export interface PublishLink {
 
 export interface EventPublisherOptions {
   link: PublishLink;
+  /** Each event's exchange and routing key, and the exchanges to declare. */
+  catalog: EventCatalog;
   namespace: string | undefined;
   logger: Logger;
   metrics: MessagingMetrics;
@@ -49,10 +51,12 @@ export class EventPublisher {
   }
 
   async publishEnvelope(envelope: EventEnvelope): Promise<void> {
-    if (!isEventType(envelope.eventType))
-      throw new Error(`Unknown event type ${envelope.eventType}`);
-    const { exchange, routingKey, consumed } = events[envelope.eventType];
-    const { link, publishTimeoutMs } = this.options;
+    const { link, publishTimeoutMs, catalog } = this.options;
+    const event = Object.hasOwn(catalog.events, envelope.eventType)
+      ? catalog.events[envelope.eventType]
+      : undefined;
+    if (!event) throw new Error(`Unknown event type ${envelope.eventType}`);
+    const { exchange, routingKey, consumed } = event;
     const deadline = Date.now() + publishTimeoutMs;
     await link.waitUntilConnected(publishTimeoutMs);
     const channel = await this.openChannel(link.currentConnection());
@@ -89,7 +93,7 @@ export class EventPublisher {
   private openChannel(model: ChannelModel | null): Promise<ConfirmChannel> {
     if (this.channel) return this.channel;
     if (!model) return Promise.reject(new BrokerUnavailableError('RabbitMQ not connected'));
-    const { logger, namespace } = this.options;
+    const { logger, namespace, catalog } = this.options;
     const opening = model.createConfirmChannel().then(async (channel) => {
       channel.on('error', (error: unknown) =>
         logger.warn({ err: error }, 'RabbitMQ publish channel error'),
@@ -106,7 +110,7 @@ export class EventPublisher {
       });
       // Declared on every new channel, not only per connection: if an exchange was deleted, the
       // publish that failed on it closed the channel, and the next one heals the topology.
-      await declareExchanges(channel, namespace);
+      await declareExchanges(channel, namespace, catalog.exchanges);
       return channel;
     });
     opening.catch(() => {

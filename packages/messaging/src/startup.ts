@@ -1,5 +1,6 @@
 import { openServiceDatabase, type Migration, type Pool } from '@shop/postgres';
 import type { Logger, MetricsRegistry, ShutdownStep } from '@shop/service-kit';
+import type { EventCatalog } from './catalog';
 import { connectRabbit, type ConnectRabbitOptions, type RabbitConnection } from './connection';
 import { migrateMessaging } from './migrations';
 import type { QueueType } from './topology';
@@ -16,9 +17,9 @@ export interface RabbitmqSettings {
  * A broker that is down does not stop the start: the connection keeps retrying, events wait in
  * the outbox, and /ready says not ready until the broker is back.
  */
-export async function connectRabbitAtStartup(
-  options: ConnectRabbitOptions & { waitMs?: number },
-): Promise<RabbitConnection> {
+export async function connectRabbitAtStartup<C extends EventCatalog>(
+  options: ConnectRabbitOptions<C> & { waitMs?: number },
+): Promise<RabbitConnection<C>> {
   const rabbit = connectRabbit(options);
   await rabbit.waitUntilConnected(options.waitMs ?? 5000).catch(() => {
     options.logger.warn(
@@ -28,12 +29,14 @@ export async function connectRabbitAtStartup(
   return rabbit;
 }
 
-/** `connectRabbitAtStartup` from a service's parsed config and its runtime. */
-export function connectServiceRabbit(
+/** `connectRabbitAtStartup` for `catalog`'s events, from a service's parsed config and its runtime. */
+export function connectServiceRabbit<C extends EventCatalog>(
+  catalog: C,
   config: RabbitmqSettings,
   runtime: { logger: Logger; metrics: MetricsRegistry },
-): Promise<RabbitConnection> {
+): Promise<RabbitConnection<C>> {
   return connectRabbitAtStartup({
+    catalog,
     url: config.RABBITMQ_URL,
     ...(config.RABBITMQ_NAMESPACE ? { namespace: config.RABBITMQ_NAMESPACE } : {}),
     queueType: config.RABBITMQ_QUEUE_TYPE,
@@ -43,17 +46,18 @@ export function connectServiceRabbit(
 
 /**
  * What the main.ts of a service with a Postgres outbox opens: its database, migrated with the
- * outbox and inbox tables too, and the broker. `closing` closes them at shutdown, the broker
+ * outbox and inbox tables too, and the broker, for `catalog`'s events. `closing` closes them at shutdown, the broker
  * first, after the service's workers have stopped.
  */
-export async function openOutboxConnections(
+export async function openOutboxConnections<C extends EventCatalog>(
+  catalog: C,
   config: RabbitmqSettings & { DATABASE_URL: string },
   runtime: { logger: Logger; metrics: MetricsRegistry },
   database: { migrations: readonly Migration[]; lockKey?: number; maxConnections?: number },
-): Promise<{ pool: Pool; rabbit: RabbitConnection; closing: ShutdownStep[] }> {
+): Promise<{ pool: Pool; rabbit: RabbitConnection<C>; closing: ShutdownStep[] }> {
   const pool = await openServiceDatabase(config.DATABASE_URL, database);
   await migrateMessaging(pool);
-  const rabbit = await connectServiceRabbit(config, runtime);
+  const rabbit = await connectServiceRabbit(catalog, config, runtime);
   return {
     pool,
     rabbit,

@@ -1,5 +1,5 @@
 import type { Channel } from 'amqplib';
-import { EXCHANGES, events, type EventType } from './catalog';
+import type { EventCatalog } from './catalog';
 
 /**
  * Names on the broker. A namespace ("t_abc.orders") lets parallel test suites share one broker
@@ -18,8 +18,12 @@ export function deadQueueName(queue: string): string {
 }
 
 /** Durable topic exchanges, so a broker restart keeps them and routing keys can be wildcarded. */
-export async function declareExchanges(channel: Channel, namespace: string | undefined) {
-  for (const exchange of EXCHANGES) {
+export async function declareExchanges(
+  channel: Channel,
+  namespace: string | undefined,
+  exchanges: readonly string[],
+) {
+  for (const exchange of exchanges) {
     await channel.assertExchange(qualify(namespace, exchange), 'topic', { durable: true });
   }
 }
@@ -44,7 +48,8 @@ export interface ConsumerTopology {
   /** Fully qualified main queue name. */
   queue: string;
   namespace: string | undefined;
-  events: readonly EventType[];
+  catalog: EventCatalog;
+  events: readonly string[];
   retryDelaysMs: readonly number[];
   queueType: QueueType;
 }
@@ -92,9 +97,9 @@ export async function declareConsumerTopology(channel: Channel, topology: Consum
       },
     });
   }
-  await declareExchanges(channel, namespace);
+  await declareExchanges(channel, namespace, topology.catalog.exchanges);
   for (const type of topology.events) {
-    const { exchange, routingKey } = events[type];
+    const { exchange, routingKey } = topology.catalog.events[type]!;
     await channel.bindQueue(queue, qualify(namespace, exchange), routingKey);
   }
 }

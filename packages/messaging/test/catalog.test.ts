@@ -1,50 +1,59 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { z } from 'zod';
+import { shopEvents, type ShopEventData } from '@shop/contracts';
 import { createMetricsRegistry } from '@shop/service-kit';
 import {
   connectRabbit,
   createEnvelope,
-  events,
-  EVENT_TYPES,
   InvalidEventError,
+  isEventType,
   parseEventData,
   type EventData,
+  type EventType,
 } from '../src';
 import { logger } from './fixtures/harness';
 
-test('when the catalogue is read, then every event of docs/architecture.md ("Events") has its exchange and routing key', () => {
-  const routes = Object.fromEntries(
-    EVENT_TYPES.map((type) => [type, `${events[type].exchange}/${events[type].routingKey}`]),
-  );
-  assert.deepEqual(routes, {
-    ORDER_CREATED: 'orders/order.created',
-    ORDER_CANCELLED: 'orders/order.cancelled',
-    ORDER_CONFIRMED: 'orders/order.confirmed',
-    ORDER_REJECTED: 'orders/order.rejected',
-    INVENTORY_RESERVED: 'inventory/inventory.reserved',
-    INVENTORY_REJECTED: 'inventory/inventory.rejected',
-    INVENTORY_RELEASED: 'inventory/inventory.released',
-    PRODUCT_CREATED: 'products/product.created',
-    PRODUCT_DELETED: 'products/product.deleted',
-    USER_REGISTERED: 'users/user.registered',
+test('when a catalogue is given, then its event types and data are the ones derived from it, and no other', () => {
+  const things = {
+    exchanges: ['things'],
+    events: {
+      THING_MADE: {
+        exchange: 'things',
+        routingKey: 'thing.made',
+        schema: z.object({ thingId: z.string().min(1) }),
+        consumed: false,
+      },
+    },
+  } as const;
+  const type: EventType<typeof things> = 'THING_MADE';
+  const data: EventData<typeof things, 'THING_MADE'> = parseEventData(things, type, {
+    thingId: 't-1',
   });
+  assert.deepEqual(data, { thingId: 't-1' });
+  assert.equal(isEventType(things, 'THING_MADE'), true);
+  assert.equal(isEventType(things, 'ORDER_CREATED'), false);
+  assert.throws(() => parseEventData(things, type, { thingId: '' }), InvalidEventError);
 });
 
 test('when money is not integer cents, then ORDER_CREATED is refused with the field named', () => {
-  const order: EventData<'ORDER_CREATED'> = {
+  const order: ShopEventData<'ORDER_CREATED'> = {
     orderId: 'o-1',
     userId: 'u-1',
     items: [{ productId: 'p-1', quantity: 1, unitPrice: 19.99 }],
     total: 1999,
   };
   assert.throws(
-    () => parseEventData('ORDER_CREATED', order),
+    () => parseEventData(shopEvents, 'ORDER_CREATED', order),
     (error: unknown) => error instanceof InvalidEventError && /unitPrice/.test(error.message),
   );
-  assert.throws(() => parseEventData('ORDER_CREATED', { ...order, items: [] }), InvalidEventError);
+  assert.throws(
+    () => parseEventData(shopEvents, 'ORDER_CREATED', { ...order, items: [] }),
+    InvalidEventError,
+  );
   assert.throws(
     () =>
-      parseEventData('ORDER_CREATED', {
+      parseEventData(shopEvents, 'ORDER_CREATED', {
         ...order,
         orderId: 42,
         items: [{ ...order.items[0], unitPrice: 1999 }],
@@ -55,6 +64,7 @@ test('when money is not integer cents, then ORDER_CREATED is refused with the fi
 
 test('when data is valid, then the envelope carries a uuid, the type, an ISO timestamp and the parsed data', () => {
   const envelope = createEnvelope(
+    shopEvents,
     'INVENTORY_REJECTED',
     {
       orderId: 'o-1',
@@ -70,15 +80,24 @@ test('when data is valid, then the envelope carries a uuid, the type, an ISO tim
   assert.equal(envelope.eventType, 'INVENTORY_REJECTED');
   assert.equal(new Date(envelope.timestamp).toISOString(), envelope.timestamp);
   assert.equal(envelope.correlationId, 'req-7');
-  assert.equal(createEnvelope('INVENTORY_RELEASED', { orderId: 'o-1' }).correlationId, null);
+  assert.equal(
+    createEnvelope(shopEvents, 'INVENTORY_RELEASED', { orderId: 'o-1' }).correlationId,
+    null,
+  );
   assert.throws(
-    () => parseEventData('PRODUCT_CREATED', { productId: 'p-1', sku: 'S', initialStock: -1 }),
+    () =>
+      parseEventData(shopEvents, 'PRODUCT_CREATED', {
+        productId: 'p-1',
+        sku: 'S',
+        initialStock: -1,
+      }),
     /initialStock/,
   );
 });
 
 test('when publish is given invalid data, then it rejects at once with InvalidEventError, even with no broker', async () => {
   const rabbit = connectRabbit({
+    catalog: shopEvents,
     url: 'amqp://guest:guest@127.0.0.1:1',
     logger,
     metrics: createMetricsRegistry('catalog-test'),

@@ -1,3 +1,4 @@
+import type { ShopEvents } from '@shop/contracts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { waitFor } from '@shop/testkit';
@@ -17,8 +18,8 @@ const suite = useMessagingSuite('messaging_dead');
 
 function consume(
   queue: string,
-  handlers: ConsumerOptions['handlers'],
-  extra: Partial<ConsumerOptions> = {},
+  handlers: ConsumerOptions<ShopEvents>['handlers'],
+  extra: Partial<ConsumerOptions<ShopEvents>> = {},
 ) {
   return suite.harness.consumer({
     rabbit: suite.rabbit,

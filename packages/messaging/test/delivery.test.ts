@@ -1,3 +1,4 @@
+import { shopEvents } from '@shop/contracts';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { waitFor } from '@shop/testkit';
@@ -79,14 +80,14 @@ test('when an event is enqueued in a committed transaction, then the relay publi
   await consumer.waitUntilConsuming();
 
   const enqueued = await withTransaction(harness.pool, (tx) =>
-    enqueueEvent(tx, 'INVENTORY_RESERVED', {
+    enqueueEvent(tx, shopEvents, 'INVENTORY_RESERVED', {
       orderId: 'o-2',
       items: [{ productId: 'p-1', quantity: 1 }],
     }),
   );
   await assert.rejects(
     withTransaction(harness.pool, async (tx) => {
-      await enqueueEvent(tx, 'INVENTORY_RESERVED', {
+      await enqueueEvent(tx, shopEvents, 'INVENTORY_RESERVED', {
         orderId: 'o-rolled-back',
         items: [{ productId: 'p', quantity: 1 }],
       });
@@ -116,7 +117,7 @@ test('when an event is enqueued in a committed transaction, then the relay publi
 test('when enqueueEvent is given invalid data, then it throws InvalidEventError and writes no outbox row', async () => {
   await assert.rejects(
     withTransaction(harness.pool, (tx) =>
-      enqueueEvent(tx, 'ORDER_CANCELLED', { orderId: '', userId: 'u-1' }),
+      enqueueEvent(tx, shopEvents, 'ORDER_CANCELLED', { orderId: '', userId: 'u-1' }),
     ),
     InvalidEventError,
   );
@@ -165,7 +166,7 @@ test('when a handler enqueues a follow-up event, then it commits with the handle
     events: ['ORDER_CREATED'],
     handlers: {
       ORDER_CREATED: async (event, tx) => {
-        await enqueueEvent(tx, 'INVENTORY_RELEASED', { orderId: event.data.orderId });
+        await enqueueEvent(tx, shopEvents, 'INVENTORY_RELEASED', { orderId: event.data.orderId });
       },
     },
   });

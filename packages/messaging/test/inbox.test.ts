@@ -1,3 +1,4 @@
+import type { ShopEvents } from '@shop/contracts';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -6,7 +7,7 @@ import type { RabbitConnection } from '../src';
 import { startHarness, type Harness } from './fixtures/harness';
 
 let harness: Harness;
-let rabbit: RabbitConnection;
+let rabbit: RabbitConnection<ShopEvents>;
 
 before(async () => {
   harness = await startHarness('messaging_inbox');

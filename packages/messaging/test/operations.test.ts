@@ -1,3 +1,4 @@
+import { shopEvents } from '@shop/contracts';
 import { spanExporter, tracer } from './fixtures/tracing';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -53,6 +54,7 @@ function deadLetters(...args: string[]): Promise<{ code: number; output: string 
 
 test('when the relay cannot reach the broker, then outbox_oldest_pending_age_seconds grows, and drops to 0 once it publishes', async () => {
   const unreachable = connectRabbit({
+    catalog: shopEvents,
     url: 'amqp://guest:guest@127.0.0.1:1',
     logger,
     metrics: suite.harness.metrics,
@@ -66,7 +68,7 @@ test('when the relay cannot reach the broker, then outbox_oldest_pending_age_sec
   });
   // An event nobody here consumes: the relay publishes it as soon as the broker answers.
   await withTransaction(suite.harness.pool, (tx) =>
-    enqueueEvent(tx, 'ORDER_CONFIRMED', { orderId: 'lagging', userId: 'u-1' }),
+    enqueueEvent(tx, shopEvents, 'ORDER_CONFIRMED', { orderId: 'lagging', userId: 'u-1' }),
   );
   await waitFor(async () => ((await sample('outbox_oldest_pending_age_seconds')) ?? 0) >= 1, {
     what: 'the outbox lag to reach a second',
@@ -116,7 +118,7 @@ test('when an event written in a traced request fails until it is dead-lettered 
     const { traceId } = request.spanContext();
     await context.with(trace.setSpan(context.active(), request), () =>
       withTransaction(suite.harness.pool, (tx) =>
-        enqueueEvent(tx, 'ORDER_CANCELLED', { orderId: 'refund-1', userId: 'u-1' }),
+        enqueueEvent(tx, shopEvents, 'ORDER_CANCELLED', { orderId: 'refund-1', userId: 'u-1' }),
       ),
     );
     request.end();
@@ -221,6 +223,7 @@ test('when a batch handler answers events of several traces at once, then each a
             );
           await enqueueEvents(
             tx,
+            shopEvents,
             events.map((event) => ({
               type: 'INVENTORY_RELEASED' as const,
               data: { orderId: event.data.orderId },

@@ -1,3 +1,4 @@
+import { shopEvents } from '@shop/contracts';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createPool, withTransaction } from '@shop/postgres';
@@ -44,7 +45,11 @@ test('when the broker is unreachable, then an outboxed event stays pending and i
   brokerProxy.cut();
   await waitFor(() => !viaProxy.isConnected(), { what: 'isConnected() to turn false' });
   const enqueued = await withTransaction(harness.pool, (tx) =>
-    enqueueEvent(tx, 'PRODUCT_CREATED', { productId: 'p-1', sku: 'SKU-1', initialStock: 5 }),
+    enqueueEvent(tx, shopEvents, 'PRODUCT_CREATED', {
+      productId: 'p-1',
+      sku: 'SKU-1',
+      initialStock: 5,
+    }),
   );
   await assert.rejects(
     viaProxy.publish('PRODUCT_CREATED', { productId: 'p-2', sku: 'SKU-2' }),
@@ -129,7 +134,7 @@ test('when Postgres is unreachable, then the relay keeps the rows and publishes 
     intervalMs: 50,
   });
   const enqueued = await withTransaction(harness.pool, (tx) =>
-    enqueueEvent(tx, 'USER_REGISTERED', { userId: 'u-7', email: 'ada@example.com' }),
+    enqueueEvent(tx, shopEvents, 'USER_REGISTERED', { userId: 'u-7', email: 'ada@example.com' }),
   );
   const { rows } = await harness.pool.query('SELECT published_at FROM outbox WHERE event_id = $1', [
     enqueued.eventId,

@@ -1,3 +1,4 @@
+import { shopEvents } from '@shop/contracts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createPool, withTransaction } from '@shop/postgres';
@@ -42,7 +43,7 @@ test('when two relays run at once over 200 rows, then each row is published exac
   const enqueued = await withTransaction(suite.harness.pool, async (tx) => {
     const ids: string[] = [];
     for (let index = 0; index < 200; index += 1) {
-      const envelope = await enqueueEvent(tx, 'ORDER_CANCELLED', {
+      const envelope = await enqueueEvent(tx, shopEvents, 'ORDER_CANCELLED', {
         orderId: `o-${index}`,
         userId: 'u-1',
       });
@@ -83,7 +84,7 @@ test('when events were enqueued while no relay ran, then a relay started later p
   const enqueued: string[] = [];
   for (let index = 0; index < 5; index += 1) {
     await withTransaction(suite.harness.pool, async (tx) => {
-      const envelope = await enqueueEvent(tx, 'PRODUCT_DELETED', {
+      const envelope = await enqueueEvent(tx, shopEvents, 'PRODUCT_DELETED', {
         productId: `p-${index}`,
         sku: `S-${index}`,
       });
@@ -124,7 +125,10 @@ test('when a request enqueues an event, then the envelope carries its correlatio
   });
   const envelope = await runWithRequestContext({ requestId: 'req-42' }, () =>
     withTransaction(suite.harness.pool, (tx) =>
-      enqueueEvent(tx, 'USER_REGISTERED', { userId: 'u-42', email: 'grace@example.com' }),
+      enqueueEvent(tx, shopEvents, 'USER_REGISTERED', {
+        userId: 'u-42',
+        email: 'grace@example.com',
+      }),
     ),
   );
   await waitFor(() => deliveries.length === 1);
@@ -147,7 +151,7 @@ test('when this process commits an event, then its relay, polling only every min
   });
   for (const orderId of ['o-a', 'o-b']) {
     await withTransaction(suite.harness.pool, (tx) =>
-      enqueueEvent(tx, 'ORDER_CONFIRMED', { orderId, userId: 'u-1' }),
+      enqueueEvent(tx, shopEvents, 'ORDER_CONFIRMED', { orderId, userId: 'u-1' }),
     );
     await waitFor(() => deliveries.some((message) => message.content.includes(orderId)), {
       what: `${orderId} long before the next poll`,

@@ -1,3 +1,4 @@
+import { shopEvents } from '@shop/contracts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { withTransaction } from '@shop/postgres';
@@ -22,7 +23,7 @@ test('when a consumed event finds no queue, then its publish fails; an announced
 
 test('when an event is written before its consumer has declared its queue, then the relay keeps it, tries again every interval without backing off, and publishes it once the queue exists', async () => {
   const envelope = await withTransaction(suite.harness.pool, (tx) =>
-    enqueueEvent(tx, 'PRODUCT_DELETED', { productId: 'p-2', sku: 'S-2' }),
+    enqueueEvent(tx, shopEvents, 'PRODUCT_DELETED', { productId: 'p-2', sku: 'S-2' }),
   );
   const metrics = createMetricsRegistry('unroutable');
   const rabbit = suite.harness.connect({ metrics });

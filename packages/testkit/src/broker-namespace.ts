@@ -1,5 +1,6 @@
 import amqp, { type ChannelModel } from 'amqplib';
-import { deadQueueName, EXCHANGES, qualify, retryQueueName } from '@shop/messaging';
+import { EXCHANGES } from '@shop/contracts';
+import { deadQueueName, qualify, retryQueueName } from '@shop/messaging';
 import { testServers } from './environment';
 import { uniqueName } from './names';
 

@@ -1,3 +1,4 @@
+import type { ShopEvents } from '@shop/contracts';
 import { InvalidEventError, type RabbitConnection } from '@shop/messaging';
 import {
   promClient,
@@ -9,7 +10,7 @@ import {
 import { forgetPublishedEvent, productsWithPendingEvents } from '../db/products';
 import type { ProductModel } from '../db/product-model';
 
-export type ProductEventPublisher = Pick<RabbitConnection, 'publish'>;
+export type ProductEventPublisher = Pick<RabbitConnection<ShopEvents>, 'publish'>;
 
 export interface ProductEventRelay {
   /** Looks for pending events now rather than at the next interval (called after each write). */
