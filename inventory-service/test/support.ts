@@ -1,10 +1,5 @@
-import { shopEvents, type ShopEvents, type ShopEventType } from '@shop/contracts';
-import {
-  connectRabbit,
-  startConsumer,
-  type EventHandlers,
-  type RabbitConnection,
-} from '@shop/messaging';
+import type { ShopEvents, ShopEventType } from '@shop/contracts';
+import { startConsumer, type EventHandlers, type RabbitConnection } from '@shop/messaging';
 import type { Pool } from '@shop/postgres';
 import { createLogger, createMetricsRegistry, type LogLevel } from '@shop/service-kit';
 import {
@@ -46,26 +41,14 @@ export async function startInventoryUnderTest(options: {
   answers?: { pool: Pool; handlers: EventHandlers<ShopEvents> };
 }) {
   const broker = brokerNamespace('inventory');
-  const { namespace } = broker;
   const logger = testLogger();
   const metrics = createMetricsRegistry('inventory-service');
   const testMetrics = createMetricsRegistry('inventory-test');
-  const rabbit = connectRabbit({
-    catalog: shopEvents,
-    url: options.rabbitmqUrl ?? testServers.rabbitmqUrl,
-    logger,
-    metrics,
-    namespace,
-    reconnectDelayMs: 100,
-    maxReconnectDelayMs: 200,
-  });
-  const publisher = connectRabbit({
-    catalog: shopEvents,
-    url: testServers.rabbitmqUrl,
-    logger,
-    metrics: testMetrics,
-    namespace,
-  });
+  const rabbit = broker.connect(
+    { logger, metrics },
+    { url: options.rabbitmqUrl ?? testServers.rabbitmqUrl, maxReconnectDelayMs: 200 },
+  );
+  const publisher = broker.connect({ logger, metrics: testMetrics });
   await Promise.all([rabbit.waitUntilConnected(10_000), publisher.waitUntilConnected(10_000)]);
   broker.queue(INVENTORY_QUEUE);
   const listener =

@@ -1,6 +1,5 @@
-import { shopEvents } from '@shop/contracts';
 import express from 'express';
-import { connectRabbit, startConsumer, type EventEnvelope } from '@shop/messaging';
+import { startConsumer, type EventEnvelope } from '@shop/messaging';
 import type { Pool, Queryable } from '@shop/postgres';
 import { createLogger, createMetricsRegistry, type LogLevel } from '@shop/service-kit';
 import {
@@ -129,15 +128,10 @@ export async function startOrderService(options: {
   broker.queue(ORDER_INVENTORY_QUEUE);
   const logger = createLogger({ service: 'order-service', level: logLevel });
   const metrics = createMetricsRegistry('order-service');
-  const rabbit = connectRabbit({
-    catalog: shopEvents,
-    url: options.rabbitmqUrl ?? testServers.rabbitmqUrl,
-    logger,
-    metrics,
-    namespace: broker.namespace,
-    reconnectDelayMs: 100,
-    maxReconnectDelayMs: 500,
-  });
+  const rabbit = broker.connect(
+    { logger, metrics },
+    { url: options.rabbitmqUrl ?? testServers.rabbitmqUrl, maxReconnectDelayMs: 500 },
+  );
   await rabbit.waitUntilConnected(10_000);
   const catalog = productCatalogOverHttp({
     baseURL: options.productServiceUrl,
@@ -277,14 +271,7 @@ export async function startInventoryPlayer(options: {
 }) {
   const logger = createLogger({ service: 'test-inventory', level: logLevel });
   const metrics = createMetricsRegistry('test-inventory');
-  const rabbit = connectRabbit({
-    catalog: shopEvents,
-    url: testServers.rabbitmqUrl,
-    logger,
-    metrics,
-    namespace: options.broker.namespace,
-    reconnectDelayMs: 100,
-  });
+  const rabbit = options.broker.connect({ logger, metrics });
   await rabbit.waitUntilConnected(10_000);
   const seen: EventEnvelope<{ orderId: string } & Record<string, unknown>>[] = [];
   const record = async (event: EventEnvelope<{ orderId: string }>) => {

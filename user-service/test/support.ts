@@ -1,9 +1,9 @@
-import { shopEvents, type ShopEvents } from '@shop/contracts';
+import type { ShopEvents } from '@shop/contracts';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
-import { connectRabbit, type RabbitConnection } from '@shop/messaging';
+import type { RabbitConnection } from '@shop/messaging';
 import type { Pool } from '@shop/postgres';
 import { createLogger, createMetricsRegistry, type RunningServer } from '@shop/service-kit';
 import type { BrokerNamespace, clientFor } from '@shop/testkit';
@@ -127,14 +127,7 @@ export async function startUserService(
     startRevocationList({ accessTokenTtlMs: settings.accessTokenTtlSeconds * 1000 });
   const metrics = createMetricsRegistry('user-service');
   const broker = brokerNamespace('users');
-  const rabbit = connectRabbit({
-    catalog: shopEvents,
-    url: testServers.rabbitmqUrl,
-    logger,
-    metrics,
-    namespace: broker.namespace,
-    reconnectDelayMs: 50,
-  });
+  const rabbit = broker.connect({ logger, metrics }, { reconnectDelayMs: 50 });
   await rabbit.waitUntilConnected(10_000);
   const service = await startComposedUserService(
     { account: settings, trustProxy: options.trustProxy ?? 1, relay: { intervalMs: 100 } },

@@ -1,9 +1,9 @@
-import { shopEvents, type ShopEventData } from '@shop/contracts';
+import type { ShopEventData } from '@shop/contracts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { connectRabbit, startConsumer, type EventEnvelope } from '@shop/messaging';
+import { startConsumer, type EventEnvelope } from '@shop/messaging';
 import { createMetricsRegistry } from '@shop/service-kit';
-import { testServers, waitFor } from '@shop/testkit';
+import { waitFor } from '@shop/testkit';
 import { logger, newCustomer, useUserService } from './support';
 
 const users = useUserService();
@@ -45,14 +45,7 @@ test('when duplicate registrations race, then only the one account that exists h
 test("when the service's relay runs, then USER_REGISTERED reaches a queue bound to users/user.registered", async () => {
   const received: EventEnvelope<ShopEventData<'USER_REGISTERED'>>[] = [];
   // The test's own connection, in the service's namespace, for a probe queue.
-  const rabbit = connectRabbit({
-    catalog: shopEvents,
-    url: testServers.rabbitmqUrl,
-    logger,
-    metrics,
-    namespace: users.service.broker.namespace,
-    reconnectDelayMs: 50,
-  });
+  const rabbit = users.service.broker.connect({ logger, metrics }, { reconnectDelayMs: 50 });
   const consumer = startConsumer({
     rabbit,
     pool: users.database.pool,

@@ -1,6 +1,14 @@
 import amqp, { type ChannelModel } from 'amqplib';
-import { EXCHANGES } from '@shop/contracts';
-import { deadQueueName, qualify, retryQueueName } from '@shop/messaging';
+import { EXCHANGES, shopEvents, type ShopEvents } from '@shop/contracts';
+import {
+  connectRabbit,
+  deadQueueName,
+  qualify,
+  retryQueueName,
+  type ConnectRabbitOptions,
+  type RabbitConnection,
+} from '@shop/messaging';
+import type { Logger, MetricsRegistry } from '@shop/service-kit';
 import { testServers } from './environment';
 import { uniqueName } from './names';
 
@@ -13,6 +21,15 @@ export interface BrokerNamespace {
   readonly namespace: string;
   /** Notes a consumer queue (its logical name, as `startConsumer` takes it) and returns it. */
   queue(name: string): string;
+  /**
+   * The shop's connection in this namespace, as a service under test opens it: to the shared
+   * broker unless `options.url` says otherwise, reconnecting within a tenth of a second at first
+   * (production waits longer, tests cut and restore the broker on purpose).
+   */
+  connect(
+    runtime: { logger: Logger; metrics: MetricsRegistry },
+    options?: Partial<Omit<ConnectRabbitOptions<ShopEvents>, 'catalog' | 'namespace'>>,
+  ): RabbitConnection<ShopEvents>;
   /**
    * Over a connection of its own straight to the broker, so a test whose connections sit behind
    * a cut proxy still cleans up.
@@ -28,6 +45,15 @@ export function brokerNamespace(prefix: string, namespace = uniqueName(prefix)):
       queues.add(name);
       return name;
     },
+    connect: (runtime, options = {}) =>
+      connectRabbit({
+        url: testServers.rabbitmqUrl,
+        reconnectDelayMs: 100,
+        ...runtime,
+        ...options,
+        catalog: shopEvents,
+        namespace,
+      }),
     delete: () => deleteBrokerTopology(namespace, [...queues]),
   };
 }
