@@ -59,7 +59,7 @@ export function gatewayRoutes(settings: GatewayRouteSettings): GatewayRoutes {
   const logWhenClosed = accessLine({ logger: settings.logger });
   const recorder = httpRequestRecorder(settings.metrics);
 
-  async function pass(
+  async function checkAndForward(
     req: IncomingMessage,
     res: ServerResponse,
     match: RouteMatch,
@@ -126,7 +126,7 @@ export function gatewayRoutes(settings: GatewayRouteSettings): GatewayRoutes {
       };
       runWithRequestContext({ requestId }, () => {
         nameServerSpan(method, match.pattern);
-        pass(req, res, match, answer, fail).catch(fail);
+        checkAndForward(req, res, match, answer, fail).catch(fail);
       });
     },
   };
