@@ -25,9 +25,6 @@ export const GATEWAY_ROUTES: readonly GatewayRoute[] = [
   { resource: 'inventory', upstream: 'inventory-service' },
 ];
 
-/** `/api/v1` is canonical; `/api` is its alias. */
-export const API_PREFIXES = ['/api/v1', '/api'] as const;
-
 /** What a request path is to the gateway: its route, and what the path becomes upstream. */
 export interface RouteMatch {
   route: GatewayRoute;
@@ -51,9 +48,13 @@ const ROUTES_BY_RESOURCE = new Map(
   ]),
 );
 
-// `/api`, an optional `/v1`, a resource, then nothing, `/` or more segments: `/api/usersX` is not
-// a users route. Matched without regard to case, as the services' routers match.
-const ROUTE_PATH = /^(\/api(?:\/v1)?)\/(users|products|orders|inventory)(?:\/(.*))?$/i;
+// `/api`, an optional `/v1` (`/api/v1` is canonical, `/api` its alias), a resource of the table,
+// then nothing, `/` or more segments: `/api/usersX` is not a users route. Matched without regard
+// to case, as the services' routers match.
+const ROUTE_PATH = new RegExp(
+  `^(/api(?:/v1)?)/(${GATEWAY_ROUTES.map((route) => route.resource).join('|')})(?:/(.*))?$`,
+  'i',
+);
 
 function decodedSegments(tail: string | undefined): string[] | null {
   if (tail === undefined || tail === '') return [];

@@ -1,7 +1,13 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { PassThrough } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { AppError, UnavailableError, type Logger, type MetricsRegistry } from '@shop/service-kit';
+import {
+  AppError,
+  hasRequestBody,
+  UnavailableError,
+  type Logger,
+  type MetricsRegistry,
+} from '@shop/service-kit';
 import type { Client } from '../domain/client-address';
 import { endToEndHeaders, type ForwardedHeaders } from '../domain/hop-by-hop';
 import type { UpstreamName } from '../domain/routing';
@@ -75,11 +81,6 @@ export interface ProxySettings {
   answerDefaults: Readonly<OutgoingHttpHeaders>;
 }
 
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
-
 function upstreamHeaders(req: IncomingMessage, client: Client): ForwardedHeaders {
   const headers = endToEndHeaders(req.headers, notForwarded);
   // Written, never appended to: services believe this header from the gateway, so what a client
@@ -130,7 +131,7 @@ class Exchange {
 
   /** The request body as a stream for undici, counted against the limit and the body deadline. */
   body(): PassThrough | null {
-    if (!hasBody(this.req)) {
+    if (!hasRequestBody(this.req.headers)) {
       this.startUpstreamClock();
       return null;
     }

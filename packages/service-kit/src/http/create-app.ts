@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import express, {
   type Express,
   type NextFunction,
@@ -47,16 +48,19 @@ export interface ServiceAppOptions {
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
+/** Whether a request comes with a body: chunked, or a Content-Length other than 0. */
+export function hasRequestBody(headers: IncomingHttpHeaders): boolean {
+  const length = headers['content-length'];
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
 /**
  * A body in any other format would reach handlers as `undefined` and be reported as a missing
  * field; naming the real mistake (the Content-Type) saves the caller a puzzle.
  */
 function requireJsonBody() {
   return (req: Request, _res: Response, next: NextFunction) => {
-    const length = req.headers['content-length'];
-    const hasBody =
-      req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-    if (hasBody && !req.is(JSON_TYPES)) {
+    if (hasRequestBody(req.headers) && !req.is(JSON_TYPES)) {
       throw new AppError(
         'unsupported-media-type',
         'Send the body as JSON (Content-Type: application/json)',
