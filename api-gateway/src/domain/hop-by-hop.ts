@@ -21,7 +21,10 @@ const HOP_BY_HOP = new Set([
 
 /** The header names that a Connection header lists, lower-cased: they are hop-by-hop too. */
 function namedByConnection(connection: HeaderValue | undefined): Set<string> | undefined {
-  if (connection === undefined) return undefined;
+  // What nearly every message says, on every request: it names no header that is not dropped anyway.
+  if (connection === undefined || connection === 'keep-alive' || connection === 'close') {
+    return undefined;
+  }
   const names = new Set<string>();
   for (const value of Array.isArray(connection) ? connection : [connection]) {
     for (const token of value.split(',')) {

@@ -27,13 +27,29 @@ export interface RateVerdict {
 export const policyName = (policy: RateLimitPolicy): string =>
   `${policy.limit}-in-${Math.ceil(policy.windowMs / 1000)}sec`;
 
+/** What a policy's headers say whatever the count: made once per policy, not per request. */
+const spelled = new WeakMap<RateLimitPolicy, { rateLimitStart: string; policy: string }>();
+
+function spellingOf(policy: RateLimitPolicy) {
+  let spelling = spelled.get(policy);
+  if (!spelling) {
+    const name = policyName(policy);
+    spelling = {
+      rateLimitStart: `"${name}"; r=`,
+      policy: `"${name}"; q=${policy.limit}; w=${Math.ceil(policy.windowMs / 1000)}`,
+    };
+    spelled.set(policy, spelling);
+  }
+  return spelling;
+}
+
 export function judgeWindow(policy: RateLimitPolicy, window: RateWindow): RateVerdict {
-  const name = policyName(policy);
+  const spelling = spellingOf(policy);
   const resetSeconds = Math.max(0, Math.ceil(window.remainingMs / 1000));
   return {
     exceeded: window.hits > policy.limit,
-    rateLimit: `"${name}"; r=${Math.max(0, policy.limit - window.hits)}; t=${resetSeconds}`,
-    policy: `"${name}"; q=${policy.limit}; w=${Math.ceil(policy.windowMs / 1000)}`,
+    rateLimit: `${spelling.rateLimitStart}${Math.max(0, policy.limit - window.hits)}; t=${resetSeconds}`,
+    policy: spelling.policy,
     retryAfterSeconds: Math.max(1, resetSeconds),
   };
 }

@@ -206,6 +206,7 @@ class Exchange {
 export function createGatewayProxy(settings: ProxySettings): GatewayProxy {
   const { logger, directory, pools } = settings;
   const metrics = upstreamMetrics(settings.metrics);
+  const answerDefaults = Object.entries(settings.answerDefaults);
 
   /**
    * One try at one instance; resolves when the whole answer is handed to the client's socket,
@@ -242,8 +243,7 @@ export function createGatewayProxy(settings: ProxySettings): GatewayProxy {
             const answer: OutgoingHttpHeaders = endToEndHeaders(headers);
             // The upstream's own headers win, as they would over headers set before writeHead.
             for (const name in ownHeaders) answer[name] ??= ownHeaders[name];
-            for (const name in settings.answerDefaults)
-              answer[name] ??= settings.answerDefaults[name];
+            for (const [name, value] of answerDefaults) answer[name] ??= value;
             // An upstream that answers before the whole body arrived (a 401, say) leaves the rest
             // of it unread on this connection: it must close after the answer, not wait for more.
             if (exchange.bodyPending) answer.connection = 'close';
