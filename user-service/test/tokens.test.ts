@@ -3,13 +3,7 @@ import { describe, test } from 'node:test';
 import jwt from 'jsonwebtoken';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '@shop/service-kit';
 import { TEST_JWT_SECRET } from '@shop/testkit';
-import {
-  sessionIdOf,
-  signedInCustomer,
-  startUserService,
-  testSettings,
-  useUserService,
-} from './support';
+import { sessionIdOf, signedInCustomer, useUserService, withUserService } from './support';
 
 const users = useUserService();
 
@@ -81,15 +75,10 @@ describe('refresh token lifecycle', () => {
   });
 
   test('when a refresh token has outlived its TTL, then 401', async () => {
-    const shortLived = await startUserService(users.database.pool, {
-      settings: testSettings({ refreshTokenTtlMs: 1 }),
-    });
-    try {
+    await withUserService(users, { refreshTokenTtlMs: 1 }, async (shortLived) => {
       const { session } = await signedInCustomer(shortLived.http);
       assert.equal((await refresh(session.refreshToken, shortLived)).status, 401);
-    } finally {
-      await shortLived.close();
-    }
+    });
   });
 });
 
