@@ -9,6 +9,7 @@ import {
   GONE,
   MUG,
   NOPE,
+  outboxEventsOf,
   postOrder,
   startHangingProductService,
   startOrderService,
@@ -30,6 +31,9 @@ describe('orders API', () => {
     catalog = await startStubProductService(products);
     service = await startOrderService({ productServiceUrl: catalog.url });
   });
+
+  const ordersOf = (userId: string) =>
+    countRows(service.pool, 'SELECT count(*) FROM orders WHERE user_id = $1', [userId]);
 
   after(async () => {
     await service.stop();
@@ -125,12 +129,7 @@ describe('orders API', () => {
       assert.equal(response.status, 400, response.text);
       assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
       assert.equal(response.body.status, 400);
-      assert.equal(
-        await countRows(service.pool, 'SELECT count(*) FROM orders WHERE user_id = $1', [
-          alice.userId,
-        ]),
-        0,
-      );
+      assert.equal(await ordersOf(alice.userId), 0);
     });
   }
 
@@ -143,12 +142,7 @@ describe('orders API', () => {
     ]);
     assert.equal(response.status, 422, response.text);
     assert.deepEqual(response.body.unknownProductIds, [NOPE, GONE]);
-    assert.equal(
-      await countRows(service.pool, 'SELECT count(*) FROM orders WHERE user_id = $1', [
-        alice.userId,
-      ]),
-      0,
-    );
+    assert.equal(await ordersOf(alice.userId), 0);
   });
 
   test('when a line would cost more than one order may (2^53 - 1 cents times 3), then it is 422 naming the line, and nothing is stored or sent', async () => {
@@ -167,12 +161,7 @@ describe('orders API', () => {
     assert.equal(response.body.productId, YACHT);
     assert.equal(response.body.maxTotal, MAX_ORDER_TOTAL_CENTS);
     assert.match(response.body.detail, new RegExp(YACHT));
-    assert.equal(
-      await countRows(service.pool, 'SELECT count(*) FROM orders WHERE user_id = $1', [
-        alice.userId,
-      ]),
-      0,
-    );
+    assert.equal(await ordersOf(alice.userId), 0);
     assert.equal(
       await countRows(
         service.pool,
@@ -311,20 +300,8 @@ describe('orders API', () => {
     const ids = new Set(answers.map((answer) => answer.body.id));
     assert.equal(ids.size, 1);
     const [orderId] = ids;
-    assert.equal(
-      await countRows(service.pool, 'SELECT count(*) FROM orders WHERE user_id = $1', [
-        grace.userId,
-      ]),
-      1,
-    );
-    assert.equal(
-      await countRows(
-        service.pool,
-        "SELECT count(*) FROM outbox WHERE event_type = 'ORDER_CREATED' AND envelope->'data'->>'orderId' = $1",
-        [orderId],
-      ),
-      1,
-    );
+    assert.equal(await ordersOf(grace.userId), 1);
+    assert.equal(await outboxEventsOf(service, 'ORDER_CREATED', orderId), 1);
     assert.ok(
       answers
         .filter((answer) => answer.status === 200)
@@ -350,12 +327,7 @@ describe('orders API', () => {
     );
     assert.equal(changed.status, 422);
     assert.match(changed.body.detail, /Idempotency-Key/);
-    assert.equal(
-      await countRows(service.pool, 'SELECT count(*) FROM orders WHERE user_id = $1', [
-        heidi.userId,
-      ]),
-      1,
-    );
+    assert.equal(await ordersOf(heidi.userId), 1);
 
     const otherUser = customer();
     const sameKeyOtherUser = await postOrder(
@@ -427,14 +399,7 @@ describe('orders API', () => {
     assert.equal(second.status, 409);
     assert.match(second.headers.get('content-type') ?? '', /application\/problem\+json/);
     assert.equal(second.body.orderStatus, 'CANCELLED');
-    assert.equal(
-      await countRows(
-        service.pool,
-        "SELECT count(*) FROM outbox WHERE event_type = 'ORDER_CANCELLED' AND envelope->'data'->>'orderId' = $1",
-        [placed.body.id],
-      ),
-      1,
-    );
+    assert.equal(await outboxEventsOf(service, 'ORDER_CANCELLED', placed.body.id), 1);
   });
 });
 
