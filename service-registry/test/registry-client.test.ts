@@ -21,17 +21,25 @@ describe('registry client', () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
-  test('when the registry is not up yet, then the client keeps retrying and registers once it is', async () => {
-    const port = await freePort();
+  /** A fast-beating client, stopped after the suite if its test does not stop it first. */
+  function register(registryUrl: string, instance: { name: string; host: string; port: number }) {
     const registration = registerWithRegistry({
-      registryUrl: `http://127.0.0.1:${port}`,
-      name: 'late-service',
-      host: 'late-host',
-      port: 4000,
+      registryUrl,
+      ...instance,
       logger: silentLogger,
       ...fast,
     });
     cleanups.push(() => registration.stop());
+    return registration;
+  }
+
+  test('when the registry is not up yet, then the client keeps retrying and registers once it is', async () => {
+    const port = await freePort();
+    const registration = register(`http://127.0.0.1:${port}`, {
+      name: 'late-service',
+      host: 'late-host',
+      port: 4000,
+    });
     assert.equal(registration.serviceId, undefined);
     await new Promise((resolve) => setTimeout(resolve, 150));
 
@@ -45,15 +53,11 @@ describe('registry client', () => {
   test('when the registry forgets the instance, then the next heartbeat gets 404 and the client registers again', async () => {
     const registry = await startRegistry();
     cleanups.push(registry.close);
-    const registration = registerWithRegistry({
-      registryUrl: registry.url,
+    const registration = register(registry.url, {
       name: 'forgotten-service',
       host: 'forgotten-host',
       port: 4001,
-      logger: silentLogger,
-      ...fast,
     });
-    cleanups.push(() => registration.stop());
     const first = await waitFor(() => registration.serviceId);
 
     // What a registry restart looks like to the client: its id is no longer known.
@@ -68,15 +72,11 @@ describe('registry client', () => {
 
   test('when the registry restarts empty on the same port, then the client registers again', async () => {
     const before = await startRegistry();
-    const registration = registerWithRegistry({
-      registryUrl: before.url,
+    const registration = register(before.url, {
       name: 'restart-service',
       host: 'restart-host',
       port: 4002,
-      logger: silentLogger,
-      ...fast,
     });
-    cleanups.push(() => registration.stop());
     await waitFor(() => registration.serviceId);
     await before.close();
 
@@ -88,13 +88,10 @@ describe('registry client', () => {
   test('when the service stops, then it deregisters and heartbeats stop', async () => {
     const registry = await startRegistry();
     cleanups.push(registry.close);
-    const registration = registerWithRegistry({
-      registryUrl: registry.url,
+    const registration = register(registry.url, {
       name: 'stopping-service',
       host: 'stopping-host',
       port: 4003,
-      logger: silentLogger,
-      ...fast,
     });
     await waitFor(() => registration.serviceId);
     await registration.stop();
