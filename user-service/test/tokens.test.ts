@@ -83,14 +83,13 @@ describe('refresh token lifecycle', () => {
 });
 
 describe('POST /users/logout', () => {
+  const logOut = (accessToken: string, refreshToken: string) =>
+    users.service.http.post('/users/logout', { refreshToken }, { token: accessToken });
+
   test('when a user logs out, then 204 and every token of that login is dead', async () => {
     const { session } = await signedInCustomer(users.service.http);
     const renewed = await refresh(session.refreshToken);
-    const out = await users.service.http.post(
-      '/users/logout',
-      { refreshToken: renewed.body.refreshToken },
-      { token: renewed.body.accessToken },
-    );
+    const out = await logOut(renewed.body.accessToken, renewed.body.refreshToken);
     assert.equal(out.status, 204);
     assert.equal((await refresh(renewed.body.refreshToken)).status, 401);
   });
@@ -98,11 +97,7 @@ describe('POST /users/logout', () => {
   test("when someone logs out with another user's refresh token, then that token keeps working", async () => {
     const victim = await signedInCustomer(users.service.http);
     const intruder = await signedInCustomer(users.service.http);
-    const out = await users.service.http.post(
-      '/users/logout',
-      { refreshToken: victim.session.refreshToken },
-      { token: intruder.session.accessToken },
-    );
+    const out = await logOut(intruder.session.accessToken, victim.session.refreshToken);
     assert.equal(out.status, 204);
     assert.equal((await refresh(victim.session.refreshToken)).status, 200);
   });
