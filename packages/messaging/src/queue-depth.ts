@@ -45,22 +45,21 @@ function queueDepth(registry: MetricsRegistry): QueueDepth {
   const existing = byRegistry.get(registry);
   if (existing) return existing;
   const state: QueueDepth = { tracked: new Set(), sample: null };
-  const queueGauge = (name: string, help: string) =>
-    new promClient.Gauge({
-      name,
-      help,
-      labelNames: ['queue'],
-      registers: [registry],
-      collect: () => sample(),
-    });
-  const messages = queueGauge(
-    'messaging_queue_messages',
-    'Messages ready in a queue this service consumes, its retry queues and its dead-letter queue, from the broker',
-  );
-  const consumers = queueGauge(
-    'messaging_queue_consumers',
-    'Consumers attached to a queue this service consumes, from the broker',
-  );
+  const perQueue = {
+    labelNames: ['queue'] as const,
+    registers: [registry],
+    collect: () => sample(),
+  };
+  const messages = new promClient.Gauge({
+    name: 'messaging_queue_messages',
+    help: 'Messages ready in a queue this service consumes, its retry queues and its dead-letter queue, from the broker',
+    ...perQueue,
+  });
+  const consumers = new promClient.Gauge({
+    name: 'messaging_queue_consumers',
+    help: 'Consumers attached to a queue this service consumes, from the broker',
+    ...perQueue,
+  });
   // Counted at scrape time; while the broker is away the last values stay, like outbox_pending.
   function sample(): Promise<void> {
     state.sample ??= (async () => {
