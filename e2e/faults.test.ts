@@ -124,11 +124,7 @@ describe('faults with the whole system running', () => {
         assert.equal(ready.checks.postgres, 'down', `${service}: ${JSON.stringify(ready.checks)}`);
         assert.equal(ready.checks.rabbitmq ?? 'up', 'up', 'the broker is still fine');
       }
-      const refused = await shop.api.post(
-        '/orders',
-        { items: [{ productId: product!.id, quantity: 1 }] },
-        { token: buyer!.token },
-      );
+      const refused = await shop.postOrder(buyer!.token, [{ productId: product!.id, quantity: 1 }]);
       assert.equal(refused.status, 503, refused.text);
       assert.match(refused.headers.get('content-type') ?? '', /application\/problem\+json/);
       const catalog = await shop.api.get(`/products/${product!.id}`);
@@ -143,11 +139,7 @@ describe('faults with the whole system running', () => {
         timeoutMs: 20_000,
       });
     }
-    const placed = await shop.api.post(
-      '/orders',
-      { items: [{ productId: product!.id, quantity: 1 }] },
-      { token: buyer!.token },
-    );
+    const placed = await shop.postOrder(buyer!.token, [{ productId: product!.id, quantity: 1 }]);
     assert.equal(placed.status, 201, placed.text);
     assert.equal((await shop.finalOrder(placed.body.id, buyer!.token)).status, 'CONFIRMED');
     assert.deepEqual(pids(), before, 'no service restarted');
@@ -175,11 +167,7 @@ describe('faults with the whole system running', () => {
       }
       const listed = await shop.api.get('/products?q=Rush');
       assert.equal(listed.status, 200, listed.text);
-      const ordered = await shop.api.post(
-        '/orders',
-        { items: [{ productId: product!.id, quantity: 1 }] },
-        { token: buyer!.token },
-      );
+      const ordered = await shop.postOrder(buyer!.token, [{ productId: product!.id, quantity: 1 }]);
       assert.equal(ordered.status, 201, ordered.text);
       assert.equal((await shop.finalOrder(ordered.body.id, buyer!.token)).status, 'CONFIRMED');
     } finally {

@@ -140,11 +140,7 @@ before(async () => {
     price: 999,
     initialStock: 50,
   });
-  const order = await shop.api.post(
-    '/orders',
-    { items: [{ productId: product.id, quantity: 1 }] },
-    { token: customer.token },
-  );
+  const order = await shop.postOrder(customer.token, [{ productId: product.id, quantity: 1 }]);
   assert.equal(order.status, 201, order.text);
   await shop.finalOrder(order.body.id, customer.token);
   context = {
@@ -211,11 +207,7 @@ describe('the gateway under generated and hostile requests', () => {
       price: 100,
       initialStock: 1,
     });
-    const order = await shop.api.post(
-      '/orders',
-      { items: [{ productId: product.id, quantity: 1 }] },
-      { token: customer.token },
-    );
+    const order = await shop.postOrder(customer.token, [{ productId: product.id, quantity: 1 }]);
     assert.equal(order.status, 201, order.text);
     assert.equal((await shop.finalOrder(order.body.id, customer.token)).status, 'CONFIRMED');
   });

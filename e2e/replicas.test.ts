@@ -176,11 +176,9 @@ describe('two replicas of every domain service', () => {
     ]);
     const customer = await shop.signUp('sam');
     for (let i = 0; i < 8; i++) {
-      const placed = await shop.api.post(
-        '/orders',
-        { items: [{ productId: product!.id, quantity: 1 }] },
-        { token: customer.token },
-      );
+      const placed = await shop.postOrder(customer.token, [
+        { productId: product!.id, quantity: 1 },
+      ]);
       assert.equal(placed.status, 201, `order ${i}: ${placed.text}`);
     }
     await shop.assertInvariant();

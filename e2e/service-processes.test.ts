@@ -5,12 +5,11 @@ import { databaseUrl, dropDatabase } from '@shop/postgres';
 import {
   call,
   parsePrometheusText,
-  spawnTs,
-  TEST_JWT_SECRET,
+  spawnService,
   testServers,
   uniqueName,
   waitForExit,
-  waitForOutput,
+  whileServiceRuns,
 } from '@shop/testkit';
 
 // Each service is started the way production starts it, from its main.ts with only environment
@@ -24,7 +23,6 @@ function bootDatabaseUrl(): string {
   return url;
 }
 
-const common = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', JWT_SECRET: TEST_JWT_SECRET };
 const services: Record<string, () => Record<string, string>> = {
   // Started as in production (NODE_ENV unset), where the registry refuses to run without its secret.
   'service-registry': () => ({ REGISTRY_TOKEN: 'e2e-registry-token-0123456789abcdef0123456789' }),
@@ -65,13 +63,8 @@ after(async () => {
 for (const [service, env] of Object.entries(services)) {
   describe(`${service} as a process`, () => {
     test('when started from main.ts, then it answers /health, /ready and /metrics, and stops on SIGTERM', async () => {
-      const child = spawnTs(path.join(root, service, 'src', 'main.ts'), { ...common, ...env() });
-      const exited = waitForExit(child, 60_000);
-      try {
-        const line = await waitForOutput(child, /listening on/, 45_000);
-        const url = /listening on (http:\/\/[^"\s]+)/.exec(line)?.[1];
-        assert.ok(url, line);
-
+      const main = path.join(root, service, 'src', 'main.ts');
+      const { code } = await whileServiceRuns(main, env(), async ({ url }) => {
         const health = await call(url, 'GET', '/health');
         assert.equal(health.status, 200);
         assert.equal(health.body.status, 'ok');
@@ -95,10 +88,7 @@ for (const [service, env] of Object.entries(services)) {
           ),
           'the /health request is in the histogram',
         );
-      } finally {
-        child.kill('SIGTERM');
-      }
-      const { code } = await exited;
+      });
       assert.equal(code, 0);
     });
   });
@@ -109,7 +99,7 @@ for (const service of ['user-service', 'order-service', 'inventory-service']) {
     const env = services[service]!();
     delete env.DATABASE_URL;
     const { code, stderr, stdout } = await waitForExit(
-      spawnTs(path.join(root, service, 'src', 'main.ts'), { ...common, ...env }),
+      spawnService(path.join(root, service, 'src', 'main.ts'), env),
     );
     assert.notEqual(code, 0);
     assert.equal(stdout, '');
@@ -121,7 +111,7 @@ test('when product-service starts in production without MONGODB_URL, then it ref
   const env = services['product-service']!();
   delete env.NODE_ENV;
   const { code, stderr } = await waitForExit(
-    spawnTs(path.join(root, 'product-service', 'src', 'main.ts'), { ...common, ...env }),
+    spawnService(path.join(root, 'product-service', 'src', 'main.ts'), env),
   );
   assert.notEqual(code, 0);
   assert.equal(stderr.trim(), 'Invalid configuration: MONGODB_URL is required');

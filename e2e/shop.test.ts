@@ -85,22 +85,14 @@ describe('the shop through its gateway', () => {
     assert.equal(search.status, 200);
     assert.ok(search.body.items.some((item: { id: string }) => item.id === lamp.id));
 
-    const placed = await api.post(
-      '/orders',
-      { items: [{ productId: lamp.id, quantity: 2 }] },
-      { token: customer.token },
-    );
+    const placed = await shop.postOrder(customer.token, [{ productId: lamp.id, quantity: 2 }]);
     assert.equal(placed.status, 201, placed.text);
     assert.equal(placed.body.status, 'PENDING');
     assert.equal(placed.body.total, 7998);
 
     const order = await finalOrder(placed.body.id, customer.token);
     assert.equal(order.status, 'CONFIRMED');
-    const stock = await api.get(`/inventory/${lamp.id}`, { token: customer.token });
-    assert.deepEqual(
-      { available: stock.body.available, reserved: stock.body.reserved },
-      { available: 3, reserved: 2 },
-    );
+    assert.deepEqual(await shop.stockOf(lamp.id, customer.token), { available: 3, reserved: 2 });
   });
 
   test('when an order asks for more than the stock, then it ends REJECTED with the shortage', async () => {
@@ -111,20 +103,12 @@ describe('the shop through its gateway', () => {
       initialStock: 1,
     });
     const customer = await signUp('bob');
-    const placed = await api.post(
-      '/orders',
-      { items: [{ productId: chair.id, quantity: 3 }] },
-      { token: customer.token },
-    );
+    const placed = await shop.postOrder(customer.token, [{ productId: chair.id, quantity: 3 }]);
     assert.equal(placed.status, 201, placed.text);
     const order = await finalOrder(placed.body.id, customer.token);
     assert.equal(order.status, 'REJECTED');
     assert.match(JSON.stringify(order.rejectionReason), new RegExp(chair.id));
-    const stock = await api.get(`/inventory/${chair.id}`, { token: customer.token });
-    assert.deepEqual(
-      { available: stock.body.available, reserved: stock.body.reserved },
-      { available: 1, reserved: 0 },
-    );
+    assert.deepEqual(await shop.stockOf(chair.id, customer.token), { available: 1, reserved: 0 });
   });
 
   test('when a confirmed order is cancelled, then its stock is released', async () => {
@@ -135,11 +119,7 @@ describe('the shop through its gateway', () => {
       initialStock: 4,
     });
     const customer = await signUp('carol');
-    const placed = await api.post(
-      '/orders',
-      { items: [{ productId: mug.id, quantity: 4 }] },
-      { token: customer.token },
-    );
+    const placed = await shop.postOrder(customer.token, [{ productId: mug.id, quantity: 4 }]);
     assert.equal((await finalOrder(placed.body.id, customer.token)).status, 'CONFIRMED');
 
     const cancelled = await api.post(`/orders/${placed.body.id}/cancel`, undefined, {
@@ -149,8 +129,8 @@ describe('the shop through its gateway', () => {
     assert.equal(cancelled.body.status, 'CANCELLED');
     await waitFor(
       async () => {
-        const stock = await api.get(`/inventory/${mug.id}`, { token: customer.token });
-        return stock.body.available === 4 && stock.body.reserved === 0;
+        const stock = await shop.stockOf(mug.id, customer.token);
+        return stock.available === 4 && stock.reserved === 0;
       },
       { what: 'the stock to be released' },
     );
@@ -205,11 +185,7 @@ describe('the shop through its gateway', () => {
       initialStock: 10,
     });
     const customer = await signUp('heidi');
-    const placed = await api.post(
-      '/orders',
-      { items: [{ productId: pen.id, quantity: 1 }] },
-      { token: customer.token },
-    );
+    const placed = await shop.postOrder(customer.token, [{ productId: pen.id, quantity: 1 }]);
     await finalOrder(placed.body.id, customer.token);
 
     const withOrders = await api.get(`/users/${customer.id}`, { token: customer.token });
@@ -246,11 +222,7 @@ describe('the shop through its gateway', () => {
     });
     const customer = await signUp('ivan');
     const order = async (quantity: number) => {
-      const placed = await api.post(
-        '/orders',
-        { items: [{ productId: kettle.id, quantity }] },
-        { token: customer.token },
-      );
+      const placed = await shop.postOrder(customer.token, [{ productId: kettle.id, quantity }]);
       assert.equal(placed.status, 201, placed.text);
       const { status } = await finalOrder(placed.body.id, customer.token);
       return { id: String(placed.body.id), status };

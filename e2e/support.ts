@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { clientFor, testServers, uniqueName, waitFor } from '@shop/testkit';
+import { clientFor, testServers, uniqueName, waitFor, type TestResponse } from '@shop/testkit';
 import { isolatedSystem } from '../scripts/system/isolation';
 import { startSystem, type RunningSystem, type SystemOptions } from '../scripts/system/launcher';
 import { SERVICES } from '../scripts/system/services';
@@ -42,7 +42,11 @@ export interface Shop {
     token: string,
     fields: { name: string; price: number; initialStock: number },
   ): Promise<{ id: string }>;
+  /** `POST /orders` with these lines, as the customer with `token`; the answer, whatever it is. */
+  postOrder(token: string, lines: { productId: string; quantity: number }[]): Promise<TestResponse>;
   finalOrder(id: string, token: string): Promise<{ status: string; rejectionReason?: unknown }>;
+  /** A product's stock as inventory-service tells it. */
+  stockOf(productId: string, token: string): Promise<{ available: number; reserved: number }>;
   assertInvariant(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -95,6 +99,11 @@ export async function startShop(options: ShopOptions = {}): Promise<Shop> {
   const api = clientFor(`${system.urls['api-gateway']}/api`);
   const stockPutIn = new Map<string, number>();
 
+  async function stockOf(productId: string, token: string) {
+    const stock = await api.get(`/inventory/${productId}`, { token });
+    return { available: stock.body.available, reserved: stock.body.reserved };
+  }
+
   async function adminToken(): Promise<string> {
     const login = await api.post('/users/login', admin);
     assert.equal(login.status, 200, login.text);
@@ -141,6 +150,9 @@ export async function startShop(options: ShopOptions = {}): Promise<Shop> {
       });
       return created.body;
     },
+    postOrder(token, lines) {
+      return api.post('/orders', { items: lines }, { token });
+    },
     finalOrder(id, token) {
       return waitFor(
         async () => {
@@ -150,6 +162,7 @@ export async function startShop(options: ShopOptions = {}): Promise<Shop> {
         { what: `order ${id} to leave PENDING`, timeoutMs: 30_000 },
       );
     },
+    stockOf,
     async assertInvariant() {
       const token = await adminToken();
       const orders = await waitFor(
@@ -160,22 +173,14 @@ export async function startShop(options: ShopOptions = {}): Promise<Shop> {
         { what: 'every order to leave PENDING', timeoutMs: 30_000 },
       );
       for (const [productId, putIn] of stockPutIn) {
-        const stock = await api.get(`/inventory/${productId}`, { token });
+        const stock = await stockOf(productId, token);
         const confirmed = orders
           .filter((order) => order.status === 'CONFIRMED')
           .flatMap((order) => order.items)
           .filter((line) => line.productId === productId)
           .reduce((sum, line) => sum + line.quantity, 0);
-        assert.equal(
-          stock.body.available + stock.body.reserved,
-          putIn,
-          `stock of ${productId} adds up`,
-        );
-        assert.equal(
-          stock.body.reserved,
-          confirmed,
-          `reserved of ${productId} is its confirmed orders`,
-        );
+        assert.equal(stock.available + stock.reserved, putIn, `stock of ${productId} adds up`);
+        assert.equal(stock.reserved, confirmed, `reserved of ${productId} is its confirmed orders`);
       }
     },
     async stop() {

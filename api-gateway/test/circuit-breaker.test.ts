@@ -11,6 +11,14 @@ function breakerAt() {
   return { breaker, clock };
 }
 
+/** Opened by three failures in a row, and its reset time just passed. */
+function breakerPastReset() {
+  const opened = breakerAt();
+  for (let i = 0; i < 3; i++) opened.breaker.recordFailure();
+  opened.clock.now += 1000;
+  return opened;
+}
+
 describe('circuit breaker', () => {
   test('when failures reach the threshold in a row, then the circuit opens and refuses calls', () => {
     const { breaker } = breakerAt();
@@ -33,9 +41,7 @@ describe('circuit breaker', () => {
   });
 
   test('when the reset time passes, then one trial goes through and its success closes the circuit', () => {
-    const { breaker, clock } = breakerAt();
-    for (let i = 0; i < 3; i++) breaker.recordFailure();
-    clock.now += 1000;
+    const { breaker } = breakerPastReset();
     assert.equal(breaker.state, 'half-open');
     assert.equal(breaker.tryAcquire(), true);
     assert.equal(breaker.tryAcquire(), false, 'one trial at a time');
@@ -45,9 +51,7 @@ describe('circuit breaker', () => {
   });
 
   test('when the trial fails, then the circuit opens again for a full reset time', () => {
-    const { breaker, clock } = breakerAt();
-    for (let i = 0; i < 3; i++) breaker.recordFailure();
-    clock.now += 1000;
+    const { breaker, clock } = breakerPastReset();
     assert.equal(breaker.tryAcquire(), true);
     breaker.recordFailure();
     assert.equal(breaker.state, 'open');
@@ -58,9 +62,7 @@ describe('circuit breaker', () => {
   });
 
   test('when a trial never reports back, then another trial is allowed after the reset time', () => {
-    const { breaker, clock } = breakerAt();
-    for (let i = 0; i < 3; i++) breaker.recordFailure();
-    clock.now += 1000;
+    const { breaker, clock } = breakerPastReset();
     assert.equal(breaker.tryAcquire(), true);
     clock.now += 1000;
     assert.equal(breaker.tryAcquire(), true);

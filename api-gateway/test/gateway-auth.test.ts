@@ -34,6 +34,35 @@ describe('gateway routing and authentication', () => {
     CORS_ORIGINS: 'https://shop.example',
   });
 
+  /**
+   * A customer's chunked POST /api/orders over node:http, which sends each write as it comes (a
+   * fetch body would be sent whole); `send` writes and ends it. Resolves with the answer's head.
+   */
+  function postChunked(
+    headers: Record<string, string>,
+    send: (request: http.ClientRequest) => void,
+  ): Promise<http.IncomingMessage> {
+    const url = new URL(suite.gateway.url);
+    return new Promise((resolve, reject) => {
+      const request = http.request(
+        {
+          host: url.hostname,
+          port: url.port,
+          method: 'POST',
+          path: '/api/orders',
+          headers: {
+            authorization: `Bearer ${customerToken()}`,
+            'transfer-encoding': 'chunked',
+            ...headers,
+          },
+        },
+        resolve,
+      );
+      request.on('error', reject);
+      send(request);
+    });
+  }
+
   test('when a client sends X-User-Id and X-User-Role on a public route, then no service sees them', async () => {
     const response = await suite.gateway.api.get('/api/products?q=lamp', {
       headers: { ...forgedIdentity, 'x-user-email': 'admin@shop.example' },
@@ -177,24 +206,8 @@ describe('gateway routing and authentication', () => {
   });
 
   test('when a chunked body under the limit arrives in pieces, then every byte reaches the service in order', async () => {
-    const url = new URL(suite.gateway.url);
     const pieces = Array.from({ length: 10 }, (_, i) => `${i}`.repeat(90));
-    const echoed = await new Promise<string>((resolve, reject) => {
-      const request = http.request(
-        {
-          host: url.hostname,
-          port: url.port,
-          method: 'POST',
-          path: '/api/orders',
-          headers: { authorization: `Bearer ${customerToken()}`, 'transfer-encoding': 'chunked' },
-        },
-        (res) => {
-          let text = '';
-          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-          res.on('end', () => resolve(JSON.parse(text).body));
-        },
-      );
-      request.on('error', reject);
+    const response = await postChunked({}, (request) => {
       const writeNext = (i: number) => {
         if (i === pieces.length) return void request.end();
         request.write(pieces[i]);
@@ -202,6 +215,9 @@ describe('gateway routing and authentication', () => {
       };
       writeNext(0);
     });
+    let text = '';
+    for await (const chunk of response) text += String(chunk);
+    const echoed: string = JSON.parse(text).body;
     assert.equal(echoed, pieces.join(''));
   });
 
@@ -216,29 +232,12 @@ describe('gateway routing and authentication', () => {
   });
 
   test('when a chunked body grows past the limit, then the gateway answers 413', async () => {
-    const url = new URL(suite.gateway.url);
-    const status = await new Promise<number>((resolve, reject) => {
-      const request = http.request(
-        {
-          host: url.hostname,
-          port: url.port,
-          method: 'POST',
-          path: '/api/orders',
-          headers: {
-            authorization: `Bearer ${customerToken()}`,
-            'content-type': 'application/json',
-            'transfer-encoding': 'chunked',
-          },
-        },
-        (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        },
-      );
-      request.on('error', reject);
+    const response = await postChunked({ 'content-type': 'application/json' }, (request) => {
       for (let i = 0; i < 8; i++) request.write('y'.repeat(512));
       request.end();
     });
+    response.resume();
+    const status = response.statusCode;
     assert.equal(status, 413);
     assert.ok(suite.echoes.orders.received.every((seen) => seen.body.length <= 1024));
   });

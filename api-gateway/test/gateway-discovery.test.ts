@@ -3,16 +3,7 @@ import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { createDiscovery } from '@shop/registry-client';
 import path from 'node:path';
-import {
-  clientFor,
-  spawnTs,
-  TEST_JWT_SECRET,
-  testServers,
-  uniqueName,
-  waitFor,
-  waitForExit,
-  waitForOutput,
-} from '@shop/testkit';
+import { clientFor, testServers, uniqueName, waitFor, whileServiceRuns } from '@shop/testkit';
 // The registry is another workspace of this repository; its test support starts it in-process.
 import { startRegistry } from '../../service-registry/test/support';
 import {
@@ -195,28 +186,21 @@ describe('gateway discovery through the registry', () => {
   });
 
   test('when the gateway process starts with REGISTRY_URL, then it registers itself and deregisters on SIGTERM', async () => {
-    const child = spawnTs(path.join(__dirname, '..', 'src', 'main.ts'), {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      JWT_SECRET: TEST_JWT_SECRET,
+    const main = path.join(__dirname, '..', 'src', 'main.ts');
+    const env = {
       REDIS_URL: testServers.redisUrl,
       REGISTRY_URL: registry.url,
       SERVICE_HOST: '127.0.0.1',
       RATE_LIMIT_PREFIX: `${uniqueName('gateway-process')}:`,
-    });
-    const exited = waitForExit(child, 60_000);
-    try {
-      const line = await waitForOutput(child, /listening on/, 45_000);
-      const port = Number(/listening on http:\/\/[^:]+:(\d+)/.exec(line)?.[1]);
+    };
+    const { code } = await whileServiceRuns(main, env, async ({ url }) => {
+      const port = Number(new URL(url).port);
       await waitFor(
         () => registry.registry.healthyInstances('api-gateway').some((i) => i.port === port),
         { what: 'the gateway to register itself' },
       );
-    } finally {
-      child.kill('SIGTERM');
-    }
-    assert.equal((await exited).code, 0);
+    });
+    assert.equal(code, 0);
     assert.deepEqual(registry.registry.healthyInstances('api-gateway'), []);
   });
 });

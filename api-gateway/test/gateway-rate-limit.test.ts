@@ -4,14 +4,11 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import {
   call,
-  spawnTs,
+  startServiceProcess,
   startTcpProxy,
-  TEST_JWT_SECRET,
   testServers,
   uniqueName,
   waitFor,
-  waitForExit,
-  waitForOutput,
 } from '@shop/testkit';
 import {
   redisCommandsDuring,
@@ -67,26 +64,19 @@ describe('gateway rate limits on a shared Redis', () => {
   test('when two gateway processes share Redis, then together they allow 100 requests and refuse the 101st', async () => {
     const prefix = `${uniqueName('rate-limit-processes')}:`;
     const env = {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      JWT_SECRET: TEST_JWT_SECRET,
       REDIS_URL: testServers.redisUrl,
       RATE_LIMIT_MAX: '100',
       RATE_LIMIT_PREFIX: prefix,
       ...upstreamEnv(echoes),
     };
     const main = path.join(__dirname, '..', 'src', 'main.ts');
-    const children = [spawnTs(main, env), spawnTs(main, env)];
-    const exits = children.map((child) => waitForExit(child, 60_000));
+    const pair = await Promise.all([
+      startServiceProcess(main, env),
+      startServiceProcess(main, env),
+    ]);
+    const urls = pair.map((gateway) => gateway.url);
     const redis = new Redis(testServers.redisUrl);
     try {
-      const urls = await Promise.all(
-        children.map(async (child) => {
-          const line = await waitForOutput(child, /listening on/, 45_000);
-          return /listening on (http:\/\/[^"\s]+)/.exec(line)![1]!;
-        }),
-      );
       for (const url of urls)
         await waitFor(async () => (await call(url, 'GET', '/ready')).status === 200);
 
@@ -98,8 +88,9 @@ describe('gateway rate limits on a shared Redis', () => {
       assert.equal((await call(urls[0]!, 'GET', '/api/products')).status, 429);
       assert.equal((await call(urls[1]!, 'GET', '/api/products')).status, 429);
     } finally {
-      for (const child of children) child.kill('SIGTERM');
-      const codes = (await Promise.all(exits)).map((exit) => exit.code);
+      const codes = (await Promise.all(pair.map((gateway) => gateway.stop()))).map(
+        (exit) => exit.code,
+      );
       const keys = await redis.keys(`${prefix}*`);
       if (keys.length > 0) await redis.del(...keys);
       redis.disconnect();

@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import jwt from 'jsonwebtoken';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '@shop/service-kit';
 import { deleteRedisKeys, TEST_JWT_SECRET, uniqueName } from '@shop/testkit';
-import {
-  redisCommandsDuring,
-  startEchoes,
-  startGateway,
-  upstreamEnv,
-  type GatewayUnderTest,
-} from './support';
+import { redisCommandsDuring, useEchoes, type GatewayUnderTest } from './support';
 
 /** An access token as user-service issues them, with its session id (`sid`). */
 function sessionToken(sid: string): string {
@@ -26,26 +20,21 @@ function sessionToken(sid: string): string {
 const SESSION_CHECK_MS = 300;
 
 describe('gateway and ended sessions', () => {
-  let echoes: Awaited<ReturnType<typeof startEchoes>>;
+  const suite = useEchoes();
   let gateway: GatewayUnderTest;
   const revokedPrefix = `${uniqueName('revoked-session')}:`;
 
   before(async () => {
-    echoes = await startEchoes();
-    gateway = await startGateway({
+    gateway = await suite.startGateway({
       env: {
-        ...upstreamEnv(echoes),
         REVOKED_SESSION_PREFIX: revokedPrefix,
         SESSION_CHECK_MS: String(SESSION_CHECK_MS),
         // Long enough that the batch of locally judged hits is sent after a test's requests.
         RATE_LIMIT_BATCH_MS: '500',
       },
     });
-  });
-  after(async () => {
-    await deleteRedisKeys(gateway.redis, revokedPrefix);
-    await gateway.close();
-    await echoes.close();
+    // Cleanups run last first: the keys go while the gateway's Redis connection is still open.
+    suite.onCleanup(() => deleteRedisKeys(gateway.redis, revokedPrefix));
   });
 
   test('when a session is marked ended in Redis, then its tokens get 401 within SESSION_CHECK_MS and reach no service', async () => {
@@ -60,7 +49,7 @@ describe('gateway and ended sessions', () => {
       refused = await gateway.api.get('/api/orders', { token });
     }
     const after = Date.now() - marked;
-    const reached = echoes.orders.received.length;
+    const reached = suite.echoes.orders.received.length;
     const again = await gateway.api.get('/api/orders', { token });
 
     assert.equal(refused.status, 401);
@@ -68,7 +57,11 @@ describe('gateway and ended sessions', () => {
     assert.match(refused.headers.get('content-type') ?? '', /application\/problem\+json/);
     assert.equal(refused.body.detail, 'The session has ended');
     assert.equal(again.status, 401);
-    assert.equal(echoes.orders.received.length, reached, 'no service was called once refused');
+    assert.equal(
+      suite.echoes.orders.received.length,
+      reached,
+      'no service was called once refused',
+    );
   });
 
   test('when a session was confirmed live a moment ago, then its next requests are judged without waiting for Redis', async () => {
@@ -85,20 +78,16 @@ describe('gateway and ended sessions', () => {
   });
 
   test('when SESSION_CHECK_MS is 0, then the request right after the mark is refused', async () => {
-    const exact = await startGateway({
-      env: { ...upstreamEnv(echoes), REVOKED_SESSION_PREFIX: revokedPrefix, SESSION_CHECK_MS: '0' },
+    const exact = await suite.startGateway({
+      env: { REVOKED_SESSION_PREFIX: revokedPrefix, SESSION_CHECK_MS: '0' },
     });
-    try {
-      const sid = randomUUID();
-      const token = sessionToken(sid);
-      assert.equal((await exact.api.get('/api/orders', { token })).status, 200);
+    const sid = randomUUID();
+    const token = sessionToken(sid);
+    assert.equal((await exact.api.get('/api/orders', { token })).status, 200);
 
-      await exact.redis.set(`${revokedPrefix}${sid}`, '1', 'PX', 60_000);
+    await exact.redis.set(`${revokedPrefix}${sid}`, '1', 'PX', 60_000);
 
-      assert.equal((await exact.api.get('/api/orders', { token })).status, 401);
-    } finally {
-      await exact.close();
-    }
+    assert.equal((await exact.api.get('/api/orders', { token })).status, 401);
   });
 
   test('when one session is revoked, then the tokens of another session still work', async () => {
@@ -113,7 +102,7 @@ describe('gateway and ended sessions', () => {
     await gateway.redis.set(`${revokedPrefix}${sid}`, '1', 'PX', 60_000);
     const answer = await gateway.api.get('/api/products', { token: sessionToken(sid) });
     assert.equal(answer.status, 200);
-    assert.equal(echoes.products.received.at(-1)?.headers['x-user-id'], undefined);
+    assert.equal(suite.echoes.products.received.at(-1)?.headers['x-user-id'], undefined);
   });
 
   test('when a login is admitted, then both rate limits and the session check cost one Redis command', async () => {

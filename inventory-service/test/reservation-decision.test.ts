@@ -10,18 +10,16 @@ import {
 import { stepOnOrderCancelled, stepOnOrderCreated } from '../src/domain/order-outcome';
 
 const sellable = (available: number): StockLevel => ({ available, sellable: true });
+const stockOf = (levels: Record<string, StockLevel>) => new Map(Object.entries(levels));
+/** An order's lines, one a product, as `{ productId: quantity }` in line order. */
+const linesOf = (quantities: Record<string, number>) =>
+  Object.entries(quantities).map(([productId, quantity]) => ({ productId, quantity }));
 
 describe('reservation decision', () => {
   test('when every line fits, then the order is reserved line by line in product id order', () => {
     const decision = decideReservation(
-      [
-        { productId: 'p2', quantity: 2 },
-        { productId: 'p1', quantity: 5 },
-      ],
-      new Map([
-        ['p1', sellable(5)],
-        ['p2', sellable(10)],
-      ]),
+      linesOf({ p2: 2, p1: 5 }),
+      stockOf({ p1: sellable(5), p2: sellable(10) }),
     );
     assert.deepEqual(decision, {
       outcome: 'reserved',
@@ -34,14 +32,8 @@ describe('reservation decision', () => {
 
   test('when one line is short, then the order is rejected with only that shortage', () => {
     const decision = decideReservation(
-      [
-        { productId: 'p1', quantity: 1 },
-        { productId: 'p2', quantity: 4 },
-      ],
-      new Map([
-        ['p1', sellable(1)],
-        ['p2', sellable(3)],
-      ]),
+      linesOf({ p1: 1, p2: 4 }),
+      stockOf({ p1: sellable(1), p2: sellable(3) }),
     );
     assert.deepEqual(decision, {
       outcome: 'rejected',
@@ -52,14 +44,8 @@ describe('reservation decision', () => {
 
   test('when a product is no longer sold, then it is a shortage with nothing available', () => {
     const decision = decideReservation(
-      [
-        { productId: 'gone', quantity: 1 },
-        { productId: 'kept', quantity: 2 },
-      ],
-      new Map([
-        ['gone', { available: 7, sellable: false }],
-        ['kept', sellable(2)],
-      ]),
+      linesOf({ gone: 1, kept: 2 }),
+      stockOf({ gone: { available: 7, sellable: false }, kept: sellable(2) }),
     );
     assert.deepEqual(decision, {
       outcome: 'rejected',
@@ -72,11 +58,7 @@ describe('reservation decision', () => {
     assert.throws(
       () =>
         decideReservation(
-          [
-            { productId: 'unheard-b', quantity: 1 },
-            { productId: 'gone', quantity: 1 },
-            { productId: 'unheard-a', quantity: 2 },
-          ],
+          linesOf({ 'unheard-b': 1, gone: 1, 'unheard-a': 2 }),
           new Map([['gone', { available: 0, sellable: false }]]),
         ),
       (error: unknown) => {

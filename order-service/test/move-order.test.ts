@@ -1,10 +1,10 @@
 import { shopEvents } from '@shop/contracts';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
-import { migrateMessaging, outboxInsert } from '@shop/messaging';
-import { createPool, migrate, type Pool, type PoolClient } from '@shop/postgres';
-import { createTestDatabase, waitFor, type TestDatabase } from '@shop/testkit';
+import { describe, test } from 'node:test';
+import { outboxInsert } from '@shop/messaging';
+import type { PoolClient } from '@shop/postgres';
+import { createOutboxTestDatabase, useSuite, waitFor } from '@shop/testkit';
 import { migrations } from '../src/db/migrations';
 import { insertOrder, ORDER_EVENTS_FIRST_PARAM } from '../src/db/orders';
 import { moveOrder } from '../src/use-cases/move-order';
@@ -13,25 +13,15 @@ import { statusHistory } from './support';
 // Two transactions racing on one order, with the first held open so the second must wait on the
 // row: this is the case the `WHERE status = $from` guard and the re-read exist for.
 describe('moveOrder under concurrent transactions', () => {
-  let database: TestDatabase;
-  let pool: Pool;
-
-  before(async () => {
-    database = await createTestDatabase('orders_move');
-    pool = createPool(database.url);
-    await migrate(pool, migrations);
-    await migrateMessaging(pool);
-  });
-
-  after(async () => {
-    await pool.end();
-    await database.drop();
-  });
+  const database = useSuite(
+    () => createOutboxTestDatabase('orders_move', { migrations }),
+    (running) => running.close(),
+  );
 
   async function pendingOrder(): Promise<string> {
     const id = randomUUID();
     await insertOrder(
-      pool,
+      database.pool,
       {
         id,
         userId: 'u-1',
@@ -50,7 +40,7 @@ describe('moveOrder under concurrent transactions', () => {
     const pid = rows[0]!.pid;
     return waitFor(
       async () => {
-        const activity = await pool.query(
+        const activity = await database.pool.query(
           "SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'",
           [pid],
         );
@@ -61,7 +51,7 @@ describe('moveOrder under concurrent transactions', () => {
   }
 
   async function begin(): Promise<PoolClient> {
-    const client = await pool.connect();
+    const client = await database.pool.connect();
     await client.query('BEGIN');
     return client;
   }
@@ -88,7 +78,7 @@ describe('moveOrder under concurrent transactions', () => {
       assert.equal(cancelled.kind, 'moved');
       assert.equal(cancelled.kind === 'moved' && cancelled.from, 'CONFIRMED');
       assert.deepEqual(
-        (await statusHistory(pool, orderId)).map((row) => `${row.from}->${row.to}`),
+        (await statusHistory(database.pool, orderId)).map((row) => `${row.from}->${row.to}`),
         ['null->PENDING', 'PENDING->CONFIRMED', 'CONFIRMED->CANCELLED'],
       );
     } finally {
@@ -122,10 +112,12 @@ describe('moveOrder under concurrent transactions', () => {
 
       assert.equal(refused.kind, 'refused');
       assert.equal(refused.kind === 'refused' && refused.order.status, 'CANCELLED');
-      const { rows } = await pool.query('SELECT status FROM orders WHERE id = $1', [orderId]);
+      const { rows } = await database.pool.query('SELECT status FROM orders WHERE id = $1', [
+        orderId,
+      ]);
       assert.equal(rows[0].status, 'CANCELLED');
       assert.deepEqual(
-        (await statusHistory(pool, orderId)).map((row) => row.to),
+        (await statusHistory(database.pool, orderId)).map((row) => row.to),
         ['PENDING', 'CANCELLED'],
       );
     } finally {
@@ -136,11 +128,11 @@ describe('moveOrder under concurrent transactions', () => {
 
   test('when a move is not in the table, then nothing is written', async () => {
     const orderId = await pendingOrder();
-    await moveOrder(pool, { orderId, to: 'REJECTED', reason: 'short' });
-    const again = await moveOrder(pool, { orderId, to: 'CONFIRMED', reason: 'late' });
+    await moveOrder(database.pool, { orderId, to: 'REJECTED', reason: 'short' });
+    const again = await moveOrder(database.pool, { orderId, to: 'CONFIRMED', reason: 'late' });
     assert.equal(again.kind, 'refused');
     assert.deepEqual(
-      (await statusHistory(pool, orderId)).map((row) => row.to),
+      (await statusHistory(database.pool, orderId)).map((row) => row.to),
       ['PENDING', 'REJECTED'],
     );
   });

@@ -3,7 +3,13 @@ import { after, before, describe, test } from 'node:test';
 import express from 'express';
 import { startTestServer } from '@shop/testkit';
 import type { RunningServer } from '@shop/service-kit';
-import { countRows, customer, startOrderService, type OrderServiceUnderTest } from './support';
+import {
+  countRows,
+  customer,
+  postOrder,
+  startOrderService,
+  type OrderServiceUnderTest,
+} from './support';
 
 const LAMP = 'b10000000000000000000001';
 
@@ -68,11 +74,7 @@ describe('product ids in orders', () => {
 
   test('when a line names its product in the canonical spelling, then the order is placed', async () => {
     const alice = customer();
-    const response = await service.http.post(
-      '/orders',
-      { items: [{ productId: LAMP, quantity: 2 }] },
-      { token: alice.token },
-    );
+    const response = await postOrder(service, alice.token, [{ productId: LAMP, quantity: 2 }]);
     assert.equal(response.status, 201, response.text);
     assert.equal(response.body.items[0].productId, LAMP);
   });

@@ -7,6 +7,7 @@ import {
   HELD,
   MUG,
   outboxEventsOf,
+  postOrder,
   SCARCE,
   statusHistory,
   stubProducts,
@@ -36,16 +37,10 @@ describe('the order saga through real events', () => {
       status: 'CONFIRMED',
     });
     const settledBefore = await metricValue(service.metrics, 'order_time_to_final_seconds_count');
-    const placed = await service.http.post(
-      '/orders',
-      {
-        items: [
-          { productId: MUG, quantity: 2 },
-          { productId: TEA, quantity: 1 },
-        ],
-      },
-      { token: alice.token },
-    );
+    const placed = await postOrder(service, alice.token, [
+      { productId: MUG, quantity: 2 },
+      { productId: TEA, quantity: 1 },
+    ]);
     assert.equal(placed.status, 201, placed.text);
     assert.equal(placed.body.status, 'PENDING');
 
@@ -102,11 +97,7 @@ describe('the order saga through real events', () => {
   test('when inventory is short of a product, then the order ends REJECTED with the shortage, and cancelling it is 409', async () => {
     const { service, inventory } = saga;
     const bob = customer();
-    const placed = await service.http.post(
-      '/orders',
-      { items: [{ productId: SCARCE, quantity: 3 }] },
-      { token: bob.token },
-    );
+    const placed = await postOrder(service, bob.token, [{ productId: SCARCE, quantity: 3 }]);
     assert.equal(placed.status, 201, placed.text);
 
     const rejected = await waitForStatus(service, bob.token, placed.body.id, 'REJECTED');
@@ -136,11 +127,7 @@ describe('the order saga through real events', () => {
   test('when a cancel wins the race against the reservation, then the order stays CANCELLED and nothing is confirmed', async () => {
     const { service, inventory } = saga;
     const carol = customer();
-    const placed = await service.http.post(
-      '/orders',
-      { items: [{ productId: HELD, quantity: 1 }] },
-      { token: carol.token },
-    );
+    const placed = await postOrder(service, carol.token, [{ productId: HELD, quantity: 1 }]);
     await waitFor(() => inventory.eventsOf(placed.body.id).includes('ORDER_CREATED'), {
       what: 'ORDER_CREATED at inventory',
     });
@@ -165,11 +152,7 @@ describe('the order saga through real events', () => {
   test('when inventory redelivers the same answer, then the order moves once', async () => {
     const { service, inventory } = saga;
     const dave = customer();
-    const placed = await service.http.post(
-      '/orders',
-      { items: [{ productId: HELD, quantity: 2 }] },
-      { token: dave.token },
-    );
+    const placed = await postOrder(service, dave.token, [{ productId: HELD, quantity: 2 }]);
     const answer = {
       orderId: placed.body.id,
       items: [{ productId: HELD, quantity: 2 }],
@@ -193,11 +176,7 @@ describe('the order saga through real events', () => {
   test('when inventory contradicts itself (rejects a confirmed order), then the event is dead-lettered at once and the order stays CONFIRMED', async () => {
     const { service, inventory } = saga;
     const frank = customer();
-    const placed = await service.http.post(
-      '/orders',
-      { items: [{ productId: TEA, quantity: 1 }] },
-      { token: frank.token },
-    );
+    const placed = await postOrder(service, frank.token, [{ productId: TEA, quantity: 1 }]);
     await waitForStatus(service, frank.token, placed.body.id, 'CONFIRMED');
     const deadBefore = await metricValue(service.metrics, 'messaging_events_consumed_total', {
       event_type: 'INVENTORY_REJECTED',
@@ -249,11 +228,7 @@ describe('the order saga across a RabbitMQ outage', () => {
     assert.equal(ready.status, 503);
     assert.equal(ready.body.checks.rabbitmq, 'down');
 
-    const placed = await service.http.post(
-      '/orders',
-      { items: [{ productId: MUG, quantity: 1 }] },
-      { token: erin.token },
-    );
+    const placed = await postOrder(service, erin.token, [{ productId: MUG, quantity: 1 }]);
     assert.equal(placed.status, 201, placed.text);
     assert.equal(
       await countRows(

@@ -9,6 +9,8 @@ import {
   GONE,
   MUG,
   NOPE,
+  outboxEventsOf,
+  postOrder,
   startHangingProductService,
   startOrderService,
   startStubProductService,
@@ -30,6 +32,9 @@ describe('orders API', () => {
     service = await startOrderService({ productServiceUrl: catalog.url });
   });
 
+  const ordersOf = (userId: string) =>
+    countRows(service.pool, 'SELECT count(*) FROM orders WHERE user_id = $1', [userId]);
+
   after(async () => {
     await service.stop();
     await catalog.close();
@@ -38,17 +43,11 @@ describe('orders API', () => {
   test('when a customer places an order, then it is 201 PENDING, priced from the catalog, with ORDER_CREATED in the outbox', async () => {
     const alice = customer();
     const createdBefore = await metricValue(service.metrics, 'orders_created_total');
-    const placed = await service.http.post(
-      '/orders',
-      {
-        items: [
-          { productId: MUG, quantity: 2 },
-          { productId: TEA, quantity: 1 },
-          { productId: MUG, quantity: 1 },
-        ],
-      },
-      { token: alice.token },
-    );
+    const placed = await postOrder(service, alice.token, [
+      { productId: MUG, quantity: 2 },
+      { productId: TEA, quantity: 1 },
+      { productId: MUG, quantity: 1 },
+    ]);
 
     assert.equal(placed.status, 201, placed.text);
     assert.equal(placed.body.status, 'PENDING');
@@ -83,11 +82,9 @@ describe('orders API', () => {
 
   test('when a client sends X-User-Id, then it is ignored: the order belongs to the token', async () => {
     const alice = customer();
-    const placed = await service.http.post(
-      '/orders',
-      { items: [{ productId: TEA, quantity: 1 }] },
-      { token: alice.token, headers: { 'X-User-Id': 'someone-else' } },
-    );
+    const placed = await postOrder(service, alice.token, [{ productId: TEA, quantity: 1 }], {
+      'X-User-Id': 'someone-else',
+    });
     assert.equal(placed.status, 201);
     assert.equal(placed.body.userId, alice.userId);
   });
@@ -132,61 +129,39 @@ describe('orders API', () => {
       assert.equal(response.status, 400, response.text);
       assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
       assert.equal(response.body.status, 400);
-      assert.equal(
-        await countRows(service.pool, 'SELECT count(*) FROM orders WHERE user_id = $1', [
-          alice.userId,
-        ]),
-        0,
-      );
+      assert.equal(await ordersOf(alice.userId), 0);
     });
   }
 
   test('when a line names a product the catalog does not know, then it is 422 listing the unknown ids and nothing is created', async () => {
     const alice = customer();
-    const response = await service.http.post(
-      '/orders',
-      {
-        items: [
-          { productId: MUG, quantity: 1 },
-          { productId: NOPE, quantity: 1 },
-          { productId: GONE, quantity: 2 },
-        ],
-      },
-      { token: alice.token },
-    );
+    const response = await postOrder(service, alice.token, [
+      { productId: MUG, quantity: 1 },
+      { productId: NOPE, quantity: 1 },
+      { productId: GONE, quantity: 2 },
+    ]);
     assert.equal(response.status, 422, response.text);
     assert.deepEqual(response.body.unknownProductIds, [NOPE, GONE]);
-    assert.equal(
-      await countRows(service.pool, 'SELECT count(*) FROM orders WHERE user_id = $1', [
-        alice.userId,
-      ]),
-      0,
-    );
+    assert.equal(await ordersOf(alice.userId), 0);
   });
 
   test('when a line would cost more than one order may (2^53 - 1 cents times 3), then it is 422 naming the line, and nothing is stored or sent', async () => {
     const alice = customer();
-    const response = await service.http.post(
-      '/orders',
-      {
-        items: [
-          { productId: MUG, quantity: 1 },
-          { productId: YACHT, quantity: 3 },
-        ],
-      },
-      { token: alice.token, headers: { 'Idempotency-Key': 'yacht-1' } },
+    const response = await postOrder(
+      service,
+      alice.token,
+      [
+        { productId: MUG, quantity: 1 },
+        { productId: YACHT, quantity: 3 },
+      ],
+      { 'Idempotency-Key': 'yacht-1' },
     );
     assert.equal(response.status, 422, response.text);
     assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
     assert.equal(response.body.productId, YACHT);
     assert.equal(response.body.maxTotal, MAX_ORDER_TOTAL_CENTS);
     assert.match(response.body.detail, new RegExp(YACHT));
-    assert.equal(
-      await countRows(service.pool, 'SELECT count(*) FROM orders WHERE user_id = $1', [
-        alice.userId,
-      ]),
-      0,
-    );
+    assert.equal(await ordersOf(alice.userId), 0);
     assert.equal(
       await countRows(
         service.pool,
@@ -206,11 +181,7 @@ describe('orders API', () => {
   test('when a customer asks for another customer’s order, then it is 404 for reading and cancelling; an admin sees it', async () => {
     const alice = customer();
     const bob = customer();
-    const placed = await service.http.post(
-      '/orders',
-      { items: [{ productId: MUG, quantity: 1 }] },
-      { token: alice.token },
-    );
+    const placed = await postOrder(service, alice.token, [{ productId: MUG, quantity: 1 }]);
 
     const peek = await service.http.get(`/orders/${placed.body.id}`, { token: bob.token });
     assert.equal(peek.status, 404);
@@ -241,20 +212,10 @@ describe('orders API', () => {
     const dave = customer();
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const placed = await service.http.post(
-        '/orders',
-        { items: [{ productId: TEA, quantity: i + 1 }] },
-        { token: carol.token },
-      );
+      const placed = await postOrder(service, carol.token, [{ productId: TEA, quantity: i + 1 }]);
       ids.push(placed.body.id);
     }
-    await service.http.post(
-      '/orders',
-      { items: [{ productId: TEA, quantity: 1 }] },
-      {
-        token: dave.token,
-      },
-    );
+    await postOrder(service, dave.token, [{ productId: TEA, quantity: 1 }]);
     const cancelled = await service.http.post(`/orders/${ids[0]}/cancel`, undefined, {
       token: carol.token,
     });
@@ -297,13 +258,7 @@ describe('orders API', () => {
   test('when listing a user’s orders, then only that user or an admin may, in the same paginated shape; anyone else gets 404', async () => {
     const erin = customer();
     const frank = customer();
-    await service.http.post(
-      '/orders',
-      { items: [{ productId: MUG, quantity: 1 }] },
-      {
-        token: erin.token,
-      },
-    );
+    await postOrder(service, erin.token, [{ productId: MUG, quantity: 1 }]);
 
     const own = await service.http.get(`/orders/user/${erin.userId}`, { token: erin.token });
     assert.equal(own.status, 200);
@@ -345,20 +300,8 @@ describe('orders API', () => {
     const ids = new Set(answers.map((answer) => answer.body.id));
     assert.equal(ids.size, 1);
     const [orderId] = ids;
-    assert.equal(
-      await countRows(service.pool, 'SELECT count(*) FROM orders WHERE user_id = $1', [
-        grace.userId,
-      ]),
-      1,
-    );
-    assert.equal(
-      await countRows(
-        service.pool,
-        "SELECT count(*) FROM outbox WHERE event_type = 'ORDER_CREATED' AND envelope->'data'->>'orderId' = $1",
-        [orderId],
-      ),
-      1,
-    );
+    assert.equal(await ordersOf(grace.userId), 1);
+    assert.equal(await outboxEventsOf(service, 'ORDER_CREATED', orderId), 1);
     assert.ok(
       answers
         .filter((answer) => answer.status === 200)
@@ -373,51 +316,38 @@ describe('orders API', () => {
   test('when an Idempotency-Key is reused with a different body, then it is 422 and no new order is made', async () => {
     const heidi = customer();
     const headers = { 'Idempotency-Key': 'basket-1' };
-    const first = await service.http.post(
-      '/orders',
-      { items: [{ productId: MUG, quantity: 1 }] },
-      { token: heidi.token, headers },
-    );
+    const first = await postOrder(service, heidi.token, [{ productId: MUG, quantity: 1 }], headers);
     assert.equal(first.status, 201);
 
-    const changed = await service.http.post(
-      '/orders',
-      { items: [{ productId: MUG, quantity: 5 }] },
-      { token: heidi.token, headers },
+    const changed = await postOrder(
+      service,
+      heidi.token,
+      [{ productId: MUG, quantity: 5 }],
+      headers,
     );
     assert.equal(changed.status, 422);
     assert.match(changed.body.detail, /Idempotency-Key/);
-    assert.equal(
-      await countRows(service.pool, 'SELECT count(*) FROM orders WHERE user_id = $1', [
-        heidi.userId,
-      ]),
-      1,
-    );
+    assert.equal(await ordersOf(heidi.userId), 1);
 
     const otherUser = customer();
-    const sameKeyOtherUser = await service.http.post(
-      '/orders',
-      { items: [{ productId: MUG, quantity: 5 }] },
-      { token: otherUser.token, headers },
+    const sameKeyOtherUser = await postOrder(
+      service,
+      otherUser.token,
+      [{ productId: MUG, quantity: 5 }],
+      headers,
     );
     assert.equal(sameKeyOtherUser.status, 201, 'keys belong to one user');
     assert.notEqual(sameKeyOtherUser.body.id, first.body.id);
 
-    const badKey = await service.http.post(
-      '/orders',
-      { items: [{ productId: MUG, quantity: 1 }] },
-      { token: heidi.token, headers: { 'Idempotency-Key': 'x'.repeat(300) } },
-    );
+    const badKey = await postOrder(service, heidi.token, [{ productId: MUG, quantity: 1 }], {
+      'Idempotency-Key': 'x'.repeat(300),
+    });
     assert.equal(badKey.status, 400);
   });
 
   test('when customers cancel their own order, then the order shows the cancellation by the customer, in the answer, by id and in lists', async () => {
     const judy = customer();
-    const placed = await service.http.post(
-      '/orders',
-      { items: [{ productId: TEA, quantity: 1 }] },
-      { token: judy.token },
-    );
+    const placed = await postOrder(service, judy.token, [{ productId: TEA, quantity: 1 }]);
     assert.equal(placed.body.cancellation, undefined, 'a PENDING order has none');
 
     const cancelled = await service.http.post(`/orders/${placed.body.id}/cancel`, undefined, {
@@ -440,11 +370,7 @@ describe('orders API', () => {
 
   test('when an admin cancels a customer’s order, then the order shows the cancellation by an admin', async () => {
     const kim = customer();
-    const placed = await service.http.post(
-      '/orders',
-      { items: [{ productId: TEA, quantity: 1 }] },
-      { token: kim.token },
-    );
+    const placed = await postOrder(service, kim.token, [{ productId: TEA, quantity: 1 }]);
 
     const cancelled = await service.http.post(`/orders/${placed.body.id}/cancel`, undefined, {
       token: admin().token,
@@ -460,11 +386,7 @@ describe('orders API', () => {
 
   test('when an order is cancelled twice, then the second is 409 and the order stays CANCELLED with one ORDER_CANCELLED', async () => {
     const ivan = customer();
-    const placed = await service.http.post(
-      '/orders',
-      { items: [{ productId: TEA, quantity: 1 }] },
-      { token: ivan.token },
-    );
+    const placed = await postOrder(service, ivan.token, [{ productId: TEA, quantity: 1 }]);
     const first = await service.http.post(`/orders/${placed.body.id}/cancel`, undefined, {
       token: ivan.token,
     });
@@ -477,14 +399,7 @@ describe('orders API', () => {
     assert.equal(second.status, 409);
     assert.match(second.headers.get('content-type') ?? '', /application\/problem\+json/);
     assert.equal(second.body.orderStatus, 'CANCELLED');
-    assert.equal(
-      await countRows(
-        service.pool,
-        "SELECT count(*) FROM outbox WHERE event_type = 'ORDER_CANCELLED' AND envelope->'data'->>'orderId' = $1",
-        [placed.body.id],
-      ),
-      1,
-    );
+    assert.equal(await outboxEventsOf(service, 'ORDER_CANCELLED', placed.body.id), 1);
   });
 });
 
@@ -502,11 +417,9 @@ describe('orders API with product-service down', () => {
   test('when product-service does not answer, then placing an order is 503 within 2 s and creates nothing', async () => {
     const judy = customer();
     const started = Date.now();
-    const response = await service.http.post(
-      '/orders',
-      { items: [{ productId: MUG, quantity: 1 }] },
-      { token: judy.token, headers: { 'Idempotency-Key': 'try-1' } },
-    );
+    const response = await postOrder(service, judy.token, [{ productId: MUG, quantity: 1 }], {
+      'Idempotency-Key': 'try-1',
+    });
     const elapsedMs = Date.now() - started;
 
     assert.equal(response.status, 503, response.text);
@@ -540,11 +453,7 @@ describe('orders API with product-service hanging', () => {
     const kim = customer();
     const place = async () => {
       const started = Date.now();
-      const response = await service.http.post(
-        '/orders',
-        { items: [{ productId: MUG, quantity: 1 }] },
-        { token: kim.token },
-      );
+      const response = await postOrder(service, kim.token, [{ productId: MUG, quantity: 1 }]);
       return { status: response.status, detail: response.body.detail, ms: Date.now() - started };
     };
 

@@ -9,15 +9,13 @@ const catalog = new Map<string, CatalogProduct>([
   ['p-tea', { id: 'p-tea', name: 'Tea', price: 450 }],
 ]);
 
+/** An order's lines, one a product, as `{ productId: quantity }` in line order. */
+const linesOf = (quantities: Record<string, number>) =>
+  Object.entries(quantities).map(([productId, quantity]) => ({ productId, quantity }));
+
 describe('priceOrderLines', () => {
   test('when every product is known, then each line is priced in cents and the total is their sum', () => {
-    const result = priceOrderLines(
-      [
-        { productId: 'p-mug', quantity: 2 },
-        { productId: 'p-tea', quantity: 3 },
-      ],
-      catalog,
-    );
+    const result = priceOrderLines(linesOf({ 'p-mug': 2, 'p-tea': 3 }), catalog);
     assert.deepEqual(result, {
       ok: true,
       lines: [
@@ -29,14 +27,7 @@ describe('priceOrderLines', () => {
   });
 
   test('when some products are unknown, then it names every unknown id and prices nothing', () => {
-    const result = priceOrderLines(
-      [
-        { productId: 'p-gone', quantity: 1 },
-        { productId: 'p-mug', quantity: 1 },
-        { productId: 'p-lost', quantity: 1 },
-      ],
-      catalog,
-    );
+    const result = priceOrderLines(linesOf({ 'p-gone': 1, 'p-mug': 1, 'p-lost': 1 }), catalog);
     assert.deepEqual(result, {
       ok: false,
       refusal: 'unknown-products',
@@ -62,13 +53,7 @@ describe('priceOrderLines at the most one order may cost', () => {
   ]);
 
   test('when a line costs more than the maximum (a price near 2^53 times 3), then it is refused naming that line', () => {
-    const result = priceOrderLines(
-      [
-        { productId: 'p-mug', quantity: 1 },
-        { productId: 'p-max', quantity: 3 },
-      ],
-      pricey,
-    );
+    const result = priceOrderLines(linesOf({ 'p-mug': 1, 'p-max': 3 }), pricey);
     assert.deepEqual(result, {
       ok: false,
       refusal: 'over-limit',
@@ -78,13 +63,7 @@ describe('priceOrderLines at the most one order may cost', () => {
   });
 
   test('when every line fits but their sum is over the maximum, then the order is refused as a whole', () => {
-    const result = priceOrderLines(
-      [
-        { productId: 'p-half', quantity: 2 },
-        { productId: 'p-cent', quantity: 1 },
-      ],
-      pricey,
-    );
+    const result = priceOrderLines(linesOf({ 'p-half': 2, 'p-cent': 1 }), pricey);
     assert.deepEqual(result, { ok: false, refusal: 'over-limit', maxTotal: MAX_ORDER_TOTAL_CENTS });
   });
 

@@ -216,13 +216,28 @@ export function useSaga(options: {
   );
 }
 
+export interface OrderLine {
+  productId: string;
+  quantity: number;
+}
+
+/** `POST /orders` with these lines, as the customer with `token`; the answer, whatever it is. */
+export function postOrder(
+  service: OrderServiceUnderTest,
+  token: string,
+  lines: OrderLine[],
+  headers?: Record<string, string>,
+) {
+  return service.http.post('/orders', { items: lines }, { token, ...(headers ? { headers } : {}) });
+}
+
 /** Places an order of one line per product id, as the customer with `token`; returns its id. */
 export async function placeOrder(
   service: OrderServiceUnderTest,
   token: string,
-  lines: { productId: string; quantity: number }[],
+  lines: OrderLine[],
 ): Promise<string> {
-  const placed = await service.http.post('/orders', { items: lines }, { token });
+  const placed = await postOrder(service, token, lines);
   if (placed.status !== 201)
     throw new Error(`placing the order gave ${placed.status}: ${placed.text}`);
   return placed.body.id as string;

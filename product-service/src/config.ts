@@ -5,6 +5,7 @@ import {
   positiveInt,
   DEVELOPMENT_JWT_SECRET,
   connectionUrl,
+  flag,
   secret,
 } from '@shop/service-kit';
 import { z } from 'zod';
@@ -23,10 +24,7 @@ export const configFields = z.object({
   PRODUCT_CACHE_TTL_SECONDS: positiveInt(300),
   LIST_CACHE_TTL_SECONDS: positiveInt(60),
   // Loads the demo catalog at start (idempotent): convenient for `npm start` and compose.
-  SEED_DEMO_CATALOG: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((value) => value === 'true'),
+  SEED_DEMO_CATALOG: flag(),
 });
 
 export const configSchema = configFields

@@ -1,87 +1,65 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { start as startEmbeddedMongo } from '@shop/mongo-embedded';
 import {
   deleteRedisKeys,
-  spawnTs,
-  TEST_JWT_SECRET,
+  startServiceProcess,
   testServers,
   uniqueName,
   waitFor,
-  waitForExit,
-  waitForOutput,
+  type ServiceProcess,
 } from '@shop/testkit';
 import { Redis } from 'ioredis';
 import { connectCatalog, type CatalogDatabase } from '../src/db/connection';
 import demoCatalog from '../src/demo-catalog.json';
-import { tapProductEvents } from './support';
+import { tapProductEvents, testCatalogServer } from './support';
 
 // Two replicas of product-service started at the same moment on one catalog, both told to seed
 // the demo catalog, as `npm start -- --replicas 2` and a scaled Deployment do.
 const namespace = uniqueName('product_replicas');
 const cachePrefix = `${namespace}:cache:`;
-let mongo: { uri: string; stop(): Promise<void> } | undefined;
-let catalogUrl: string;
+let server: Awaited<ReturnType<typeof testCatalogServer>> | undefined;
 let catalog: CatalogDatabase;
 let tap: Awaited<ReturnType<typeof tapProductEvents>>;
-const replicas: ChildProcess[] = [];
+const replicas: ServiceProcess[] = [];
 
 before(async () => {
-  const name = uniqueName('products');
-  if (process.env.MONGODB_URL) {
-    const url = new URL(process.env.MONGODB_URL);
-    url.pathname = `/${name}`;
-    catalogUrl = url.toString();
-  } else {
-    mongo = await startEmbeddedMongo({ port: 0 });
-    catalogUrl = `${mongo.uri}/${name}`;
-  }
-  catalog = await connectCatalog(catalogUrl);
+  server = await testCatalogServer();
+  catalog = await connectCatalog(server.url);
   tap = await tapProductEvents(namespace);
 });
 
 after(async () => {
-  await Promise.all(
-    replicas
-      .filter((child) => child.exitCode === null && child.signalCode === null)
-      .map((child) => {
-        const exited = waitForExit(child, 20_000);
-        child.kill('SIGTERM');
-        return exited;
-      }),
-  );
+  await Promise.all(replicas.map((replica) => replica.stop()));
   await tap?.close();
   await catalog?.connection.dropDatabase();
   await catalog?.close();
-  await mongo?.stop();
+  await server?.stop();
   const redis = new Redis(testServers.redisUrl);
   await deleteRedisKeys(redis, cachePrefix);
   redis.disconnect();
 });
 
-function startReplica(): ChildProcess {
-  const child = spawnTs(path.resolve(__dirname, '..', 'src', 'main.ts'), {
-    NODE_ENV: 'test',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
-    JWT_SECRET: TEST_JWT_SECRET,
-    MONGODB_URL: catalogUrl,
-    REDIS_URL: testServers.redisUrl,
-    CACHE_KEY_PREFIX: cachePrefix,
-    RABBITMQ_URL: testServers.rabbitmqUrl,
-    RABBITMQ_NAMESPACE: namespace,
-    SEED_DEMO_CATALOG: 'true',
-  });
-  replicas.push(child);
-  return child;
+async function startReplica(): Promise<ServiceProcess> {
+  const replica = await startServiceProcess(
+    path.resolve(__dirname, '..', 'src', 'main.ts'),
+    {
+      NODE_ENV: 'test',
+      MONGODB_URL: server!.url,
+      REDIS_URL: testServers.redisUrl,
+      CACHE_KEY_PREFIX: cachePrefix,
+      RABBITMQ_URL: testServers.rabbitmqUrl,
+      RABBITMQ_NAMESPACE: namespace,
+      SEED_DEMO_CATALOG: 'true',
+    },
+    { listenMs: 60_000, lifetimeMs: 180_000 },
+  );
+  replicas.push(replica);
+  return replica;
 }
 
 test('when two replicas start at once and both seed the demo catalog, then it exists once, each product announced once', async () => {
-  const started = [startReplica(), startReplica()];
-  await Promise.all(started.map((child) => waitForOutput(child, /listening on/, 60_000)));
+  await Promise.all([startReplica(), startReplica()]);
 
   const documents = await catalog.products.find().lean().exec();
   assert.equal(documents.length, demoCatalog.length, 'one document per demo product');

@@ -41,30 +41,30 @@ export interface TestCatalogDatabase extends CatalogDatabase {
 }
 
 /**
- * A fresh catalog database for one suite: a unique database on MONGODB_URL when it is set,
- * else an embedded MongoDB-compatible server in this process.
+ * Where one suite's catalog database is: a unique database on MONGODB_URL when it is set, else
+ * on an embedded MongoDB-compatible server in this process, which `stop` ends.
  */
-export async function createTestCatalogDatabase(): Promise<TestCatalogDatabase> {
+export async function testCatalogServer(): Promise<{ url: string; stop(): Promise<void> }> {
   const name = uniqueName('products');
   if (process.env.MONGODB_URL) {
     const url = new URL(process.env.MONGODB_URL);
     url.pathname = `/${name}`;
-    const database = await connectCatalog(url.toString());
-    return {
-      ...database,
-      destroy: async () => {
-        await database.connection.dropDatabase();
-        await database.close();
-      },
-    };
+    return { url: url.toString(), stop: async () => undefined };
   }
   const embedded = await startEmbeddedMongo({ port: 0 });
-  const database = await connectCatalog(`${embedded.uri}/${name}`);
+  return { url: `${embedded.uri}/${name}`, stop: () => embedded.stop() };
+}
+
+/** A fresh catalog database for one suite, on testCatalogServer. */
+export async function createTestCatalogDatabase(): Promise<TestCatalogDatabase> {
+  const server = await testCatalogServer();
+  const database = await connectCatalog(server.url);
   return {
     ...database,
     destroy: async () => {
+      await database.connection.dropDatabase();
       await database.close();
-      await embedded.stop();
+      await server.stop();
     },
   };
 }

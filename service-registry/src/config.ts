@@ -1,4 +1,4 @@
-import { baseConfig, loadConfigOrExit, positiveInt } from '@shop/service-kit';
+import { baseConfig, flag, loadConfigOrExit, positiveInt } from '@shop/service-kit';
 import { z } from 'zod';
 
 export const configSchema = z
@@ -10,10 +10,7 @@ export const configSchema = z
     REGISTRY_MAX_INSTANCES: positiveInt(1000),
     REGISTRY_MAX_INSTANCES_PER_NAME: positiveInt(100),
     // An open registry in production must be a decision written down, never a forgotten secret.
-    REGISTRY_ALLOW_ANONYMOUS: z
-      .enum(['true', 'false'])
-      .default('false')
-      .transform((value) => value === 'true'),
+    REGISTRY_ALLOW_ANONYMOUS: flag(),
   })
   .superRefine((config, context) => {
     if (config.NODE_ENV !== 'production' || config.REGISTRY_TOKEN) return;

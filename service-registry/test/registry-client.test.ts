@@ -21,39 +21,45 @@ describe('registry client', () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
-  test('when the registry is not up yet, then the client keeps retrying and registers once it is', async () => {
-    const port = await freePort();
+  /** A registry closed after the suite. */
+  async function registryForTest(...options: Parameters<typeof startRegistry>) {
+    const registry = await startRegistry(...options);
+    cleanups.push(registry.close);
+    return registry;
+  }
+
+  /**
+   * A fast-beating client for `<what>-service` on `<what>-host`, stopped after the suite if its
+   * test does not stop it first.
+   */
+  function register(registryUrl: string, what: string, port: number) {
     const registration = registerWithRegistry({
-      registryUrl: `http://127.0.0.1:${port}`,
-      name: 'late-service',
-      host: 'late-host',
-      port: 4000,
+      registryUrl,
+      name: `${what}-service`,
+      host: `${what}-host`,
+      port,
       logger: silentLogger,
       ...fast,
     });
     cleanups.push(() => registration.stop());
+    return registration;
+  }
+
+  test('when the registry is not up yet, then the client keeps retrying and registers once it is', async () => {
+    const port = await freePort();
+    const registration = register(`http://127.0.0.1:${port}`, 'late', 4000);
     assert.equal(registration.serviceId, undefined);
     await new Promise((resolve) => setTimeout(resolve, 150));
 
-    const registry = await startRegistry({}, { port });
-    cleanups.push(registry.close);
+    const registry = await registryForTest({}, { port });
     const serviceId = await waitFor(() => registration.serviceId, { what: 'registration' });
     const found = await clientFor(registry.url).get('/discover/late-service');
     assert.equal(found.body.serviceId, serviceId);
   });
 
   test('when the registry forgets the instance, then the next heartbeat gets 404 and the client registers again', async () => {
-    const registry = await startRegistry();
-    cleanups.push(registry.close);
-    const registration = registerWithRegistry({
-      registryUrl: registry.url,
-      name: 'forgotten-service',
-      host: 'forgotten-host',
-      port: 4001,
-      logger: silentLogger,
-      ...fast,
-    });
-    cleanups.push(() => registration.stop());
+    const registry = await registryForTest();
+    const registration = register(registry.url, 'forgotten', 4001);
     const first = await waitFor(() => registration.serviceId);
 
     // What a registry restart looks like to the client: its id is no longer known.
@@ -68,34 +74,17 @@ describe('registry client', () => {
 
   test('when the registry restarts empty on the same port, then the client registers again', async () => {
     const before = await startRegistry();
-    const registration = registerWithRegistry({
-      registryUrl: before.url,
-      name: 'restart-service',
-      host: 'restart-host',
-      port: 4002,
-      logger: silentLogger,
-      ...fast,
-    });
-    cleanups.push(() => registration.stop());
+    const registration = register(before.url, 'restart', 4002);
     await waitFor(() => registration.serviceId);
     await before.close();
 
-    const restarted = await startRegistry({}, { port: before.port });
-    cleanups.push(restarted.close);
+    const restarted = await registryForTest({}, { port: before.port });
     await waitFor(() => restarted.registry.healthyInstances('restart-service').length === 1);
   });
 
   test('when the service stops, then it deregisters and heartbeats stop', async () => {
-    const registry = await startRegistry();
-    cleanups.push(registry.close);
-    const registration = registerWithRegistry({
-      registryUrl: registry.url,
-      name: 'stopping-service',
-      host: 'stopping-host',
-      port: 4003,
-      logger: silentLogger,
-      ...fast,
-    });
+    const registry = await registryForTest();
+    const registration = register(registry.url, 'stopping', 4003);
     await waitFor(() => registration.serviceId);
     await registration.stop();
     assert.equal(registry.registry.list().length, 0);
@@ -104,8 +93,7 @@ describe('registry client', () => {
   });
 
   test('when discovery is asked again within its cache TTL, then it answers from the cache until the TTL passes', async () => {
-    const registry = await startRegistry();
-    cleanups.push(registry.close);
+    const registry = await registryForTest();
     const api = clientFor(registry.url);
     await api.post('/register', { name: 'cached-service', host: 'one', port: 1 });
     const clock = { now: 0 };

@@ -15,6 +15,15 @@ function registryAt(limits: Partial<RegistryLimits> = {}) {
 
 const order = (port: number) => ({ name: 'order-service', host: '10.0.0.1', port });
 
+/** Two new instances of order-service: `quiet` on port 1, `alive` on port 2. */
+function quietAndAlive() {
+  const { registry, clock } = registryAt();
+  const quiet = registry.register(order(1));
+  const alive = registry.register(order(2));
+  assert.ok(quiet.kind === 'registered' && alive.kind === 'registered');
+  return { registry, clock, quiet: quiet.instance, alive: alive.instance };
+}
+
 describe('service registry rules', () => {
   test('when three instances are healthy, then discover hands them out in turn', () => {
     const { registry } = registryAt();
@@ -36,12 +45,9 @@ describe('service registry rules', () => {
   });
 
   test('when an instance misses heartbeats past the TTL, then it is stale and not handed out', () => {
-    const { registry, clock } = registryAt();
-    const quiet = registry.register(order(1));
-    const alive = registry.register(order(2));
-    assert.ok(quiet.kind === 'registered' && alive.kind === 'registered');
+    const { registry, clock, alive } = quietAndAlive();
     clock.now += 800;
-    registry.heartbeat(alive.instance.serviceId);
+    registry.heartbeat(alive.serviceId);
     clock.now += 300;
     const states = Object.fromEntries(registry.list().map((view) => [view.port, view.state]));
     assert.deepEqual(states, { 1: 'stale', 2: 'healthy' });
@@ -60,16 +66,13 @@ describe('service registry rules', () => {
   });
 
   test('when the grace period passes, then the sweeper forgets the silent instance only', () => {
-    const { registry, clock } = registryAt();
-    const quiet = registry.register(order(1));
-    const alive = registry.register(order(2));
-    assert.ok(quiet.kind === 'registered' && alive.kind === 'registered');
+    const { registry, clock, quiet, alive } = quietAndAlive();
     clock.now += 2000;
-    registry.heartbeat(alive.instance.serviceId);
+    registry.heartbeat(alive.serviceId);
     assert.deepEqual(registry.sweep(), []);
     clock.now += 1500;
-    assert.deepEqual(registry.sweep(), [quiet.instance.serviceId]);
-    assert.equal(registry.heartbeat(quiet.instance.serviceId), false);
+    assert.deepEqual(registry.sweep(), [quiet.serviceId]);
+    assert.equal(registry.heartbeat(quiet.serviceId), false);
     assert.deepEqual(
       registry.list().map((view) => view.port),
       [2],

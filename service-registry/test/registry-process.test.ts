@@ -1,30 +1,19 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { call, spawnTs, waitForExit, waitForOutput } from '@shop/testkit';
+import { call, spawnService, waitForExit, whileServiceRuns } from '@shop/testkit';
 import { REGISTRY_TOKEN } from './support';
 
 const main = path.resolve(__dirname, '..', 'src', 'main.ts');
-const common = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' };
-
 /** Starts main.ts, waits until it listens, hands the URL and its stdout so far to `check`, stops it. */
 async function whileRunning(
   env: Record<string, string>,
   check: (url: string, stdout: () => string) => Promise<void>,
 ) {
-  const child = spawnTs(main, { ...common, ...env });
-  let stdout = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const exited = waitForExit(child, 30_000);
-  try {
-    const line = await waitForOutput(child, /listening on/, 20_000);
-    const url = /listening on (http:\/\/[^"\s]+)/.exec(line)?.[1];
-    assert.ok(url, line);
-    await check(url, () => stdout);
-  } finally {
-    child.kill('SIGTERM');
-    await exited;
-  }
+  await whileServiceRuns(main, env, (service) => check(service.url, service.stdout), {
+    listenMs: 20_000,
+    lifetimeMs: 30_000,
+  });
 }
 
 const openWarnings = (stdout: string) =>
@@ -32,7 +21,7 @@ const openWarnings = (stdout: string) =>
 
 describe('service-registry start-up (main.ts as a process)', () => {
   test('when NODE_ENV=production and REGISTRY_TOKEN is unset, then it refuses to start with one line naming it', async () => {
-    const result = await waitForExit(spawnTs(main, { ...common, NODE_ENV: 'production' }));
+    const result = await waitForExit(spawnService(main, { NODE_ENV: 'production' }));
     assert.notEqual(result.code, 0);
     const lines = result.stderr.trim().split('\n');
     assert.equal(lines.length, 1, result.stderr);
@@ -42,7 +31,7 @@ describe('service-registry start-up (main.ts as a process)', () => {
 
   test('when REGISTRY_TOKEN is shorter than 32 characters, then it refuses to start and names it', async () => {
     const result = await waitForExit(
-      spawnTs(main, { ...common, NODE_ENV: 'production', REGISTRY_TOKEN: 'too-short' }),
+      spawnService(main, { NODE_ENV: 'production', REGISTRY_TOKEN: 'too-short' }),
     );
     assert.notEqual(result.code, 0);
     assert.match(result.stderr.trim(), /^Invalid configuration: REGISTRY_TOKEN is invalid/);

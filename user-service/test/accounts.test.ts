@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEFAULT_SCRYPT_PARAMS } from '../src/security/passwords';
-import {
-  newCustomer,
-  signedInCustomer,
-  startUserService,
-  testSettings,
-  useUserService,
-} from './support';
+import { newCustomer, signedInCustomer, useUserService, withUserService } from './support';
 
 const users = useUserService();
 
@@ -149,10 +143,7 @@ describe('POST /users/login and GET /users/me', () => {
 
 describe('timing of failed logins', () => {
   test('when the email is unknown, then the answer takes as long as a wrong password (a dummy hash runs)', async () => {
-    const realistic = await startUserService(users.database.pool, {
-      settings: testSettings({ passwordHashing: DEFAULT_SCRYPT_PARAMS }),
-    });
-    try {
+    await withUserService(users, { passwordHashing: DEFAULT_SCRYPT_PARAMS }, async (realistic) => {
       const customer = newCustomer();
       await realistic.http.post('/users/register', customer);
       const unknown = newCustomer().email;
@@ -175,8 +166,6 @@ describe('timing of failed logins', () => {
         median(unknownEmail) > median(wrongPassword) * 0.3,
         `unknown email ${median(unknownEmail)} ms vs wrong password ${median(wrongPassword)} ms`,
       );
-    } finally {
-      await realistic.close();
-    }
+    });
   });
 });

@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import {
-  call,
-  createTestDatabase,
-  spawnTs,
-  TEST_JWT_SECRET,
-  testServers,
-  waitForExit,
-  waitForOutput,
-} from '@shop/testkit';
+import { call, createTestDatabase, testServers, whileServiceRuns } from '@shop/testkit';
 import { ensureAdmin } from '../src/use-cases/ensure-admin';
 import { logger, newCustomer, sessionIdOf, testSettings, useUserService } from './support';
 
@@ -95,30 +87,30 @@ describe('the admin from ADMIN_EMAIL and ADMIN_PASSWORD', () => {
 test('when the service process starts with ADMIN_EMAIL and ADMIN_PASSWORD, then that admin can log in', async () => {
   const processDatabase = await createTestDatabase('users_boot');
   const { email } = newCustomer();
-  const child = spawnTs(path.resolve(__dirname, '..', 'src', 'main.ts'), {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
-    JWT_SECRET: TEST_JWT_SECRET,
+  const main = path.resolve(__dirname, '..', 'src', 'main.ts');
+  const env = {
     DATABASE_URL: processDatabase.url,
     ORDER_SERVICE_URL: 'http://127.0.0.1:9',
     RABBITMQ_URL: testServers.rabbitmqUrl,
     REDIS_URL: testServers.redisUrl,
     ADMIN_EMAIL: email,
     ADMIN_PASSWORD: 'Boot-Admin-Secret-1',
-  });
-  const exited = waitForExit(child, 30_000);
+  };
   try {
-    const line = await waitForOutput(child, /listening on/, 25_000);
-    const url = /listening on (http:\/\/[^"\s]+)/.exec(line)![1]!;
-    const login = await call(url, 'POST', '/users/login', {
-      body: { email, password: 'Boot-Admin-Secret-1' },
-    });
-    assert.equal(login.status, 200);
-    assert.equal(login.body.user.role, 'admin');
+    const { code } = await whileServiceRuns(
+      main,
+      env,
+      async ({ url }) => {
+        const login = await call(url, 'POST', '/users/login', {
+          body: { email, password: 'Boot-Admin-Secret-1' },
+        });
+        assert.equal(login.status, 200);
+        assert.equal(login.body.user.role, 'admin');
+      },
+      { listenMs: 25_000, lifetimeMs: 30_000 },
+    );
+    assert.equal(code, 0);
   } finally {
-    child.kill('SIGTERM');
-    assert.equal((await exited).code, 0);
     await processDatabase.drop();
   }
 });

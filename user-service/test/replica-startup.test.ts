@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { createPool } from '@shop/postgres';
@@ -7,12 +6,9 @@ import {
   brokerNamespace,
   call,
   createTestDatabase,
-  spawnTs,
-  TEST_JWT_SECRET,
+  startServiceProcess,
   testServers,
   uniqueName,
-  waitForExit,
-  waitForOutput,
 } from '@shop/testkit';
 
 // Two replicas of user-service started at the same moment on a fresh database, both told to make
@@ -25,34 +21,24 @@ after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-function startReplica(databaseUrl: string, admin: { email: string; password: string }) {
-  const child = spawnTs(path.resolve(__dirname, '..', 'src', 'main.ts'), {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
-    JWT_SECRET: TEST_JWT_SECRET,
-    DATABASE_URL: databaseUrl,
-    ORDER_SERVICE_URL: 'http://127.0.0.1:9',
-    RABBITMQ_URL: testServers.rabbitmqUrl,
-    RABBITMQ_NAMESPACE: namespace,
-    REDIS_URL: testServers.redisUrl,
-    REVOKED_SESSION_PREFIX: `${namespace}:revoked-session:`,
-    ADMIN_EMAIL: admin.email,
-    ADMIN_PASSWORD: admin.password,
-  });
-  cleanups.push(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = waitForExit(child, 20_000);
-    child.kill('SIGTERM');
-    await exited;
-  });
-  return child;
+async function replicaUrl(databaseUrl: string, admin: { email: string; password: string }) {
+  const replica = await startServiceProcess(
+    path.resolve(__dirname, '..', 'src', 'main.ts'),
+    {
+      DATABASE_URL: databaseUrl,
+      ORDER_SERVICE_URL: 'http://127.0.0.1:9',
+      RABBITMQ_URL: testServers.rabbitmqUrl,
+      RABBITMQ_NAMESPACE: namespace,
+      REDIS_URL: testServers.redisUrl,
+      REVOKED_SESSION_PREFIX: `${namespace}:revoked-session:`,
+      ADMIN_EMAIL: admin.email,
+      ADMIN_PASSWORD: admin.password,
+    },
+    { listenMs: 60_000, lifetimeMs: 180_000 },
+  );
+  cleanups.push(replica.stop);
+  return replica.url;
 }
-
-const urlOf = async (child: ChildProcess) => {
-  const line = await waitForOutput(child, /listening on/, 60_000);
-  return /listening on (http:\/\/[^"\s]+)/.exec(line)![1]!;
-};
 
 test('when two replicas start at once and both create the admin, then exactly one admin exists and it can log in on either', async () => {
   const database = await createTestDatabase('users_replicas');
@@ -63,8 +49,8 @@ test('when two replicas start at once and both create the admin, then exactly on
   const admin = { email: `${uniqueName('admin')}@shop.test`, password: 'Replica-Admin-Secret-1' };
 
   const urls = await Promise.all([
-    urlOf(startReplica(database.url, admin)),
-    urlOf(startReplica(database.url, admin)),
+    replicaUrl(database.url, admin),
+    replicaUrl(database.url, admin),
   ]);
 
   const pool = createPool(database.url);

@@ -180,6 +180,23 @@ export function useUserService(
   );
 }
 
+/**
+ * For one test: another user-service over the suite's database, with `settings` on top of
+ * testSettings; closed once `use` is done.
+ */
+export async function withUserService(
+  suite: UserServiceSuite,
+  settings: Partial<AccountSettings>,
+  use: (service: RunningUserService) => Promise<void>,
+): Promise<void> {
+  const service = await startUserService(suite.database.pool, { settings: testSettings(settings) });
+  try {
+    await use(service);
+  } finally {
+    await service.close();
+  }
+}
+
 export function orderServiceAt(url: string, timeoutMs: number): OrderServiceClient {
   return new OrderServiceClient({ url, timeoutMs, logger });
 }

@@ -3,13 +3,7 @@ import { describe, test } from 'node:test';
 import jwt from 'jsonwebtoken';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '@shop/service-kit';
 import { TEST_JWT_SECRET } from '@shop/testkit';
-import {
-  sessionIdOf,
-  signedInCustomer,
-  startUserService,
-  testSettings,
-  useUserService,
-} from './support';
+import { sessionIdOf, signedInCustomer, useUserService, withUserService } from './support';
 
 const users = useUserService();
 
@@ -81,27 +75,21 @@ describe('refresh token lifecycle', () => {
   });
 
   test('when a refresh token has outlived its TTL, then 401', async () => {
-    const shortLived = await startUserService(users.database.pool, {
-      settings: testSettings({ refreshTokenTtlMs: 1 }),
-    });
-    try {
+    await withUserService(users, { refreshTokenTtlMs: 1 }, async (shortLived) => {
       const { session } = await signedInCustomer(shortLived.http);
       assert.equal((await refresh(session.refreshToken, shortLived)).status, 401);
-    } finally {
-      await shortLived.close();
-    }
+    });
   });
 });
 
 describe('POST /users/logout', () => {
+  const logOut = (accessToken: string, refreshToken: string) =>
+    users.service.http.post('/users/logout', { refreshToken }, { token: accessToken });
+
   test('when a user logs out, then 204 and every token of that login is dead', async () => {
     const { session } = await signedInCustomer(users.service.http);
     const renewed = await refresh(session.refreshToken);
-    const out = await users.service.http.post(
-      '/users/logout',
-      { refreshToken: renewed.body.refreshToken },
-      { token: renewed.body.accessToken },
-    );
+    const out = await logOut(renewed.body.accessToken, renewed.body.refreshToken);
     assert.equal(out.status, 204);
     assert.equal((await refresh(renewed.body.refreshToken)).status, 401);
   });
@@ -109,11 +97,7 @@ describe('POST /users/logout', () => {
   test("when someone logs out with another user's refresh token, then that token keeps working", async () => {
     const victim = await signedInCustomer(users.service.http);
     const intruder = await signedInCustomer(users.service.http);
-    const out = await users.service.http.post(
-      '/users/logout',
-      { refreshToken: victim.session.refreshToken },
-      { token: intruder.session.accessToken },
-    );
+    const out = await logOut(intruder.session.accessToken, victim.session.refreshToken);
     assert.equal(out.status, 204);
     assert.equal((await refresh(victim.session.refreshToken)).status, 200);
   });

@@ -58,41 +58,57 @@ export function messagingMetrics(registry: MetricsRegistry): MessagingMetrics {
     name: 'outbox_pending',
     help: 'Outbox events not yet confirmed by the broker',
     registers: [registry],
-    async collect() {
-      // Counted at scrape time so the value is true even when the relay is stuck; if the database
-      // is unreachable the last value stays rather than failing the whole scrape.
-      let total = 0;
-      for (const [pool, entry] of outboxPools) {
-        entry.lastCount = await pool
+    collect: outboxReading(outboxPools, {
+      reading: 'lastCount',
+      read: (pool) =>
+        pool
           .query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL')
-          .then((result) => result.rows[0]?.n ?? 0)
-          .catch(() => entry.lastCount);
-        total += entry.lastCount;
-      }
-      this.set(total);
-    },
+          .then((result) => result.rows[0]?.n ?? 0),
+      combine: (total, count) => total + count,
+    }),
   });
   new promClient.Gauge({
     name: 'outbox_oldest_pending_age_seconds',
     help: 'Age of the oldest outbox event not yet confirmed by the broker (0 when none is pending)',
     registers: [registry],
-    async collect() {
-      // Lag rather than backlog: a long queue that moves is fine, one event stuck for minutes is
-      // not. The partial index on pending rows keeps this cheap.
-      let oldest = 0;
-      for (const [pool, entry] of outboxPools) {
-        entry.lastAgeSeconds = await pool
+    // Lag rather than backlog: a long queue that moves is fine, one event stuck for minutes is
+    // not. The partial index on pending rows keeps this cheap.
+    collect: outboxReading(outboxPools, {
+      reading: 'lastAgeSeconds',
+      read: (pool) =>
+        pool
           .query<{ age: number | null }>(
             `SELECT extract(epoch FROM now() - min(created_at))::float8 AS age
                FROM outbox WHERE published_at IS NULL`,
           )
-          .then((result) => Math.max(0, result.rows[0]?.age ?? 0))
-          .catch(() => entry.lastAgeSeconds);
-        oldest = Math.max(oldest, entry.lastAgeSeconds);
-      }
-      this.set(oldest);
-    },
+          .then((result) => Math.max(0, result.rows[0]?.age ?? 0)),
+      combine: Math.max,
+    }),
   });
   byRegistry.set(registry, metrics);
   return metrics;
+}
+
+/**
+ * A gauge's collect over the outbox of every relayed pool, read at scrape time so the value is
+ * true even when the relay is stuck; if a database is unreachable its last reading stays rather
+ * than failing the whole scrape.
+ */
+function outboxReading(
+  outboxPools: MessagingMetrics['outboxPools'],
+  how: {
+    reading: 'lastCount' | 'lastAgeSeconds';
+    read: (pool: Pool) => Promise<number>;
+    combine: (sofar: number, reading: number) => number;
+  },
+) {
+  const { reading, read, combine } = how;
+  return async function collect(this: promClient.Gauge): Promise<void> {
+    let value = 0;
+    for (const [pool, entry] of outboxPools) {
+      entry[reading] = await read(pool).catch(() => entry[reading]);
+      value = combine(value, entry[reading]);
+    }
+    this.set(value);
+  };
 }

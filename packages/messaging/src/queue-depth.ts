@@ -45,19 +45,20 @@ function queueDepth(registry: MetricsRegistry): QueueDepth {
   const existing = byRegistry.get(registry);
   if (existing) return existing;
   const state: QueueDepth = { tracked: new Set(), sample: null };
+  const perQueue = {
+    labelNames: ['queue'] as const,
+    registers: [registry],
+    collect: () => sample(),
+  };
   const messages = new promClient.Gauge({
     name: 'messaging_queue_messages',
     help: 'Messages ready in a queue this service consumes, its retry queues and its dead-letter queue, from the broker',
-    labelNames: ['queue'],
-    registers: [registry],
-    collect: () => sample(),
+    ...perQueue,
   });
   const consumers = new promClient.Gauge({
     name: 'messaging_queue_consumers',
     help: 'Consumers attached to a queue this service consumes, from the broker',
-    labelNames: ['queue'],
-    registers: [registry],
-    collect: () => sample(),
+    ...perQueue,
   });
   // Counted at scrape time; while the broker is away the last values stay, like outbox_pending.
   function sample(): Promise<void> {

@@ -14,6 +14,20 @@ function hostAndPort(url: string) {
   return { host: parsed.hostname, port: Number(parsed.port) };
 }
 
+/** A pool on the harness database through a TCP proxy the test can cut; `close` ends both. */
+async function databaseBehindProxy() {
+  const proxy = await startTcpProxy(hostAndPort(harness.database.url));
+  const pool = createPool(proxy.wrap(harness.database.url));
+  return {
+    proxy,
+    pool,
+    async close() {
+      await pool.end();
+      await proxy.close();
+    },
+  };
+}
+
 before(async () => {
   harness = await startHarness('messaging_outages');
 });
@@ -116,8 +130,7 @@ test('when the broker connection is closed under a consumer, then it reconnects,
 });
 
 test('when Postgres is unreachable, then the relay keeps the rows and publishes them once the database is back', async () => {
-  const databaseProxy = await startTcpProxy(hostAndPort(harness.database.url));
-  const relayPool = createPool(databaseProxy.wrap(harness.database.url));
+  const database = await databaseBehindProxy();
   const rabbit = harness.connect();
   const received: EventEnvelope[] = [];
   const consumer = harness.consumer({
@@ -127,9 +140,9 @@ test('when Postgres is unreachable, then the relay keeps the rows and publishes 
     handlers: { USER_REGISTERED: async (event) => void received.push(event) },
   });
   await consumer.waitUntilConsuming();
-  databaseProxy.cut();
+  database.proxy.cut();
   const relay = harness.relay({
-    pool: relayPool,
+    pool: database.pool,
     rabbit,
     intervalMs: 50,
   });
@@ -141,7 +154,7 @@ test('when Postgres is unreachable, then the relay keeps the rows and publishes 
   ]);
   assert.equal(rows[0].published_at, null, 'nothing can be claimed while the database is away');
 
-  databaseProxy.restore();
+  database.proxy.restore();
   await waitFor(() => received.length === 1, {
     what: 'the event after the database outage',
     timeoutMs: 15_000,
@@ -149,18 +162,16 @@ test('when Postgres is unreachable, then the relay keeps the rows and publishes 
   assert.equal(received[0]!.eventId, enqueued.eventId);
   await relay.stop();
   await consumer.stop();
-  await relayPool.end();
-  await databaseProxy.close();
+  await database.close();
 });
 
 test('when the consumer database is unreachable, then events wait without spending attempts and are handled once it is back', async () => {
-  const databaseProxy = await startTcpProxy(hostAndPort(harness.database.url));
-  const consumerPool = createPool(databaseProxy.wrap(harness.database.url));
+  const database = await databaseBehindProxy();
   const rabbit = harness.connect();
   let calls = 0;
   const consumer = harness.consumer({
     rabbit,
-    pool: consumerPool,
+    pool: database.pool,
     queue: 'consumer-database-outage',
     events: ['ORDER_REJECTED'],
     maxAttempts: 1,
@@ -168,7 +179,7 @@ test('when the consumer database is unreachable, then events wait without spendi
     handlers: { ORDER_REJECTED: async () => void (calls += 1) },
   });
   await consumer.waitUntilConsuming();
-  databaseProxy.cut();
+  database.proxy.cut();
 
   const sent = await rabbit.publish('ORDER_REJECTED', {
     orderId: 'o-5',
@@ -185,7 +196,7 @@ test('when the consumer database is unreachable, then events wait without spendi
   assert.equal(calls, 0);
   assert.equal(await held(), 1);
 
-  databaseProxy.restore();
+  database.proxy.restore();
   await waitFor(() => calls === 1, {
     what: 'the event after the database is back',
     timeoutMs: 15_000,
@@ -209,6 +220,5 @@ test('when the consumer database is unreachable, then events wait without spendi
     .map((sample) => [sample.labels.result, sample.value]);
   assert.deepEqual(results, [['ok', 1]], 'handled once, never retried or dead-lettered');
   await consumer.stop();
-  await consumerPool.end();
-  await databaseProxy.close();
+  await database.close();
 });

@@ -9,6 +9,10 @@ import { logger, useMessagingSuite } from './fixtures/harness';
 
 const suite = useMessagingSuite('messaging_relay');
 
+/** What reaches the suite's namespaced `exchange` under `routingKey`, from now on. */
+const tapEvents = (exchange: string, routingKey: string) =>
+  suite.broker.tap(qualify(suite.harness.namespace, exchange), routingKey);
+
 function deliveredIds(messages: { content: Buffer }[]): string[] {
   return messages.map(
     (message) => (JSON.parse(message.content.toString()) as EventEnvelope).eventId,
@@ -21,10 +25,7 @@ async function gaugeValue(registry: ReturnType<typeof createMetricsRegistry>, na
 }
 
 test('when two relays run at once over 200 rows, then each row is published exactly once', async () => {
-  const deliveries = await suite.broker.tap(
-    qualify(suite.harness.namespace, 'orders'),
-    'order.cancelled',
-  );
+  const deliveries = await tapEvents('orders', 'order.cancelled');
   const replicas = [1, 2].map(() => {
     const metrics = createMetricsRegistry('replica');
     const pool = createPool(suite.harness.database.url);
@@ -77,10 +78,7 @@ test('when two relays run at once over 200 rows, then each row is published exac
 });
 
 test('when events were enqueued while no relay ran, then a relay started later publishes them in order', async () => {
-  const deliveries = await suite.broker.tap(
-    qualify(suite.harness.namespace, 'products'),
-    'product.*',
-  );
+  const deliveries = await tapEvents('products', 'product.*');
   const enqueued: string[] = [];
   for (let index = 0; index < 5; index += 1) {
     await withTransaction(suite.harness.pool, async (tx) => {
@@ -114,10 +112,7 @@ test('when events were enqueued while no relay ran, then a relay started later p
 });
 
 test('when a request enqueues an event, then the envelope carries its correlation id into the AMQP properties', async () => {
-  const deliveries = await suite.broker.tap(
-    qualify(suite.harness.namespace, 'users'),
-    'user.registered',
-  );
+  const deliveries = await tapEvents('users', 'user.registered');
   const rabbit = suite.harness.connect();
   const relay = suite.harness.relay({
     rabbit,
@@ -139,10 +134,7 @@ test('when a request enqueues an event, then the envelope carries its correlatio
 });
 
 test('when this process commits an event, then its relay, polling only every minute, publishes it at once', async () => {
-  const deliveries = await suite.broker.tap(
-    qualify(suite.harness.namespace, 'orders'),
-    'order.confirmed',
-  );
+  const deliveries = await tapEvents('orders', 'order.confirmed');
   const rabbit = suite.harness.connect();
   await rabbit.waitUntilConnected(5000);
   const relay = suite.harness.relay({

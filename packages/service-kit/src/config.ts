@@ -14,6 +14,12 @@ export const port = (fallback: number) =>
 export const optionalPort = () => z.coerce.number().int().min(0).max(65535).optional();
 export const positiveInt = (fallback: number) =>
   z.coerce.number().int().positive().default(fallback);
+/** A switch that is off unless set to 'true'; a value other than 'true' or 'false' is refused. */
+export const flag = () =>
+  z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true');
 
 // The example values say "change-me" (.env.example) or "replace-with-..." / "replace-me" (the
 // Kubernetes secret template): a deployment that forgot to replace them would sign tokens with a

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { z } from 'zod';
-import { baseConfig, ConfigError, connectionUrl, loadConfig, password, secret } from '../src';
+import { baseConfig, ConfigError, connectionUrl, flag, loadConfig, password, secret } from '../src';
 
 const schema = z.object({
   ...baseConfig(3001),
@@ -105,4 +105,12 @@ test('when a password or a connection URL holds a placeholder of .env.example or
       url,
     );
   }
+});
+
+test("when a switch is unset, 'true' or 'false', then it reads as a boolean, and any other value is refused", () => {
+  const switches = z.object({ SWITCH: flag() });
+  assert.equal(loadConfig(switches, {}).SWITCH, false);
+  assert.equal(loadConfig(switches, { SWITCH: 'true' }).SWITCH, true);
+  assert.equal(loadConfig(switches, { SWITCH: 'false' }).SWITCH, false);
+  assert.throws(() => loadConfig(switches, { SWITCH: 'yes' }), /SWITCH is invalid/);
 });

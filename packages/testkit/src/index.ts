@@ -12,3 +12,4 @@ export * from './client';
 export * from './redis';
 export * from './otlp-receiver';
 export * from './suite';
+export * from './service-process';

@@ -52,6 +52,15 @@ export function typedNumber(value: number, type: NumericType): unknown {
   }
 }
 
+/** Both conversions recurse alike: into each element of an array and each field of a document. */
+function mapChildren(value: unknown, convert: (child: unknown) => unknown): unknown {
+  if (Array.isArray(value)) return value.map(convert);
+  if (!isDocument(value)) return value;
+  const result: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) result[key] = convert(field);
+  return result;
+}
+
 /**
  * Turns a document decoded with `promoteValues: false` into the held form: primitives for
  * strings, booleans, int32 and fractional doubles; Double and Long wrappers where needed.
@@ -72,13 +81,7 @@ export function normalizeDecoded(value: unknown): unknown {
       ...value.fields,
     });
   }
-  if (Array.isArray(value)) return value.map(normalizeDecoded);
-  if (isDocument(value)) {
-    const result: Record<string, unknown> = {};
-    for (const [key, field] of Object.entries(value)) result[key] = normalizeDecoded(field);
-    return result;
-  }
-  return value;
+  return mapChildren(value, normalizeDecoded);
 }
 
 /**
@@ -91,11 +94,5 @@ export function toPlainNumbers(value: unknown): unknown {
     const number = value.toNumber();
     return Number.isSafeInteger(number) ? number : value;
   }
-  if (Array.isArray(value)) return value.map(toPlainNumbers);
-  if (isDocument(value)) {
-    const result: Record<string, unknown> = {};
-    for (const [key, field] of Object.entries(value)) result[key] = toPlainNumbers(field);
-    return result;
-  }
-  return value;
+  return mapChildren(value, toPlainNumbers);
 }

@@ -2,6 +2,7 @@ import { Long } from 'bson';
 import { isDocument } from '../documents';
 import type { Document } from '../documents';
 import { CommandError } from '../errors';
+import type { UpdateSpec } from '../query/update';
 
 /*
  * Typed readers for command fields. A wrongly typed field gets mongod's TypeMismatch reply
@@ -81,4 +82,11 @@ export function optionalBoolean(command: Document, field: string): boolean | und
   // mongod coerces numbers for legacy boolean options such as { multi: 1 }.
   if (typeof value === 'number') return value !== 0;
   throw wrongType(command, field, value, 'bool');
+}
+
+/** An update document or pipeline; `where` is the field's path as mongod's reply names it. */
+export function updateSpec(spec: unknown, where: string): UpdateSpec {
+  if (isDocument(spec)) return spec;
+  if (Array.isArray(spec) && spec.every(isDocument)) return spec;
+  throw new CommandError('FailedToParse', `BSON field '${where}' must be an object or an array`);
 }

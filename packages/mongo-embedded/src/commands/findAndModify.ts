@@ -5,17 +5,18 @@ import { project, selectDocuments } from '../query/mql';
 import { applyUpdate, buildUpsertDocument } from '../query/update';
 import type { UpdateSpec } from '../query/update';
 import type { CommandHandler } from './context';
-import { optionalArray, optionalBoolean, optionalDocument, requiredString } from './fields';
+import {
+  optionalArray,
+  optionalBoolean,
+  optionalDocument,
+  requiredString,
+  updateSpec,
+} from './fields';
 
 function updateSpecOf(command: Document): UpdateSpec | undefined {
   const spec: unknown = command['update'];
   if (spec === undefined || spec === null) return undefined;
-  if (isDocument(spec)) return spec;
-  if (Array.isArray(spec) && spec.every(isDocument)) return spec;
-  throw new CommandError(
-    'FailedToParse',
-    "BSON field 'findAndModify.update' must be an object or an array",
-  );
+  return updateSpec(spec, 'findAndModify.update');
 }
 
 /**

@@ -4,7 +4,6 @@ import { isDocument, sameBson, withIdFirst } from '../documents';
 import type { Document } from '../documents';
 import { selectDocuments } from '../query/mql';
 import { applyUpdate, buildUpsertDocument } from '../query/update';
-import type { UpdateSpec } from '../query/update';
 import { inStatementCollation } from './collation';
 import type { CommandContext, CommandHandler } from './context';
 import {
@@ -14,6 +13,7 @@ import {
   optionalNumber,
   requiredDocuments,
   requiredString,
+  updateSpec,
 } from './fields';
 
 /**
@@ -88,16 +88,6 @@ function checkStatementFields(statement: Document, known: Set<string>, where: st
   }
 }
 
-function updateSpecOf(statement: Document): UpdateSpec {
-  const spec: unknown = statement['u'];
-  if (isDocument(spec)) return spec;
-  if (Array.isArray(spec) && spec.every(isDocument)) return spec;
-  throw new CommandError(
-    'FailedToParse',
-    "BSON field 'update.updates.u' must be an object or an array",
-  );
-}
-
 const update: CommandHandler = (context) => {
   const { command } = context;
   const collectionName = requiredString(command, 'update');
@@ -112,7 +102,7 @@ const update: CommandHandler = (context) => {
   const writeErrors = runStatements(command, statements, (statement, index) =>
     inStatementCollation(statement, () => {
       const filter = optionalDocument(statement, 'q') ?? {};
-      const spec = updateSpecOf(statement);
+      const spec = updateSpec(statement['u'], 'update.updates.u');
       const multi = optionalBoolean(statement, 'multi') ?? false;
       const arrayFilters = optionalArray(statement, 'arrayFilters')?.filter(isDocument);
       const collection = context.store.find(context.databaseName, collectionName);
