@@ -157,7 +157,8 @@ export async function startShop(options: ShopOptions = {}): Promise<Shop> {
       return waitFor(
         async () => {
           const order = await api.get(`/orders/${id}`, { token });
-          return order.body.status !== 'PENDING' ? order.body : undefined;
+          // A problem answer (a 503 while a dependency is cut) has a numeric status, not a final one.
+          return order.status === 200 && order.body.status !== 'PENDING' ? order.body : undefined;
         },
         { what: `order ${id} to leave PENDING`, timeoutMs: 30_000 },
       );
