@@ -71,23 +71,17 @@ export interface AdmissionRequest {
   sessionId: string | undefined;
 }
 
-export interface Admitted {
-  revoked: boolean;
-}
-
 export interface Admission {
   /**
    * Counts a request of the client at `clientAddress` against its limits (429 when over one) and
    * tells whether its session has ended. Adds the RateLimit headers to `answer`, the headers of
-   * whatever the request is answered with, the 429 included. A request judged locally is answered
-   * at once, not through a promise (that is most requests, and a promise per request is
-   * measurable on the gateway's hot path); one that waits for Redis gets a promise.
+   * whatever the request is answered with, the 429 included.
    */
   admit(
     clientAddress: string,
     request: AdmissionRequest,
     answer: OutgoingHttpHeaders,
-  ): Admitted | Promise<Admitted>;
+  ): Promise<{ revoked: boolean }>;
   /** For /api requests no gateway route matched (docs, unknown paths): the general limit only. */
   middleware(): (req: Request, res: Response, next: NextFunction) => void;
 }
@@ -185,18 +179,16 @@ export function createAdmission(settings: AdmissionSettings): Admission {
     }
   }
 
-  const notRevoked: Admitted = Object.freeze({ revoked: false });
-
-  function admit(
+  async function admit(
     clientAddress: string,
     request: AdmissionRequest,
     answer: OutgoingHttpHeaders,
-  ): Admitted | Promise<Admitted> {
+  ): Promise<{ revoked: boolean }> {
     // A Redis that is known to be down would make each request wait on a command that cannot
     // succeed; skip at once instead.
     if (redis.status !== 'ready') {
       warnOpen();
-      return notRevoked;
+      return { revoked: false };
     }
     const counters: Counter[] = [
       { key: `${settings.prefix}all:${clientAddress}`, policy: settings.everyRequest },
@@ -215,17 +207,10 @@ export function createAdmission(settings: AdmissionSettings): Admission {
       if (reading) {
         flushSoon();
         judge(answer, counters, [reading]);
-        return notRevoked;
+        return { revoked: false };
       }
     }
-    return askRedis(counters, request, answer);
-  }
 
-  async function askRedis(
-    counters: Counter[],
-    request: AdmissionRequest,
-    answer: OutgoingHttpHeaders,
-  ): Promise<Admitted> {
     const hits = counters.map(({ key }) => tallies.takeUnsentOf(key) + 1);
     const sessionKey =
       request.sessionId === undefined
@@ -239,7 +224,7 @@ export function createAdmission(settings: AdmissionSettings): Admission {
       reply = await send(counters, hits, sessionKey);
     } catch (error) {
       warnOpen(error);
-      return notRevoked;
+      return { revoked: false };
     }
     const revoked = reply[counters.length * 2] === 1;
     if (request.sessionId !== undefined) {
@@ -257,14 +242,10 @@ export function createAdmission(settings: AdmissionSettings): Admission {
       const setAnswerHeaders = () => {
         for (const name in answer) res.setHeader(name, answer[name]!);
       };
-      new Promise<Admitted>((resolve) =>
-        resolve(
-          admit(
-            req.ip ?? req.socket.remoteAddress ?? '',
-            { credentialAttempt: false, sessionId: undefined },
-            answer,
-          ),
-        ),
+      admit(
+        req.ip ?? req.socket.remoteAddress ?? '',
+        { credentialAttempt: false, sessionId: undefined },
+        answer,
       ).then(
         () => {
           setAnswerHeaders();

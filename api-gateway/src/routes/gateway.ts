@@ -75,7 +75,7 @@ export function gatewayRoutes(settings: GatewayRouteSettings): GatewayRoutes {
       trustedHops,
     );
     const caller = callerOf(req, jwtSecret);
-    const admitted = admission.admit(
+    const { revoked } = await admission.admit(
       client.address,
       {
         credentialAttempt: isCredentialAttempt(route.resource, method, rest),
@@ -83,7 +83,6 @@ export function gatewayRoutes(settings: GatewayRouteSettings): GatewayRoutes {
       },
       answer,
     );
-    const { revoked } = admitted instanceof Promise ? await admitted : admitted;
     if (hasDotSegment(match.path)) {
       throw ValidationError('The path must not contain . or .. segments');
     }
