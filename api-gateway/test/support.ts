@@ -218,15 +218,21 @@ export function useGateway(env: Record<string, string> = {}): GatewaySuite {
   );
 }
 
-/** The names of the Redis commands `redis` sends while `work` runs. */
+/** A Redis command as the client sent it: its name and its arguments as text. */
+export interface SentCommand {
+  name: string;
+  args: string[];
+}
+
+/** The Redis commands `redis` sends while `work` runs. */
 export async function redisCommandsDuring(
   redis: Redis,
   work: () => Promise<void>,
-): Promise<string[]> {
-  const sent: string[] = [];
+): Promise<SentCommand[]> {
+  const sent: SentCommand[] = [];
   const original = redis.sendCommand.bind(redis);
   redis.sendCommand = (command, stream) => {
-    sent.push(command.name);
+    sent.push({ name: command.name, args: command.args.map(String) });
     return original(command, stream);
   };
   try {
