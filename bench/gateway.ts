@@ -6,7 +6,7 @@ import {
   cpuMilliseconds,
   hasCommand,
   startNginx,
-  startNodeProxy,
+  startNodeReference,
   wrk,
   type LoadFigures,
 } from './load';
@@ -45,7 +45,7 @@ const ratio = (value: number | undefined, base: number | undefined): string =>
 export const gateway: Benchmark = {
   name: 'gateway',
   measures:
-    'GET one product and one stock row at 1 and 32 connections: straight to the service, through nginx, through a bare Node proxy, through the gateway',
+    'GET one product and one stock row at 1 and 32 connections: straight to the service, through nginx, through a Node TCP relay and a bare Node proxy, through the gateway',
   async run() {
     if (!hasCommand('wrk')) {
       console.log(
@@ -83,12 +83,20 @@ export const gateway: Benchmark = {
     } else {
       console.log('  nginx is not installed (apt-get install -y nginx): its rows are left out');
     }
-    const nodeProxy = await startNodeProxy(urls['product-service']);
-    paths.push({
-      name: 'product, bare Node proxy',
-      url: `${nodeProxy.url}/products/${productId}`,
-      pid: nodeProxy.pid,
-    });
+    const relay = await startNodeReference('tcp-relay.ts', urls['product-service']);
+    const nodeProxy = await startNodeReference('node-proxy.ts', urls['product-service']);
+    paths.push(
+      {
+        name: 'product, Node TCP relay',
+        url: `${relay.url}/products/${productId}`,
+        pid: relay.pid,
+      },
+      {
+        name: 'product, bare Node proxy',
+        url: `${nodeProxy.url}/products/${productId}`,
+        pid: nodeProxy.pid,
+      },
+    );
     paths.push(
       {
         name: 'product, gateway',
@@ -169,6 +177,7 @@ export const gateway: Benchmark = {
       const stockDirect = find('stock with token, direct', connections);
       const nginx = find('product, nginx', connections);
       const bare = find('product, bare Node proxy', connections);
+      const relay = find('product, Node TCP relay', connections);
       return [
         [
           `product: gateway / nginx`,
@@ -187,6 +196,12 @@ export const gateway: Benchmark = {
           String(connections),
           ratio(bare?.requestsPerSecond, nginx?.requestsPerSecond),
           nginx && bare ? ms(bare.p50 - nginx.p50) : '-',
+        ],
+        [
+          `product: Node TCP relay / nginx`,
+          String(connections),
+          ratio(relay?.requestsPerSecond, nginx?.requestsPerSecond),
+          nginx && relay ? ms(relay.p50 - nginx.p50) : '-',
         ],
         [
           `product: gateway / direct`,

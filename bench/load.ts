@@ -145,19 +145,23 @@ http {
 }
 
 /**
- * bench/node-proxy.ts as its own process in front of `upstreamUrl`: Node's HTTP server and
- * undici with nothing else, the floor under anything the gateway does. Stopped at cleanup.
+ * One of the Node reference proxies in bench/ (`node-proxy.ts`, node:http and undici with nothing
+ * else; `tcp-relay.ts`, bytes copied with no HTTP at all) as its own process in front of
+ * `upstreamUrl`: the floors under anything the gateway does. Stopped at cleanup.
  */
-export async function startNodeProxy(upstreamUrl: string): Promise<{ url: string; pid: number }> {
+export async function startNodeReference(
+  script: 'node-proxy.ts' | 'tcp-relay.ts',
+  upstreamUrl: string,
+): Promise<{ url: string; pid: number }> {
   const port = await freePort();
   return startProxyProcess({
-    name: 'the bare Node proxy',
+    name: script,
     command: process.execPath,
     args: [
       '--conditions=development',
       '--import',
       'tsx',
-      path.join(root, 'bench', 'node-proxy.ts'),
+      path.join(root, 'bench', script),
       String(port),
       new URL(upstreamUrl).origin,
     ],
