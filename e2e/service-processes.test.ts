@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { databaseUrl, dropDatabase } from '@shop/postgres';
+import { databaseUrl } from '@shop/postgres';
 import {
   call,
   parsePrometheusText,
@@ -11,34 +11,33 @@ import {
   waitForExit,
   whileServiceRuns,
 } from '@shop/testkit';
+import { isolatedSystem } from '../scripts/system/isolation';
 
 // Each service is started the way production starts it, from its main.ts with only environment
 // variables, to prove the wiring (config, connections, routes, metrics, signals) and not just app.ts.
 const root = path.resolve(__dirname, '..');
-const databases: string[] = [];
-
-function bootDatabaseUrl(): string {
-  const url = databaseUrl(testServers.postgresUrl, uniqueName('boot'));
-  databases.push(url);
-  return url;
-}
+// Production's settings but for the names on the shared servers: the services' queues, exchanges,
+// Redis keys and databases are this run's own, and go when it ends.
+const system = isolatedSystem(uniqueName('boot'));
+const database = (name: keyof typeof system.databases) =>
+  databaseUrl(testServers.postgresUrl, system.databases[name]);
 
 const services: Record<string, () => Record<string, string>> = {
   // Started as in production (NODE_ENV unset), where the registry refuses to run without its secret.
   'service-registry': () => ({ REGISTRY_TOKEN: 'e2e-registry-token-0123456789abcdef0123456789' }),
   'user-service': () => ({
-    DATABASE_URL: bootDatabaseUrl(),
+    DATABASE_URL: database('users'),
     ORDER_SERVICE_URL: 'http://127.0.0.1:9',
     RABBITMQ_URL: testServers.rabbitmqUrl,
     REDIS_URL: testServers.redisUrl,
   }),
   'order-service': () => ({
-    DATABASE_URL: bootDatabaseUrl(),
+    DATABASE_URL: database('orders'),
     RABBITMQ_URL: testServers.rabbitmqUrl,
     PRODUCT_SERVICE_URL: 'http://127.0.0.1:9',
   }),
   'inventory-service': () => ({
-    DATABASE_URL: bootDatabaseUrl(),
+    DATABASE_URL: database('inventory'),
     RABBITMQ_URL: testServers.rabbitmqUrl,
   }),
   'product-service': () => ({
@@ -56,39 +55,41 @@ const services: Record<string, () => Record<string, string>> = {
   }),
 };
 
-after(async () => {
-  await Promise.all(databases.map((url) => dropDatabase(url)));
-});
+after(() => system.remove());
 
 for (const [service, env] of Object.entries(services)) {
   describe(`${service} as a process`, () => {
     test('when started from main.ts, then it answers /health, /ready and /metrics, and stops on SIGTERM', async () => {
       const main = path.join(root, service, 'src', 'main.ts');
-      const { code } = await whileServiceRuns(main, env(), async ({ url }) => {
-        const health = await call(url, 'GET', '/health');
-        assert.equal(health.status, 200);
-        assert.equal(health.body.status, 'ok');
+      const { code } = await whileServiceRuns(
+        main,
+        { ...system.env, ...env() },
+        async ({ url }) => {
+          const health = await call(url, 'GET', '/health');
+          assert.equal(health.status, 200);
+          assert.equal(health.body.status, 'ok');
 
-        const ready = await call(url, 'GET', '/ready');
-        assert.equal(ready.status, 200, JSON.stringify(ready.body));
+          const ready = await call(url, 'GET', '/ready');
+          assert.equal(ready.status, 200, JSON.stringify(ready.body));
 
-        const missing = await call(url, 'GET', '/no-such-route');
-        assert.equal(missing.status, 404);
-        assert.match(missing.headers.get('content-type') ?? '', /application\/problem\+json/);
-        assert.ok(missing.body.requestId);
+          const missing = await call(url, 'GET', '/no-such-route');
+          assert.equal(missing.status, 404);
+          assert.match(missing.headers.get('content-type') ?? '', /application\/problem\+json/);
+          assert.ok(missing.body.requestId);
 
-        const metrics = await call(url, 'GET', '/metrics');
-        const parsed = parsePrometheusText(metrics.text);
-        assert.equal(parsed.types.get('http_request_duration_seconds'), 'histogram');
-        assert.ok(
-          parsed.samples.some(
-            (s) =>
-              s.name === 'http_request_duration_seconds_bucket' &&
-              s.labels.includes('route="/health"'),
-          ),
-          'the /health request is in the histogram',
-        );
-      });
+          const metrics = await call(url, 'GET', '/metrics');
+          const parsed = parsePrometheusText(metrics.text);
+          assert.equal(parsed.types.get('http_request_duration_seconds'), 'histogram');
+          assert.ok(
+            parsed.samples.some(
+              (s) =>
+                s.name === 'http_request_duration_seconds_bucket' &&
+                s.labels.includes('route="/health"'),
+            ),
+            'the /health request is in the histogram',
+          );
+        },
+      );
       assert.equal(code, 0);
     });
   });

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { connectRabbit, type RabbitConnection } from '@shop/messaging';
 import { createMetricsRegistry } from '@shop/service-kit';
-import { startTcpProxy, testServers, uniqueName, waitFor, type TcpProxy } from '@shop/testkit';
+import { brokerNamespace, startTcpProxy, testServers, waitFor, type TcpProxy } from '@shop/testkit';
 import { Types } from 'mongoose';
 import type { ProductEventPublisher } from '../src/events/product-event-relay';
 import { seedCatalog } from '../src/seed';
@@ -18,7 +18,8 @@ import {
 } from './support';
 
 describe('product events', () => {
-  const namespace = uniqueName('product_events');
+  const broker = brokerNamespace('product_events');
+  const { namespace } = broker;
   let proxy: TcpProxy;
   let rabbit: RabbitConnection<ShopEvents>;
   let service: ServiceUnderTest;
@@ -59,6 +60,7 @@ describe('product events', () => {
     await rabbit.close();
     await proxy.close();
     await tap.close();
+    await broker.delete();
   });
 
   const eventsOf = (productId: string) =>
@@ -190,7 +192,8 @@ describe('product events', () => {
 });
 
 describe('product events before inventory has declared its queue', () => {
-  const namespace = uniqueName('product_events_early');
+  const broker = brokerNamespace('product_events_early');
+  const { namespace } = broker;
   let rabbit: RabbitConnection<ShopEvents>;
   let service: ServiceUnderTest;
 
@@ -211,6 +214,7 @@ describe('product events before inventory has declared its queue', () => {
   after(async () => {
     await service.close();
     await rabbit.close();
+    await broker.delete();
   });
 
   test('when a product is created while no queue takes PRODUCT_CREATED, then the event waits in its document and goes out once a queue is bound', async () => {

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import {
+  brokerNamespace,
   deleteRedisKeys,
   startServiceProcess,
   testServers,
-  uniqueName,
   waitFor,
   type ServiceProcess,
 } from '@shop/testkit';
@@ -16,7 +16,8 @@ import { tapProductEvents, testCatalogServer } from './support';
 
 // Two replicas of product-service started at the same moment on one catalog, both told to seed
 // the demo catalog, as `npm start -- --replicas 2` and a scaled Deployment do.
-const namespace = uniqueName('product_replicas');
+const broker = brokerNamespace('product_replicas');
+const { namespace } = broker;
 const cachePrefix = `${namespace}:cache:`;
 let server: Awaited<ReturnType<typeof testCatalogServer>> | undefined;
 let catalog: CatalogDatabase;
@@ -32,6 +33,7 @@ before(async () => {
 after(async () => {
   await Promise.all(replicas.map((replica) => replica.stop()));
   await tap?.close();
+  await broker.delete();
   await catalog?.connection.dropDatabase();
   await catalog?.close();
   await server?.stop();
