@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { call, createTestDatabase, testServers, whileServiceRuns } from '@shop/testkit';
+import {
+  brokerNamespace,
+  call,
+  createTestDatabase,
+  testServers,
+  whileServiceRuns,
+} from '@shop/testkit';
 import { ensureAdmin } from '../src/use-cases/ensure-admin';
 import { logger, newCustomer, sessionIdOf, testSettings, useUserService } from './support';
 
@@ -86,12 +92,15 @@ describe('the admin from ADMIN_EMAIL and ADMIN_PASSWORD', () => {
 
 test('when the service process starts with ADMIN_EMAIL and ADMIN_PASSWORD, then that admin can log in', async () => {
   const processDatabase = await createTestDatabase('users_boot');
+  // Its exchanges in a namespace of its own, not production's on the shared broker.
+  const broker = brokerNamespace('users_boot');
   const { email } = newCustomer();
   const main = path.resolve(__dirname, '..', 'src', 'main.ts');
   const env = {
     DATABASE_URL: processDatabase.url,
     ORDER_SERVICE_URL: 'http://127.0.0.1:9',
     RABBITMQ_URL: testServers.rabbitmqUrl,
+    RABBITMQ_NAMESPACE: broker.namespace,
     REDIS_URL: testServers.redisUrl,
     ADMIN_EMAIL: email,
     ADMIN_PASSWORD: 'Boot-Admin-Secret-1',
@@ -112,5 +121,6 @@ test('when the service process starts with ADMIN_EMAIL and ADMIN_PASSWORD, then 
     assert.equal(code, 0);
   } finally {
     await processDatabase.drop();
+    await broker.delete();
   }
 });
