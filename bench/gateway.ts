@@ -28,16 +28,29 @@ interface Path {
   name: string;
   url: string;
   headers?: Record<string, string>;
-  /** The process whose CPU time per request is reported: the gateway, or the service itself. */
-  pid?: number | undefined;
+  /** The process in front of the service (nginx's worker, relay, bare proxy, gateway), if any. */
+  proxyPid?: number | undefined;
+  /** The service that answers. */
+  servicePid: number | undefined;
 }
 
 interface Row extends LoadFigures {
   path: string;
   connections: number;
-  /** CPU milliseconds that `pid` spent per request, over every round. */
-  cpuMsPerRequest: number | undefined;
+  /** CPU milliseconds the proxy in front spent per request, over every round. */
+  proxyCpuMsPerRequest: number | undefined;
+  /**
+   * The same for the service: a Node service costs more per request the fewer requests each wake
+   * of its event loop finds, so a slower hop in front also makes the service dearer.
+   */
+  serviceCpuMsPerRequest: number | undefined;
 }
+
+/** CPU milliseconds of `pid` so far; 0 for a path without that process. */
+const cpuOf = (pid: number | undefined): number => (pid === undefined ? 0 : cpuMilliseconds(pid));
+
+const microseconds = (milliseconds: number | undefined): string =>
+  milliseconds === undefined ? '-' : `${(milliseconds * 1000).toFixed(0)} us`;
 
 const ratio = (value: number | undefined, base: number | undefined): string =>
   value === undefined || base === undefined ? '-' : `${((value / base) * 100).toFixed(0)} %`;
@@ -68,18 +81,26 @@ export const gateway: Benchmark = {
       { what: 'the stock row of the demo product', timeoutMs: 20_000 },
     );
 
+    const productPid = bench.system.pid('product-service');
+    const inventoryPid = bench.system.pid('inventory-service');
+    const gatewayPid = bench.system.pid('api-gateway');
     const paths: Path[] = [
       {
         name: 'product, direct',
         url: `${urls['product-service']}/products/${productId}`,
-        pid: bench.system.pid('product-service'),
+        servicePid: productPid,
       },
     ];
     let nginxWorkers: number | undefined;
     if (hasCommand('nginx')) {
       const nginx = await startNginx(urls['product-service']);
       nginxWorkers = nginx.workers;
-      paths.push({ name: 'product, nginx', url: `${nginx.url}/products/${productId}` });
+      paths.push({
+        name: 'product, nginx',
+        url: `${nginx.url}/products/${productId}`,
+        proxyPid: nginx.workerPid,
+        servicePid: productPid,
+      });
     } else {
       console.log('  nginx is not installed (apt-get install -y nginx): its rows are left out');
     }
@@ -89,31 +110,35 @@ export const gateway: Benchmark = {
       {
         name: 'product, Node TCP relay',
         url: `${relay.url}/products/${productId}`,
-        pid: relay.pid,
+        proxyPid: relay.pid,
+        servicePid: productPid,
       },
       {
         name: 'product, bare Node proxy',
         url: `${nodeProxy.url}/products/${productId}`,
-        pid: nodeProxy.pid,
+        proxyPid: nodeProxy.pid,
+        servicePid: productPid,
       },
     );
     paths.push(
       {
         name: 'product, gateway',
         url: `${urls['api-gateway']}/api/products/${productId}`,
-        pid: bench.system.pid('api-gateway'),
+        proxyPid: gatewayPid,
+        servicePid: productPid,
       },
       {
         name: 'stock with token, direct',
         url: `${urls['inventory-service']}/inventory/${productId}`,
         headers: auth,
-        pid: bench.system.pid('inventory-service'),
+        servicePid: inventoryPid,
       },
       {
         name: 'stock with token, gateway',
         url: `${urls['api-gateway']}/api/inventory/${productId}`,
         headers: auth,
-        pid: bench.system.pid('api-gateway'),
+        proxyPid: gatewayPid,
+        servicePid: inventoryPid,
       },
     );
 
@@ -122,19 +147,21 @@ export const gateway: Benchmark = {
     const rows: Row[] = [];
     for (const connections of CONNECTIONS) {
       const rounds = new Map<string, LoadFigures[]>(paths.map((target) => [target.name, []]));
-      const cpu = new Map<string, number>(paths.map((target) => [target.name, 0]));
+      const cpu = new Map(paths.map((target) => [target.name, { proxy: 0, service: 0 }]));
       for (let round = 0; round < ROUNDS; round += 1) {
         for (const target of paths) {
-          const before = target.pid === undefined ? 0 : cpuMilliseconds(target.pid);
+          const proxyBefore = cpuOf(target.proxyPid);
+          const serviceBefore = cpuOf(target.servicePid);
           rounds.get(target.name)!.push(await wrk({ ...target, connections, seconds: SECONDS }));
-          if (target.pid !== undefined) {
-            cpu.set(target.name, cpu.get(target.name)! + cpuMilliseconds(target.pid) - before);
-          }
+          const spent = cpu.get(target.name)!;
+          spent.proxy += cpuOf(target.proxyPid) - proxyBefore;
+          spent.service += cpuOf(target.servicePid) - serviceBefore;
         }
       }
       for (const [name, figures] of rounds) {
         const requests = figures.reduce((sum, figure) => sum + figure.requests, 0);
-        const measured = paths.find((target) => target.name === name)?.pid !== undefined;
+        const target = paths.find((each) => each.name === name)!;
+        const spent = cpu.get(name)!;
         const row: Row = {
           path: name,
           connections,
@@ -143,7 +170,9 @@ export const gateway: Benchmark = {
           p99: median(figures.map((figure) => figure.p99)),
           requests,
           failures: figures.reduce((sum, figure) => sum + figure.failures, 0),
-          cpuMsPerRequest: measured ? cpu.get(name)! / requests : undefined,
+          proxyCpuMsPerRequest: target.proxyPid === undefined ? undefined : spent.proxy / requests,
+          serviceCpuMsPerRequest:
+            target.servicePid === undefined ? undefined : spent.service / requests,
         };
         console.log(`  ${name} at ${connections}: ${row.requestsPerSecond.toFixed(0)}/s`);
         rows.push(row);
@@ -159,14 +188,15 @@ export const gateway: Benchmark = {
       )} before, ${loadAfter[0]!.toFixed(1)} after; nginx ${
         nginxWorkers === undefined ? 'missing' : `${nginxWorkers} worker`
       }, gateway 1 process; node ${process.version}, ${built ? 'built services' : 'tsx sources'}`,
-      ['path', 'conns', 'req/s', 'p50', 'p99', 'CPU/request', 'failures'],
+      ['path', 'conns', 'req/s', 'p50', 'p99', 'proxy CPU/req', 'service CPU/req', 'failures'],
       rows.map((row) => [
         row.path,
         String(row.connections),
         row.requestsPerSecond.toFixed(0),
         ms(row.p50),
         ms(row.p99),
-        row.cpuMsPerRequest === undefined ? '-' : `${(row.cpuMsPerRequest * 1000).toFixed(0)} us`,
+        microseconds(row.proxyCpuMsPerRequest),
+        microseconds(row.serviceCpuMsPerRequest),
         String(row.failures),
       ]),
     );

@@ -102,7 +102,9 @@ async function freePort(): Promise<number> {
  * upstream connections: the yardstick the gateway is compared with. One worker, as the gateway is
  * one process. Everything it writes lives in a temporary directory removed at cleanup.
  */
-export async function startNginx(upstreamUrl: string): Promise<{ url: string; workers: number }> {
+export async function startNginx(
+  upstreamUrl: string,
+): Promise<{ url: string; workers: number; workerPid: number | undefined }> {
   const directory = mkdtempSync(path.join(os.tmpdir(), 'bench-nginx-'));
   const port = await freePort();
   const upstream = new URL(upstreamUrl);
@@ -140,8 +142,12 @@ http {
     stopSignal: 'SIGQUIT',
     afterStop: () => rmSync(directory, { recursive: true, force: true }),
   });
-  const url = child.url;
-  return { url, workers };
+  // The master only hands work out; the one worker is the process that proxies.
+  const [workerPid] = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8')
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  return { url: child.url, workers, workerPid };
 }
 
 /**
