@@ -58,9 +58,17 @@ export function brokerNamespace(prefix: string, namespace = uniqueName(prefix)):
   };
 }
 
-async function deleteBrokerTopology(namespace: string, queues: readonly string[]) {
+/**
+ * Deletes a namespace's consumer queues (`queues`, by logical name) with their dead and retry
+ * queues, and its exchanges; never the un-namespaced production topology.
+ */
+export async function deleteBrokerTopology(
+  namespace: string,
+  queues: readonly string[],
+  rabbitmqUrl = testServers.rabbitmqUrl,
+): Promise<void> {
   if (!namespace) throw new Error('only a namespaced (test) topology is deleted');
-  const connection = await amqp.connect(testServers.rabbitmqUrl);
+  const connection = await amqp.connect(rabbitmqUrl);
   connection.on('error', () => undefined);
   try {
     const channel = await connection.createChannel();
