@@ -142,12 +142,21 @@ http {
     stopSignal: 'SIGQUIT',
     afterStop: () => rmSync(directory, { recursive: true, force: true }),
   });
-  // The master only hands work out; the one worker is the process that proxies.
-  const [workerPid] = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8')
-    .trim()
-    .split(/\s+/)
-    .map(Number);
+  // The master only manages; its one worker accepts the connections and proxies them.
+  const [workerPid] = childrenOf(child.pid);
   return { url: child.url, workers, workerPid };
+}
+
+/** The pids of a process's children; none where the kernel does not list them in /proc. */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .split(/\s+/)
+      .map(Number)
+      .filter((child) => child > 0);
+  } catch {
+    return [];
+  }
 }
 
 /**
