@@ -4,6 +4,7 @@ import { after, describe, test } from 'node:test';
 import { databaseUrl } from '@shop/postgres';
 import {
   call,
+  hasSample,
   parsePrometheusText,
   spawnService,
   testServers,
@@ -81,11 +82,7 @@ for (const [service, env] of Object.entries(services)) {
           const parsed = parsePrometheusText(metrics.text);
           assert.equal(parsed.types.get('http_request_duration_seconds'), 'histogram');
           assert.ok(
-            parsed.samples.some(
-              (s) =>
-                s.name === 'http_request_duration_seconds_bucket' &&
-                s.labels.includes('route="/health"'),
-            ),
+            hasSample(parsed, 'http_request_duration_seconds_bucket', 'route="/health"'),
             'the /health request is in the histogram',
           );
         },

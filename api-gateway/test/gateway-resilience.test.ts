@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import http from 'node:http';
 import express from 'express';
-import { parsePrometheusText, startTestServer } from '@shop/testkit';
+import { hasSample, parsePrometheusText, startTestServer } from '@shop/testkit';
 import {
   customerToken,
   startEcho,
@@ -137,11 +137,7 @@ describe('gateway when upstreams fail', () => {
     assert.equal(count(metrics, 'order-service', 503), count(before, 'order-service', 503) + 1);
     assert.equal(metrics.types.get('gateway_upstream_duration_seconds'), 'histogram');
     assert.ok(
-      metrics.samples.some(
-        (s) =>
-          s.name === 'gateway_upstream_duration_seconds_count' &&
-          s.labels.includes('upstream="product-service"'),
-      ),
+      hasSample(metrics, 'gateway_upstream_duration_seconds_count', 'upstream="product-service"'),
     );
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { clientFor, parsePrometheusText, waitFor } from '@shop/testkit';
+import { clientFor, hasSample, parsePrometheusText, waitFor } from '@shop/testkit';
 import { startRegistry } from './support';
 
 describe('service registry over HTTP', () => {
@@ -116,11 +116,7 @@ describe('service registry over HTTP', () => {
   test('when metrics are scraped, then instances are counted by name and state', async () => {
     await api.post('/register', { name: 'metered-service', host: 'm', port: 1 });
     const metrics = parsePrometheusText((await api.get('/metrics')).text);
-    assert.ok(
-      metrics.samples.some(
-        (s) => s.name === 'registry_instances' && s.labels.includes('name="metered-service"'),
-      ),
-    );
+    assert.ok(hasSample(metrics, 'registry_instances', 'name="metered-service"'));
   });
 
   test('when a flood of registrations arrives, then the bounds answer 429 and memory stays bounded', async () => {

@@ -36,3 +36,7 @@ export function parsePrometheusText(text: string): ParsedMetrics {
   });
   return { types, samples };
 }
+
+/** Whether a sample of `name` carries `label` (`key="value"`, as the exposition writes it). */
+export const hasSample = (metrics: ParsedMetrics, name: string, label: string): boolean =>
+  metrics.samples.some((sample) => sample.name === name && sample.labels.includes(label));
