@@ -1,8 +1,8 @@
-import { shopEvents, type ShopEvents } from '@shop/contracts';
+import type { ShopEvents } from '@shop/contracts';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { connectRabbit, type RabbitConnection } from '@shop/messaging';
+import type { RabbitConnection } from '@shop/messaging';
 import { createMetricsRegistry } from '@shop/service-kit';
 import { brokerNamespace, startTcpProxy, testServers, waitFor, type TcpProxy } from '@shop/testkit';
 import { Types } from 'mongoose';
@@ -19,7 +19,6 @@ import {
 
 describe('product events', () => {
   const broker = brokerNamespace('product_events');
-  const { namespace } = broker;
   let proxy: TcpProxy;
   let rabbit: RabbitConnection<ShopEvents>;
   let service: ServiceUnderTest;
@@ -29,19 +28,18 @@ describe('product events', () => {
   let crashAfterPublish = false;
 
   before(async () => {
-    tap = await tapProductEvents(namespace);
-    const broker = new URL(testServers.rabbitmqUrl);
-    proxy = await startTcpProxy({ host: broker.hostname, port: Number(broker.port || 5672) });
-    rabbit = connectRabbit({
-      catalog: shopEvents,
-      url: proxy.wrap(testServers.rabbitmqUrl),
-      logger,
-      metrics: createMetricsRegistry('product-service-broker'),
-      namespace,
-      reconnectDelayMs: 50,
-      maxReconnectDelayMs: 200,
-      publishTimeoutMs: 500,
-    });
+    tap = await tapProductEvents(broker.namespace);
+    const rabbitmq = new URL(testServers.rabbitmqUrl);
+    proxy = await startTcpProxy({ host: rabbitmq.hostname, port: Number(rabbitmq.port || 5672) });
+    rabbit = broker.connect(
+      { logger, metrics: createMetricsRegistry('product-service-broker') },
+      {
+        url: proxy.wrap(testServers.rabbitmqUrl),
+        reconnectDelayMs: 50,
+        maxReconnectDelayMs: 200,
+        publishTimeoutMs: 500,
+      },
+    );
     await rabbit.waitUntilConnected(5000);
     publisher = {
       publish: async (type, data, options) => {
@@ -193,18 +191,11 @@ describe('product events', () => {
 
 describe('product events before inventory has declared its queue', () => {
   const broker = brokerNamespace('product_events_early');
-  const { namespace } = broker;
   let rabbit: RabbitConnection<ShopEvents>;
   let service: ServiceUnderTest;
 
   before(async () => {
-    rabbit = connectRabbit({
-      catalog: shopEvents,
-      url: testServers.rabbitmqUrl,
-      logger,
-      metrics: createMetricsRegistry('product-service-early'),
-      namespace,
-    });
+    rabbit = broker.connect({ logger, metrics: createMetricsRegistry('product-service-early') });
     await rabbit.waitUntilConnected(5000);
     service = await startProductService({
       publisher: { publish: (type, data, options) => rabbit.publish(type, data, options) },
@@ -225,7 +216,7 @@ describe('product events before inventory has declared its queue', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal((await stored())?.['pendingEvents']?.length, 1, 'still waiting after 10 rounds');
 
-    const tap = await tapProductEvents(namespace);
+    const tap = await tapProductEvents(broker.namespace);
     try {
       await waitFor(() => tap.received.some((event) => event.data.productId === created.body.id), {
         what: 'PRODUCT_CREATED once a queue takes it',
