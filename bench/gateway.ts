@@ -55,6 +55,16 @@ const microseconds = (milliseconds: number | undefined): string =>
 const ratio = (value: number | undefined, base: number | undefined): string =>
   value === undefined || base === undefined ? '-' : `${((value / base) * 100).toFixed(0)} %`;
 
+// Each: the ratio's label, the path measured and the path it is measured against.
+const RATIOS = [
+  ['product: gateway / nginx', 'product, gateway', 'product, nginx'],
+  ['product: gateway / bare Node proxy', 'product, gateway', 'product, bare Node proxy'],
+  ['product: bare Node proxy / nginx', 'product, bare Node proxy', 'product, nginx'],
+  ['product: Node TCP relay / nginx', 'product, Node TCP relay', 'product, nginx'],
+  ['product: gateway / direct', 'product, gateway', 'product, direct'],
+  ['stock with token: gateway / direct', 'stock with token, gateway', 'stock with token, direct'],
+] as const;
+
 export const gateway: Benchmark = {
   name: 'gateway',
   measures:
@@ -200,53 +210,18 @@ export const gateway: Benchmark = {
         String(row.failures),
       ]),
     );
-    const comparisons = CONNECTIONS.flatMap((connections) => {
-      const product = find('product, gateway', connections);
-      const stock = find('stock with token, gateway', connections);
-      const productDirect = find('product, direct', connections);
-      const stockDirect = find('stock with token, direct', connections);
-      const nginx = find('product, nginx', connections);
-      const bare = find('product, bare Node proxy', connections);
-      const relay = find('product, Node TCP relay', connections);
-      return [
-        [
-          `product: gateway / nginx`,
+    const comparisons = CONNECTIONS.flatMap((connections) =>
+      RATIOS.map(([label, measured, reference]) => {
+        const row = find(measured, connections);
+        const base = find(reference, connections);
+        return [
+          label,
           String(connections),
-          ratio(product?.requestsPerSecond, nginx?.requestsPerSecond),
-          nginx && product ? ms(product.p50 - nginx.p50) : '-',
-        ],
-        [
-          `product: gateway / bare Node proxy`,
-          String(connections),
-          ratio(product?.requestsPerSecond, bare?.requestsPerSecond),
-          bare && product ? ms(product.p50 - bare.p50) : '-',
-        ],
-        [
-          `product: bare Node proxy / nginx`,
-          String(connections),
-          ratio(bare?.requestsPerSecond, nginx?.requestsPerSecond),
-          nginx && bare ? ms(bare.p50 - nginx.p50) : '-',
-        ],
-        [
-          `product: Node TCP relay / nginx`,
-          String(connections),
-          ratio(relay?.requestsPerSecond, nginx?.requestsPerSecond),
-          nginx && relay ? ms(relay.p50 - nginx.p50) : '-',
-        ],
-        [
-          `product: gateway / direct`,
-          String(connections),
-          ratio(product?.requestsPerSecond, productDirect?.requestsPerSecond),
-          productDirect && product ? ms(product.p50 - productDirect.p50) : '-',
-        ],
-        [
-          `stock with token: gateway / direct`,
-          String(connections),
-          ratio(stock?.requestsPerSecond, stockDirect?.requestsPerSecond),
-          stockDirect && stock ? ms(stock.p50 - stockDirect.p50) : '-',
-        ],
-      ];
-    });
+          ratio(row?.requestsPerSecond, base?.requestsPerSecond),
+          row && base ? ms(row.p50 - base.p50) : '-',
+        ];
+      }),
+    );
     printTable('', ['ratio', 'conns', 'throughput', 'p50 added'], comparisons);
 
     const directory = process.env.BENCH_RESULTS_DIR ?? path.join(root, 'bench', 'results');
