@@ -2,15 +2,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { waitFor } from '@shop/testkit';
+import { hasCommand, startNginx, startNodeReference, wrk, type LoadFigures } from './load';
 import {
-  cpuMilliseconds,
-  hasCommand,
-  startNginx,
-  startNodeReference,
-  wrk,
-  type LoadFigures,
-} from './load';
-import { ms, printTable, root, servicesBuilt, startBenchSystem, type Benchmark } from './support';
+  cpuSecondsOf,
+  machineCpuSeconds,
+  ms,
+  printTable,
+  root,
+  servicesBuilt,
+  startBenchSystem,
+  type Benchmark,
+} from './support';
 
 const CONNECTIONS = [1, 32] as const;
 // Short rounds taken in turn, path after path, and the median round kept: on a shared machine
@@ -44,10 +46,17 @@ interface Row extends LoadFigures {
    * of its event loop finds, so a slower hop in front also makes the service dearer.
    */
   serviceCpuMsPerRequest: number | undefined;
+  /**
+   * The whole machine's busy CPU per request (wrk, proxy, service, Redis, kernel): with two
+   * cores, no path can go faster than 2000 ms a second divided by this.
+   */
+  machineCpuMsPerRequest: number;
+  /** The share of both cores busy during the rounds: under 100 % the path waited, not worked. */
+  machineBusy: number;
 }
 
 /** CPU milliseconds of `pid` so far; 0 for a path without that process. */
-const cpuOf = (pid: number | undefined): number => (pid === undefined ? 0 : cpuMilliseconds(pid));
+const cpuOf = (pid: number | undefined): number => (cpuSecondsOf(pid) ?? 0) * 1000;
 
 const microseconds = (milliseconds: number | undefined): string =>
   milliseconds === undefined ? '-' : `${(milliseconds * 1000).toFixed(0)} us`;
@@ -157,13 +166,19 @@ export const gateway: Benchmark = {
     const rows: Row[] = [];
     for (const connections of CONNECTIONS) {
       const rounds = new Map<string, LoadFigures[]>(paths.map((target) => [target.name, []]));
-      const cpu = new Map(paths.map((target) => [target.name, { proxy: 0, service: 0 }]));
+      const cpu = new Map(
+        paths.map((target) => [target.name, { proxy: 0, service: 0, machine: 0, wallMs: 0 }]),
+      );
       for (let round = 0; round < ROUNDS; round += 1) {
         for (const target of paths) {
           const proxyBefore = cpuOf(target.proxyPid);
           const serviceBefore = cpuOf(target.servicePid);
+          const machineBefore = machineCpuSeconds();
+          const began = performance.now();
           rounds.get(target.name)!.push(await wrk({ ...target, connections, seconds: SECONDS }));
           const spent = cpu.get(target.name)!;
+          spent.wallMs += performance.now() - began;
+          spent.machine += (machineCpuSeconds() - machineBefore) * 1000;
           spent.proxy += cpuOf(target.proxyPid) - proxyBefore;
           spent.service += cpuOf(target.servicePid) - serviceBefore;
         }
@@ -183,6 +198,8 @@ export const gateway: Benchmark = {
           proxyCpuMsPerRequest: target.proxyPid === undefined ? undefined : spent.proxy / requests,
           serviceCpuMsPerRequest:
             target.servicePid === undefined ? undefined : spent.service / requests,
+          machineCpuMsPerRequest: spent.machine / requests,
+          machineBusy: spent.machine / (spent.wallMs * os.availableParallelism()),
         };
         console.log(`  ${name} at ${connections}: ${row.requestsPerSecond.toFixed(0)}/s`);
         rows.push(row);
@@ -198,7 +215,18 @@ export const gateway: Benchmark = {
       )} before, ${loadAfter[0]!.toFixed(1)} after; nginx ${
         nginxWorkers === undefined ? 'missing' : `${nginxWorkers} worker`
       }, gateway 1 process; node ${process.version}, ${built ? 'built services' : 'tsx sources'}`,
-      ['path', 'conns', 'req/s', 'p50', 'p99', 'proxy CPU/req', 'service CPU/req', 'failures'],
+      [
+        'path',
+        'conns',
+        'req/s',
+        'p50',
+        'p99',
+        'proxy CPU/req',
+        'service CPU/req',
+        'machine CPU/req',
+        'busy',
+        'failures',
+      ],
       rows.map((row) => [
         row.path,
         String(row.connections),
@@ -207,6 +235,8 @@ export const gateway: Benchmark = {
         ms(row.p99),
         microseconds(row.proxyCpuMsPerRequest),
         microseconds(row.serviceCpuMsPerRequest),
+        microseconds(row.machineCpuMsPerRequest),
+        `${(row.machineBusy * 100).toFixed(0)} %`,
         String(row.failures),
       ]),
     );

@@ -19,21 +19,6 @@ export interface LoadFigures {
   failures: number;
 }
 
-/**
- * CPU time a process has used so far (user + system), in milliseconds, from /proc (Linux). Per
- * request, it says what a hop costs even when the machine is too busy for throughput to mean much.
- */
-export function cpuMilliseconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which is in parentheses and may itself hold spaces.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
-}
-
-// USER_HZ: 100 on every Linux this runs on.
-const CLOCK_TICKS_PER_SECOND = 100;
-
 export const hasCommand = (command: string): boolean =>
   spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
 

@@ -117,6 +117,19 @@ export function cpuSecondsOf(pid: number | undefined): number | undefined {
 }
 
 /**
+ * CPU seconds the whole machine has spent busy so far, over every core (user, nice, system, irq
+ * and softirq of /proc/stat's first line; idle, iowait and steal are not the machine's work). Per
+ * request, it is everything a request cost: load generator, proxy, service, Redis and kernel.
+ */
+export function machineCpuSeconds(): number {
+  const total = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+  const [user, nice, system, , , irq, softirq] = total.split(/\s+/).slice(1).map(Number);
+  return (
+    ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0)) / TICKS_PER_SECOND
+  );
+}
+
+/**
  * CPU seconds used so far by every process whose command line passes `matches`: the Postgres
  * backends serving some databases, say, whose command lines name them.
  */
