@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { QUEUES } from '@shop/contracts';
 import { qualify } from '@shop/messaging';
 import { createPool, type Pool } from '@shop/postgres';
 import { tokenFor, uniqueName } from '@shop/testkit';
@@ -363,10 +364,9 @@ export const pipeline: Benchmark = {
       await pools.orders.end();
       await pools.inventory.end();
     });
-    const watch = await openQueueWatch([
-      qualify(bench.namespace, 'inventory-order-events'),
-      qualify(bench.namespace, 'order-inventory-events'),
-    ]);
+    const watch = await openQueueWatch(
+      Object.values(QUEUES).map((queue) => qualify(bench.namespace, queue)),
+    );
     onCleanup('close the queue watch', () => watch.close());
 
     const admin = await bench.adminToken();

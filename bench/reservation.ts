@@ -1,4 +1,4 @@
-import { shopEvents } from '@shop/contracts';
+import { QUEUES, shopEvents } from '@shop/contracts';
 import { randomUUID } from 'node:crypto';
 import {
   connectRabbit,
@@ -12,10 +12,7 @@ import { createPool, migrate, withTransaction } from '@shop/postgres';
 import { createLogger, createMetricsRegistry, type MetricsRegistry } from '@shop/service-kit';
 import { brokerNamespace, createTestDatabase, testServers } from '@shop/testkit';
 import { MIGRATION_LOCK_KEY, migrations } from '../inventory-service/src/db/migrations';
-import {
-  INVENTORY_QUEUE,
-  startInventoryConsumers,
-} from '../inventory-service/src/events/consumers';
+import { startInventoryConsumers } from '../inventory-service/src/events/consumers';
 import { productCreated } from '../inventory-service/src/events/product-events';
 import {
   latencyRow,
@@ -76,7 +73,7 @@ export const reservation: Benchmark = {
     });
     onCleanup('close the inventory connection', () => rabbit.close());
     await rabbit.waitUntilConnected(10_000);
-    broker.queue(INVENTORY_QUEUE);
+    broker.queue(QUEUES.inventory);
     onCleanup('delete the RabbitMQ queues and exchanges', () => broker.delete());
     const relay = startOutboxRelay({ pool, rabbit, logger, metrics });
     onCleanup('stop the outbox relay', () => relay.stop());

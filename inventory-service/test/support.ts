@@ -1,4 +1,4 @@
-import type { ShopEvents, ShopEventType } from '@shop/contracts';
+import { QUEUES, type ShopEvents, type ShopEventType } from '@shop/contracts';
 import { startConsumer, type EventHandlers, type RabbitConnection } from '@shop/messaging';
 import type { Pool } from '@shop/postgres';
 import { createLogger, createMetricsRegistry, type LogLevel } from '@shop/service-kit';
@@ -10,7 +10,6 @@ import {
   type OutboxTestDatabase,
 } from '@shop/testkit';
 import { MIGRATION_LOCK_KEY, migrations } from '../src/db/migrations';
-import { INVENTORY_QUEUE } from '../src/events/consumers';
 import { startInventoryService, type InventoryTimings } from '../src/service';
 
 export const testLogger = () =>
@@ -50,7 +49,7 @@ export async function startInventoryUnderTest(options: {
   );
   const publisher = broker.connect({ logger, metrics: testMetrics });
   await Promise.all([rabbit.waitUntilConnected(10_000), publisher.waitUntilConnected(10_000)]);
-  broker.queue(INVENTORY_QUEUE);
+  broker.queue(QUEUES.inventory);
   const listener =
     options.answers &&
     startConsumer({

@@ -1,4 +1,5 @@
 import express from 'express';
+import { QUEUES } from '@shop/contracts';
 import { startConsumer, type EventEnvelope } from '@shop/messaging';
 import type { Pool, Queryable } from '@shop/postgres';
 import { createLogger, createMetricsRegistry, type LogLevel } from '@shop/service-kit';
@@ -18,7 +19,6 @@ import {
 import { productCatalogOverHttp } from '../src/clients/product-catalog';
 import { migrations } from '../src/db/migrations';
 import type { OrderStatus } from '../src/domain/order-status';
-import { ORDER_INVENTORY_QUEUE } from '../src/events/order-consumers';
 import { startOrderService as startComposedOrderService } from '../src/service';
 
 const logLevel = (process.env.LOG_LEVEL ?? 'silent') as LogLevel;
@@ -125,7 +125,7 @@ export async function startOrderService(options: {
   const { pool } = database;
   // Deleted with the service: its queue, and those its fellow test consumers note in it.
   const broker = brokerNamespace('orders');
-  broker.queue(ORDER_INVENTORY_QUEUE);
+  broker.queue(QUEUES.orders);
   const logger = createLogger({ service: 'order-service', level: logLevel });
   const metrics = createMetricsRegistry('order-service');
   const rabbit = broker.connect(

@@ -1,9 +1,7 @@
 import { Redis } from 'ioredis';
+import { QUEUES } from '@shop/contracts';
 import { databaseUrl, dropDatabase } from '@shop/postgres';
 import { deleteBrokerTopology, deleteRedisKeys } from '@shop/testkit';
-
-/** The queues the services' consumers declare (docs/architecture.md, "Events"). */
-const CONSUMER_QUEUES = ['inventory-order-events', 'order-inventory-events'];
 
 export interface SystemState {
   postgresUrl: string;
@@ -21,7 +19,7 @@ export interface SystemState {
 export async function removeSystemState(state: SystemState): Promise<void> {
   for (const name of state.databases) await dropDatabase(databaseUrl(state.postgresUrl, name));
   await deleteKeysUnder(state.redisUrl, state.redisPrefixes);
-  await deleteBrokerTopology(state.rabbitmqNamespace, CONSUMER_QUEUES, state.rabbitmqUrl);
+  await deleteBrokerTopology(state.rabbitmqNamespace, Object.values(QUEUES), state.rabbitmqUrl);
 }
 
 async function deleteKeysUnder(redisUrl: string, prefixes: string[]): Promise<void> {

@@ -1,4 +1,4 @@
-import type { ShopEvents, ShopEventType } from '@shop/contracts';
+import { QUEUES, type ShopEvents, type ShopEventType } from '@shop/contracts';
 import { inEventContext, startConsumer, type RabbitConnection } from '@shop/messaging';
 import type { Pool } from '@shop/postgres';
 import type { Logger, MetricsRegistry } from '@shop/service-kit';
@@ -6,8 +6,6 @@ import { inventoryMetrics } from '../metrics';
 import { releaseOrder } from '../use-cases/release-order';
 import { reserveOrders } from '../use-cases/reserve-orders';
 import { productCreated, productDeleted } from './product-events';
-
-export const INVENTORY_QUEUE = 'inventory-order-events';
 
 /**
  * An order for a product whose PRODUCT_CREATED has not arrived yet is retried (`StockNotYetKnown`)
@@ -50,7 +48,7 @@ export function startInventoryConsumers(deps: InventoryConsumerDeps) {
     pool: deps.pool,
     logger: deps.logger,
     metrics: deps.metrics,
-    queue: INVENTORY_QUEUE,
+    queue: QUEUES.inventory,
     events: [...INVENTORY_CONSUMES],
     maxBatch: deps.maxBatch,
     maxAttempts: deps.maxAttempts,

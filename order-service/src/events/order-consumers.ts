@@ -1,4 +1,4 @@
-import type { ShopEvents, ShopEventType } from '@shop/contracts';
+import { QUEUES, type ShopEvents, type ShopEventType } from '@shop/contracts';
 import {
   inEventContext,
   PermanentFailure,
@@ -12,8 +12,6 @@ import { findOrder, recordStatusChange } from '../db/orders';
 import type { OrderStatus } from '../domain/order-status';
 import type { OrderMetrics } from '../metrics';
 import { settleOrders, type InventoryOutcome } from '../use-cases/settle-order';
-
-export const ORDER_INVENTORY_QUEUE = 'order-inventory-events';
 
 export interface OrderConsumersDeps {
   rabbit: RabbitConnection<ShopEvents>;
@@ -85,7 +83,7 @@ export function startOrderConsumers(deps: OrderConsumersDeps): Consumer {
     pool: deps.pool,
     logger,
     metrics: deps.metrics,
-    queue: ORDER_INVENTORY_QUEUE,
+    queue: QUEUES.orders,
     events: [...ORDER_SERVICE_CONSUMES],
     ...(deps.retryDelaysMs ? { retryDelaysMs: deps.retryDelaysMs } : {}),
     ...(deps.maxAttempts ? { maxAttempts: deps.maxAttempts } : {}),

@@ -5,6 +5,17 @@ import { eventSchemas } from './events';
 export const EXCHANGES = ['orders', 'inventory', 'products', 'users'] as const;
 export type ExchangeName = (typeof EXCHANGES)[number];
 
+/**
+ * The shop's work queues, each read by one service's consumers (namespaced in tests); beside
+ * each, @shop/messaging keeps its `.retry.<n>` and `.dead` queues.
+ */
+export const QUEUES = {
+  /** inventory-service's: order and product events. */
+  inventory: 'inventory-order-events',
+  /** order-service's: inventory's answers. */
+  orders: 'order-inventory-events',
+} as const;
+
 function defineEvent<S extends z.ZodType>(
   exchange: ExchangeName,
   routingKey: string,

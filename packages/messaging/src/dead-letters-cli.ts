@@ -1,6 +1,7 @@
 import amqp from 'amqplib';
 import { z } from 'zod';
-import { listDeadLetters, redriveDeadLetters, SHOP_CONSUMER_QUEUES } from './dead-letters';
+import { QUEUES } from '@shop/contracts';
+import { listDeadLetters, redriveDeadLetters } from './dead-letters';
 
 const USAGE = `Usage:
   dead-letters list [queue...]                  count, and why the oldest died, per dead-letter queue
@@ -21,7 +22,8 @@ type Command =
 export function parseDeadLettersArgs(args: readonly string[]): Command {
   const [command, ...rest] = args;
   if (command === 'list')
-    return { kind: 'list', queues: rest.length ? rest : [...SHOP_CONSUMER_QUEUES] };
+    // With no queue named, every work queue of the shop.
+    return { kind: 'list', queues: rest.length ? rest : Object.values(QUEUES) };
   if (command !== 'redrive')
     return { kind: 'usage', error: command && `Unknown command ${command}` };
   const [queue, ...options] = rest;

@@ -2,9 +2,6 @@ import type { ChannelModel, ConfirmChannel, GetMessage } from 'amqplib';
 import { republishedProperties, RETRY_HEADERS, withoutBrokerHeaders } from './delivery';
 import { deadQueueName, qualify } from './topology';
 
-/** The work queues of the shop's consumers, listed when no queue is named. */
-export const SHOP_CONSUMER_QUEUES = ['inventory-order-events', 'order-inventory-events'] as const;
-
 export interface DeadLetterSummary {
   /** The work queue the dead letters came from (fully qualified). */
   queue: string;
